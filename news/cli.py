@@ -1,0 +1,105 @@
+"""``python -m news run INPUT... --out DIR``: translate and summarize a batch of articles."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from typing import Sequence
+
+from news import config
+from news.errors import KabarError
+from news.pipeline import SOURCE_LANGS, Pipeline, process_documents
+from news.read import read_inputs
+from news.writers import ResultStore
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m news``."""
+    from translate.registry import DEVICES, ENGINES
+
+    parser = argparse.ArgumentParser(prog="python -m news", description="Kabar: Indonesian news in, English out.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="translate and summarize articles (files, folders, JSONL)")
+    run.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt/.md/.html files, .jsonl files or folders")
+    run.add_argument("--out", required=True, metavar="DIR", help="output folder (results.jsonl, articles/, index.html)")
+    run.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
+    run.add_argument("--engine", choices=sorted(ENGINES), help=f"default: $KABAR_ENGINE or {config.DEFAULT_ENGINE}")
+    run.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto")
+    run.add_argument("--compute-type", help="engine precision (ct2: int8 on CPU, float16 on GPU by default)")
+    run.add_argument("--beam-size", type=int, default=config.DEFAULT_BEAM_SIZE)
+    run.add_argument("--sentences", default=str(config.DEFAULT_SUMMARY_SENTENCES), metavar="N",
+                     help="summary length: a number of sentences (3) or a share of the article (20%%)")
+    run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
+    run.add_argument("--encoding", help="encoding of input files that are not UTF-8 (e.g. latin-1)")
+    run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
+    run.add_argument("--no-cache", action="store_true", help="do not read or write the sentence cache")
+    run.add_argument("--force", action="store_true", help="reprocess articles already in results.jsonl")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _loader(args, cache_dir):
+    def load():
+        from translate.registry import load_translator
+
+        translator = load_translator(args.model, args.engine, device=args.device, beam_size=args.beam_size,
+                                     compute_type=args.compute_type, cache_dir=cache_dir)
+        if args.no_cache:
+            return translator
+        from news.store import SentenceCache
+        from translate.cached import CachedTranslator
+
+        return CachedTranslator(translator, SentenceCache(cache_dir / "sentences.sqlite"))
+    return load
+
+
+def run(args) -> int:
+    """Run the batch job described by parsed ``args``; returns the exit code."""
+    cache_dir = config.cache_dir(args.cache)
+    pipeline = Pipeline(load_translator=_loader(args, cache_dir), summary_length=args.sentences,
+                        source_lang=args.lang)
+    store = ResultStore(args.out)
+    if args.force:
+        store.done.clear()
+    docs = [d for d in read_inputs(args.inputs, encoding=args.encoding) if d.id not in store.done]
+    skipped = len(store.done)
+    counts = {"ok": 0, "skipped": 0, "error": 0}
+    start = time.perf_counter()
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(docs), unit="article", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+    try:
+        for result in process_documents(pipeline, docs):
+            store.write(result)
+            counts[result.status] += 1
+            for message in result.errors if result.status != "ok" else ():
+                tqdm.write(f"{result.status}: {message}", file=sys.stderr)
+            bar.update(1)
+    finally:
+        bar.close()
+        store.close()
+    seconds = time.perf_counter() - start
+    print(f"{counts['ok']} translated/passed through, {counts['skipped']} skipped (language), "
+          f"{counts['error']} failed, {skipped} already done; {seconds:.1f}s -> {store.path}", file=sys.stderr)
+    cache = getattr(pipeline._translator, "hits", None)
+    if cache is not None:
+        print(f"sentence cache: {pipeline._translator.hits} hits, {pipeline._translator.misses} misses",
+              file=sys.stderr)
+    return EXIT_SOME_FAILED if counts["error"] else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse ``argv`` and run; library errors become a message and exit code 2."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except KabarError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: finished articles are saved; run the same command again to resume", file=sys.stderr)
+        return 130

@@ -1,0 +1,234 @@
+"""The end-to-end path: read → clean → detect → split → translate → summarize, one :class:`Result` an article.
+
+Sentences of many articles are translated in one call so the engine can batch them; a failure in
+that call is retried article by article, so one bad article never costs the others their results.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from news.clean import Removal, clean
+from news.config import DEFAULT_SUMMARY_SENTENCES
+from news.detect import detect, detect_paragraphs
+from news.errors import KabarError
+from news.read import Document
+from news.split import split_paragraphs
+from summarize.base import parse_length, select
+from summarize.textrank import TextRank
+
+log = logging.getLogger(__name__)
+
+TRANSLATABLE = ("id", "ms")  # Malay is close enough for an Indonesian model, with a warning
+PASSTHROUGH = ("en",)
+NO_TEXT = ("und", "zxx")
+SOURCE_LANGS = ("auto", "id", "en")
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything Kabar made of one article; ``translation[i]`` is the English of ``sentences[i]``."""
+
+    id: str
+    source: str
+    status: str  # "ok", "error" (not processed) or "skipped" (language Kabar does not translate)
+    title: str | None = None
+    date: str | None = None
+    dateline: str | None = None
+    lang: str | None = None
+    lang_confidence: float = 0.0
+    sentences: tuple[str, ...] = ()
+    paragraph_of: tuple[int, ...] = ()
+    sentence_lang: tuple[str, ...] = ()
+    translation: tuple[str, ...] = ()
+    summary_indices: tuple[int, ...] = ()
+    summary_src: tuple[str, ...] = ()
+    summary_en: tuple[str, ...] = ()
+    model: str | None = None
+    engine: str | None = None
+    errors: tuple[str, ...] = ()
+    removed: tuple[Removal, ...] = ()
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the article was processed (translated or passed through)."""
+        return self.status == "ok"
+
+    def paragraphs(self, texts: Sequence[str] | None = None) -> list[str]:
+        """Join ``texts`` (default: the source sentences) back into the article's paragraphs."""
+        texts = self.sentences if texts is None else texts
+        out: list[list[str]] = []
+        last = None
+        for p, text in zip(self.paragraph_of, texts):
+            if p != last:
+                out.append([])
+                last = p
+            out[-1].append(text)
+        return [" ".join(x) for x in out]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (lists instead of tuples)."""
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Result":
+        """Rebuild a result from :meth:`to_dict` output (for resume and for readers of results.jsonl)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for key, value in known.items():
+            if isinstance(value, list):
+                known[key] = tuple(Removal(**v) if isinstance(v, dict) else v for v in value)
+        return cls(**known)
+
+
+@dataclass
+class _Prepared:
+    doc: Document
+    fields: dict
+    to_translate: list[int]
+    timings: dict
+
+
+class Pipeline:
+    """Turn documents into results with one translator (loaded on first need) and one summarizer."""
+
+    def __init__(self, translator=None, *, load_translator: Callable[[], object] | None = None,
+                 summarizer=None, summary_length: int | float | str | None = DEFAULT_SUMMARY_SENTENCES,
+                 source_lang: str = "auto"):
+        if source_lang not in SOURCE_LANGS:
+            from news.errors import choices_error
+            raise choices_error("source language", source_lang, SOURCE_LANGS)
+        self._translator = translator
+        self._load_translator = load_translator
+        self.summarizer = summarizer or TextRank()
+        self.summary_n, self.summary_ratio = parse_length(summary_length, DEFAULT_SUMMARY_SENTENCES)
+        self.source_lang = source_lang
+
+    @property
+    def translator(self):
+        """The translator, loaded on first use (an all-English batch never loads a model)."""
+        if self._translator is None:
+            if self._load_translator is None:
+                raise KabarError("No translator was given to the pipeline.")
+            self._translator = self._load_translator()
+        return self._translator
+
+    def process(self, doc: Document) -> Result:
+        """Process one document."""
+        return self.process_many([doc])[0]
+
+    def process_many(self, docs: Sequence[Document]) -> list[Result]:
+        """Process documents, translating all their sentences in one batched call."""
+        prepared = [self._prepare(doc) for doc in docs]
+        jobs = [p for p in prepared if isinstance(p, _Prepared) and p.to_translate]
+        translations: dict[int, list[str]] = {}
+        if jobs:
+            sentences = [p.fields["sentences"][i] for p in jobs for i in p.to_translate]
+            start = time.perf_counter()
+            try:
+                flat = list(self.translator.translate(sentences))
+                elapsed = time.perf_counter() - start
+                pos = 0
+                for p in jobs:
+                    translations[id(p)] = flat[pos:pos + len(p.to_translate)]
+                    pos += len(p.to_translate)
+                    p.timings["translate"] = elapsed * len(p.to_translate) / max(1, len(sentences))
+            except KabarError:
+                raise
+            except Exception:  # retry one by one so that only the article at fault fails
+                log.warning("batch translation failed; retrying article by article", exc_info=True)
+                for p in jobs:
+                    start = time.perf_counter()
+                    try:
+                        translations[id(p)] = list(self.translator.translate(
+                            [p.fields["sentences"][i] for i in p.to_translate]))
+                    except KabarError:
+                        raise
+                    except Exception as exc:
+                        translations[id(p)] = exc  # type: ignore[assignment]
+                    p.timings["translate"] = time.perf_counter() - start
+        return [p if isinstance(p, Result) else self._finish(p, translations.get(id(p), [])) for p in prepared]
+
+    def _prepare(self, doc: Document) -> _Prepared | Result:
+        if not doc.ok:
+            return Result(doc.id, doc.source, "error", title=doc.title, errors=(doc.error or "unreadable",))
+        timings = {}
+        start = time.perf_counter()
+        cleaned = clean(doc.text, title=doc.title)
+        timings["clean"] = time.perf_counter() - start
+        start = time.perf_counter()
+        guess = detect(cleaned.text)
+        lang = guess.lang if self.source_lang == "auto" else self.source_lang
+        para_langs = detect_paragraphs(cleaned.paragraphs, lang)
+        timings["detect"] = time.perf_counter() - start
+        start = time.perf_counter()
+        pairs = split_paragraphs(cleaned.paragraphs)
+        timings["split"] = time.perf_counter() - start
+        fields = dict(id=doc.id, source=doc.source, title=cleaned.title or doc.title, date=cleaned.date,
+                      dateline=cleaned.dateline, lang=lang, lang_confidence=guess.confidence,
+                      sentences=[s for _, s in pairs], paragraph_of=[p for p, _ in pairs],
+                      sentence_lang=[para_langs[p] for p, _ in pairs], removed=cleaned.removed, errors=[])
+        if not pairs:
+            return Result(doc.id, doc.source, "error", title=fields["title"], removed=cleaned.removed,
+                          errors=(f"{doc.source}: no text left after removing boilerplate "
+                                  f"({len(cleaned.removed)} lines removed)",))
+        to_translate: list[int] = []
+        if lang in TRANSLATABLE:
+            to_translate = [i for i, sl in enumerate(fields["sentence_lang"]) if sl not in PASSTHROUGH]
+            if lang == "ms":
+                fields["errors"].append("warning: the article looks like Malay (ms); translated with the "
+                                        "Indonesian model. Pass --lang id to silence this.")
+        elif lang in NO_TEXT:
+            fields["errors"].append("warning: no language detected (numbers, links or symbols only); "
+                                    "copied as is")
+        elif lang not in PASSTHROUGH:
+            fields["errors"].append(
+                f"{doc.source}: language detected as {lang!r} (confidence {guess.confidence:.2f}); Kabar "
+                "translates Indonesian to English and passes English through. If this is Indonesian, "
+                "pass --lang id.")
+        return _Prepared(doc, fields, to_translate, timings)
+
+    def _finish(self, p: _Prepared, translated) -> Result:
+        f = p.fields
+        if isinstance(translated, Exception):
+            return Result(f["id"], f["source"], "error", title=f["title"], lang=f["lang"],
+                          errors=(f"{f['source']}: translation failed: {type(translated).__name__}: {translated}",))
+        sentences = f["sentences"]
+        supported = f["lang"] in TRANSLATABLE + PASSTHROUGH + NO_TEXT
+        translation = list(sentences) if supported else []
+        for i, text in zip(p.to_translate, translated):
+            translation[i] = text
+        start = time.perf_counter()
+        rank_lang = "id" if f["lang"] in TRANSLATABLE else f["lang"]
+        scores = self.summarizer.rank(sentences, rank_lang)
+        chosen = select(scores, n=self.summary_n, ratio=self.summary_ratio)
+        p.timings["summarize"] = time.perf_counter() - start
+        info = getattr(self._translator, "info", None) if p.to_translate else None
+        return Result(
+            id=f["id"], source=f["source"], status="ok" if supported else "skipped", title=f["title"],
+            date=f["date"], dateline=f["dateline"], lang=f["lang"], lang_confidence=f["lang_confidence"],
+            sentences=tuple(sentences), paragraph_of=tuple(f["paragraph_of"]),
+            sentence_lang=tuple(f["sentence_lang"]), translation=tuple(translation),
+            summary_indices=tuple(chosen), summary_src=tuple(sentences[i] for i in chosen),
+            summary_en=tuple(translation[i] for i in chosen) if supported else (),
+            model=info.model if info else None, engine=info.engine if info else "passthrough",
+            errors=tuple(f["errors"]), removed=f["removed"],
+            timings={k: round(v, 6) for k, v in p.timings.items()})
+
+
+def process_documents(pipeline: Pipeline, docs: Iterable[Document], *, chunk: int = 16) -> Iterable[Result]:
+    """Process documents in chunks of ``chunk`` articles, yielding results in input order."""
+    batch: list[Document] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= chunk:
+            yield from pipeline.process_many(batch)
+            batch = []
+    if batch:
+        yield from pipeline.process_many(batch)

@@ -1,0 +1,345 @@
+"""Reading articles: plain text, Markdown, HTML, JSONL, and folders of them.
+
+Every input becomes a :class:`Document`. A file or JSONL line that cannot be read becomes a document
+whose ``error`` says why, so one bad input never stops a batch.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from news.errors import InputError
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+JSONL_SUFFIXES = (".jsonl",)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
+
+_BINARY_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document; extract its text first (for example with pdftotext)"),
+    (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx); unpack it or save the article as text"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# C0/C1 control characters except tab and newline; they carry no text and confuse tokenizers.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article as read, before cleaning.
+
+    Attributes:
+        id: stable identifier (JSONL ``id``, or the path relative to the input folder without suffix).
+        source: where it came from (a path, or ``path:line`` for JSONL).
+        text: the article text, paragraphs separated by newlines.
+        title: a title given by the input (JSONL ``title``, HTML ``<title>``), if any.
+        error: why the input could not be read; ``text`` is empty then.
+    """
+
+    id: str
+    source: str
+    text: str = ""
+    title: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the document was read without error."""
+        return self.error is None
+
+
+def decode_bytes(data: bytes, source: str, *, encoding: str | None = None) -> str:
+    """Decode file bytes to clean text, or raise :class:`InputError` saying what the bytes are.
+
+    UTF-8 (with or without BOM), UTF-16 and UTF-32 with a BOM are recognised; any other encoding
+    must be named with ``encoding``.
+    """
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise InputError(source, f"cannot decode as {encoding}: {exc}") from None
+        return normalize_text(text)
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return normalize_text(data.decode(codec))
+            except UnicodeDecodeError as exc:
+                raise InputError(source, f"has a {codec} byte-order mark but invalid {codec} data: {exc}") from None
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise InputError(source, f"is {what}, not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        if b"\x00" in data[:4096]:
+            raise InputError(source, "looks binary (NUL bytes) or UTF-16 without a byte-order mark; "
+                             "save it as UTF-8 text") from None
+        raise InputError(
+            source,
+            f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {line}); "
+            "re-save it as UTF-8 or name its encoding with --encoding (for example latin-1)",
+        ) from None
+    if text.count("\x00") > max(8, len(text) // 100):
+        raise InputError(source, "looks binary (many NUL bytes), not text")
+    return normalize_text(text)
+
+
+def normalize_text(text: str) -> str:
+    """Unify newlines, apply Unicode NFC and drop control characters (keeping tab and newline)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = unicodedata.normalize("NFC", text)
+    return _CONTROL.sub("", text)
+
+
+class _HTMLText(HTMLParser):
+    """Collect the visible text of an HTML page as paragraphs."""
+
+    SKIP = {"script", "style", "noscript", "template", "svg", "nav", "footer", "header", "aside", "form",
+            "iframe", "button", "select"}
+    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section",
+             "article", "pre", "td", "th", "dd", "dt", "figcaption", "hr", "ul", "ol", "table", "main"}
+    VOID = {"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, bool]] = []  # (text, inside <article>)
+        self._buf: list[str] = []
+        self._skip = 0
+        self._article = 0
+        self._in_title = False
+        self._in_h1 = False
+        self.title: str | None = None
+        self.h1: str | None = None
+
+    def _flush(self) -> None:
+        text = re.sub(r"\s+", " ", "".join(self._buf)).strip()
+        self._buf = []
+        if text:
+            self.blocks.append((text, self._article > 0))
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag == "article":
+            self._flush()
+            self._article += 1
+        if tag == "h1":
+            self._in_h1 = True
+        if tag in self.BLOCK:
+            self._flush()
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in self.BLOCK:
+            self._flush()
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and tag not in self.VOID:
+            self._skip = max(0, self._skip - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag == "article":
+            self._flush()
+            self._article = max(0, self._article - 1)
+        if tag == "h1":
+            self._in_h1 = False
+        if tag in self.BLOCK:
+            self._flush()
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title = ((self.title or "") + data).strip() or None
+            return
+        if self._skip:
+            return
+        if self._in_h1:
+            self.h1 = ((self.h1 or "") + " " + data).strip()
+        self._buf.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """Return the visible text of an HTML document (one paragraph a line) and its title.
+
+    Scripts, styles, navigation, headers and footers are dropped and entities decoded; when the
+    page has an ``<article>`` element only its text is kept.
+    """
+    parser = _HTMLText()
+    parser.feed(html)
+    parser.close()
+    blocks = parser.blocks
+    if any(in_article for _, in_article in blocks):
+        blocks = [b for b in blocks if b[1]]
+    title = parser.h1 or parser.title
+    return "\n\n".join(text for text, _ in blocks), (title.strip() if title else None)
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPH = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+
+
+def markdown_to_text(md: str) -> tuple[str, str | None]:
+    """Strip light Markdown (headings, links, emphasis); a leading ``# heading`` becomes the title."""
+    title = None
+    lines = []
+    for line in md.split("\n"):
+        heading = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        if heading:
+            if title is None and heading.group(1) == "#" and not any(x.strip() for x in lines):
+                title = heading.group(2)
+                continue
+            line = heading.group(2)
+        line = _MD_LINK.sub(r"\1", line)
+        line = _MD_EMPH.sub(r"\2", line)
+        lines.append(line)
+    return "\n".join(lines).strip("\n"), title
+
+
+def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterator[Document]:
+    """Read one file into documents (one for text/HTML/Markdown, one per line for JSONL)."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Document(doc_id, source, error=f"{source}: cannot read: {exc.strerror or exc}")
+        return
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        yield from read_jsonl_bytes(data, source, default_prefix=doc_id, encoding=encoding)
+        return
+    try:
+        text = decode_bytes(data, source, encoding=encoding)
+    except InputError as exc:
+        yield Document(doc_id, source, error=str(exc))
+        return
+    title = None
+    if suffix in (".html", ".htm"):
+        text, title = html_to_text(text)
+    elif suffix in (".md", ".markdown"):
+        text, title = markdown_to_text(text)
+    if not text.strip():
+        yield Document(doc_id, source, title=title, error=f"{source}: is empty (no text to translate)")
+        return
+    yield Document(doc_id, source, text=text, title=title)
+
+
+def read_jsonl_bytes(data: bytes, source: str, *, default_prefix: str,
+                     encoding: str | None = None) -> Iterator[Document]:
+    """Read JSONL: one article an object with a string ``text`` and optional ``id`` and ``title``."""
+    try:
+        text = decode_bytes(data, source, encoding=encoding)
+    except InputError as exc:
+        yield Document(default_prefix, source, error=str(exc))
+        return
+    seen: dict[str, int] = {}
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{lineno}"
+        fallback_id = f"{default_prefix}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Document(fallback_id, where, error=f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(record, dict):
+            yield Document(fallback_id, where, error=f"{where}: expected a JSON object with a 'text' field, "
+                           f"got {type(record).__name__}")
+            continue
+        raw_id = record.get("id")
+        doc_id = str(raw_id) if raw_id not in (None, "") else fallback_id
+        if doc_id in seen:
+            yield Document(f"{doc_id}@{lineno}", where,
+                           error=f"{where}: duplicate id {doc_id!r} (first used on line {seen[doc_id]}); "
+                                 "give every article its own id")
+            continue
+        seen[doc_id] = lineno
+        body = record.get("text")
+        title = record.get("title") if isinstance(record.get("title"), str) else None
+        if body is None:
+            yield Document(doc_id, where, error=f"{where}: missing 'text' field (each line needs "
+                           "{\"text\": \"...\"}, optionally \"id\" and \"title\")")
+        elif not isinstance(body, str):
+            yield Document(doc_id, where, error=f"{where}: 'text' must be a string, got {type(body).__name__}")
+        elif not body.strip():
+            yield Document(doc_id, where, title=title, error=f"{where}: 'text' is empty")
+        else:
+            yield Document(doc_id, where, text=normalize_text(body), title=title)
+
+
+def _walk(root: Path) -> list[Path]:
+    """Supported files below ``root`` in a stable order; links are not followed into folders (no loops)."""
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            found.append(path)
+    return found
+
+
+def _file_id(path: Path, root: Path | None) -> str:
+    rel = path.relative_to(root) if root is not None else Path(path.name)
+    return rel.with_suffix("").as_posix()
+
+
+def read_inputs(inputs: Iterable[str | os.PathLike], *, encoding: str | None = None) -> Iterator[Document]:
+    """Yield a :class:`Document` for every article in ``inputs`` (files and folders), errors included.
+
+    Ids are unique across the whole run: a clash gets a ``~2``, ``~3`` ... suffix.
+    """
+    used: set[str] = set()
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            pairs = [(p, _file_id(p, path)) for p in _walk(path)]
+            if not pairs:
+                yield Document(path.name or str(path), str(path),
+                               error=f"{path}: folder has no {', '.join(SUPPORTED_SUFFIXES)} files")
+                continue
+        elif path.is_file():
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                yield Document(path.stem, str(path), error=f"{path}: unsupported file type {path.suffix!r}; "
+                               f"accepted: {', '.join(SUPPORTED_SUFFIXES)}")
+                continue
+            pairs = [(path, _file_id(path, None))]
+        else:
+            yield Document(path.name or str(path), str(path), error=f"{path}: no such file or folder")
+            continue
+        for file_path, file_id in pairs:
+            for doc in read_file(file_path, doc_id=file_id, encoding=encoding):
+                yield _unique(doc, used)
+
+
+def _unique(doc: Document, used: set[str]) -> Document:
+    doc_id, n = doc.id, 1
+    while doc_id in used:
+        n += 1
+        doc_id = f"{doc.id}~{n}"
+    used.add(doc_id)
+    if doc_id == doc.id:
+        return doc
+    return Document(doc_id, doc.source, doc.text, doc.title, doc.error)

@@ -1,0 +1,165 @@
+"""Writing results: ``results.jsonl`` (one article a line), a Markdown file per article and ``index.html``.
+
+``results.jsonl`` is appended one whole line at a time and synced, so a crash leaves at most one
+partial last line; :class:`ResultStore` drops it (and lines of failed articles) when a run resumes.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from news.pipeline import Result
+
+RESULTS = "results.jsonl"
+ARTICLES = "articles"
+INDEX = "index.html"
+DONE_STATUSES = ("ok", "skipped")
+
+
+def safe_name(article_id: str) -> str:
+    """A file name for ``article_id``: readable, no path separators, unique by a short hash suffix."""
+    stem = re.sub(r"[^\w.-]+", "_", article_id).strip("._")[:80] or "article"
+    return f"{stem}-{hashlib.sha1(article_id.encode()).hexdigest()[:8]}"
+
+
+def read_results(path: Path) -> Iterator[dict]:
+    """Yield the complete, valid JSON lines of a results file (a torn last line is skipped)."""
+    if not path.is_file():
+        return
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n"):
+                break
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ResultStore:
+    """The output folder of a run: knows which articles are done and writes new results."""
+
+    def __init__(self, out_dir: str | Path):
+        self.dir = Path(out_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / ARTICLES).mkdir(exist_ok=True)
+        self.path = self.dir / RESULTS
+        self.done: set[str] = set()
+        self._compact()
+        self._handle = open(self.path, "a", encoding="utf-8")
+
+    def _compact(self) -> None:
+        """Keep one good line per finished article; drop failed, duplicate and torn lines."""
+        if not self.path.exists():
+            return
+        kept, changed = [], False
+        raw_lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+        for line in raw_lines:
+            try:
+                record = json.loads(line) if line.endswith("\n") else None
+            except json.JSONDecodeError:
+                record = None
+            if not record or record.get("status") not in DONE_STATUSES or record.get("id") in self.done:
+                changed = True
+                continue
+            self.done.add(record["id"])
+            kept.append(line)
+        if changed:
+            _atomic_write(self.path, "".join(kept))
+
+    def write(self, result: Result) -> None:
+        """Append ``result`` to results.jsonl (synced) and write its Markdown page if it succeeded."""
+        line = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+        self._handle.write(line)
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        if result.status in DONE_STATUSES:
+            self.done.add(result.id)
+            _atomic_write(self.dir / ARTICLES / f"{safe_name(result.id)}.md", to_markdown(result))
+
+    def close(self) -> None:
+        """Close results.jsonl and write index.html over every result in it."""
+        self._handle.close()
+        results = [Result.from_dict(r) for r in read_results(self.path)]
+        _atomic_write(self.dir / INDEX, to_html(results))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(result: Result) -> str:
+    """A Markdown page: metadata, the summary in both languages, then the article side by side."""
+    lines = [f"# {result.title or result.id}", ""]
+    meta = [f"source: `{result.source}`", f"language: {result.lang} ({result.lang_confidence:.2f})"]
+    meta += [f"date: {result.date}"] * bool(result.date) + [f"dateline: {result.dateline}"] * bool(result.dateline)
+    meta.append(f"model: {result.model or 'none'} ({result.engine})")
+    lines += [" · ".join(meta), ""]
+    for error in result.errors:
+        lines.append(f"> {error}")
+    lines += ["## Summary", ""]
+    if result.lang != "en" and result.summary_en:
+        lines += ["**English**", ""] + [f"- {s}" for s in result.summary_en] + [""]
+        lines += [f"**Original ({result.lang})**", ""] + [f"- {s}" for s in result.summary_src] + [""]
+    else:
+        lines += [f"- {s}" for s in result.summary_src] + [""]
+    lines += ["## Article", ""]
+    if result.lang != "en" and result.translation:
+        lines += [f"| Original ({result.lang}) | English |", "| --- | --- |"]
+        for src, tgt in zip(result.paragraphs(), result.paragraphs(result.translation)):
+            lines.append(f"| {_cell(src)} | {_cell(tgt)} |")
+    else:
+        lines += [p + "\n" for p in result.paragraphs()]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ddd;padding:.4rem;vertical-align:top;width:50%}
+.meta{color:#666;font-size:.9rem}.err{color:#a00}section{margin-bottom:2.5rem}nav li{margin:.2rem 0}"""
+
+
+def to_html(results: list[Result]) -> str:
+    """One self-contained HTML page: a table of contents, then each article side by side."""
+    esc = html.escape
+    toc, body = [], []
+    for n, r in enumerate(results):
+        anchor = f"a{n}"
+        title = esc(r.title or r.id)
+        toc.append(f'<li><a href="#{anchor}">{title}</a> <span class="meta">[{esc(r.lang or "?")}, {esc(r.status)}]'
+                   "</span></li>")
+        parts = [f'<section id="{anchor}"><h2>{title}</h2>',
+                 f'<p class="meta">{esc(r.source)} · {esc(r.lang or "?")} · {esc(r.date or "")} · '
+                 f'{esc(r.model or "no model")} ({esc(r.engine or "")})</p>']
+        parts += [f'<p class="err">{esc(e)}</p>' for e in r.errors]
+        summary = r.summary_en or r.summary_src
+        if summary:
+            parts.append("<h3>Summary</h3><ul>" + "".join(f"<li>{esc(s)}</li>" for s in summary) + "</ul>")
+        if r.ok and r.lang != "en":
+            rows = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>"
+                           for a, b in zip(r.paragraphs(), r.paragraphs(r.translation)))
+            parts.append(f"<table><tr><th>Original ({esc(r.lang or '')})</th><th>English</th></tr>{rows}</table>")
+        else:
+            parts += [f"<p>{esc(p)}</p>" for p in r.paragraphs()]
+        body.append("".join(parts) + "</section>")
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Kabar results</title>"
+            f"<style>{_STYLE}</style></head><body><h1>Kabar results ({len(results)} articles)</h1>"
+            f"<nav><ol>{''.join(toc)}</ol></nav>{''.join(body)}</body></html>\n")

@@ -1,0 +1,79 @@
+"""The :class:`Summarizer` protocol and :func:`select`, the one helper that turns scores into a summary."""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from news.errors import ConfigError
+
+_STOPWORD_DIR = Path(__file__).resolve().parent / "stopwords"
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+
+
+class Summarizer(Protocol):
+    """Rate sentences: one score per sentence, higher is more summary-worthy."""
+
+    name: str
+
+    def rank(self, sentences: Sequence[str], lang: str) -> list[float]:
+        """Return one score per sentence, in order."""
+        ...
+
+
+@lru_cache(maxsize=None)
+def stopwords(lang: str) -> frozenset[str]:
+    """The stop words of ``lang`` (``id`` or ``en``; other languages get none)."""
+    path = _STOPWORD_DIR / f"{lang}.txt"
+    if not path.is_file():
+        return frozenset()
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.extend(line.split())
+    return frozenset(words)
+
+
+def content_words(sentence: str, lang: str) -> list[str]:
+    """Lower-cased words of ``sentence`` without stop words and without one-letter tokens."""
+    stop = stopwords(lang)
+    return [w for w in _WORD.findall(sentence.lower()) if w not in stop and len(w) > 1]
+
+
+def parse_length(value: int | float | str | None, default: int) -> tuple[int | None, float | None]:
+    """Parse a summary length: ``3`` sentences, ``"20%"`` or ``0.2`` of the article. Returns (n, ratio)."""
+    if value is None:
+        return default, None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            try:
+                ratio = float(text[:-1]) / 100
+            except ValueError:
+                ratio = -1.0
+            if not 0 < ratio <= 1:
+                raise ConfigError(f"{value!r} is not a valid summary length. Accepted: a number of sentences "
+                                  "(3) or a percentage of the article (20%).")
+            return None, ratio
+        value = float(text) if "." in text else int(text) if text.isdigit() else text
+    if isinstance(value, float) and 0 < value < 1:
+        return None, value
+    if isinstance(value, (int, float)) and value >= 1 and float(value).is_integer():
+        return int(value), None
+    raise ConfigError(f"{value!r} is not a valid summary length. Accepted: a number of sentences (3) "
+                      "or a percentage of the article (20%).")
+
+
+def select(scores: Sequence[float], *, n: int | None = None, ratio: float | None = None) -> list[int]:
+    """Indices of the best-scored sentences, in document order.
+
+    Takes ``n`` sentences, or ``ceil(ratio * len(scores))``; never more than there are. Ties go to
+    the earlier sentence.
+    """
+    if ratio is not None:
+        n = max(1, math.ceil(ratio * len(scores))) if scores else 0
+    n = len(scores) if n is None else min(n, len(scores))
+    best = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:n]
+    return sorted(best)

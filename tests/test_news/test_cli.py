@@ -1,0 +1,77 @@
+"""``python -m news run``: outputs, resume, bad inputs, exit codes and the offline error."""
+import json
+import subprocess
+import sys
+
+from news.cli import main
+from news.writers import RESULTS
+from tests.conftest import EXAMPLES, ROOT
+
+FIELDS = {"id", "source", "title", "date", "lang", "sentences", "translation", "summary_src", "summary_en",
+          "model", "engine", "errors"}
+
+
+def _results(out):
+    return [json.loads(line) for line in (out / RESULTS).read_text(encoding="utf-8").splitlines()]
+
+
+def test_run_on_seeds_writes_everything_and_resumes(seeds_dir, tiny_marian, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", str(seeds_dir), "--out", str(out), "--model", str(tiny_marian), "--quiet"])
+    assert code == 0
+    records = _results(out)
+    assert len(records) == 5 and all(FIELDS <= set(r) for r in records)
+    assert all(len(r["translation"]) == len(r["sentences"]) for r in records)
+    assert len(list((out / "articles").glob("*.md"))) == 5
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert html.count("<section") == 5 and "Kabar results (5 articles)" in html
+    page = next((out / "articles").glob("002_*.md")).read_text(encoding="utf-8")
+    assert page.startswith("# 002_42fce3e9fbddbd0d") and "## Summary" in page and "| Original (id) | English |" in page
+    capsys.readouterr()
+    assert main(["run", str(seeds_dir), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
+    assert "0 translated/passed through, 0 skipped (language), 0 failed, 5 already done" in capsys.readouterr().err
+    assert len(_results(out)) == 5
+
+
+def test_bad_file_reported_others_written(tiny_marian, tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "good.txt").write_text("Banjir merendam 412 rumah di Jakarta Timur. Warga mengungsi.")
+    (inputs / "bad.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    out = tmp_path / "out"
+    assert main(["run", str(inputs), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 1
+    records = {r["id"]: r for r in _results(out)}
+    assert records["good"]["status"] == "ok" and records["bad"]["status"] == "error"
+    assert "PNG" in capsys.readouterr().err
+    (inputs / "bad.txt").write_text("Sekarang berkas ini berisi teks yang benar.")
+    assert main(["run", str(inputs), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
+    records = _results(out)
+    assert sorted((r["id"], r["status"]) for r in records) == [("bad", "ok"), ("good", "ok")]
+
+
+def test_torn_last_line_is_dropped_on_resume(tiny_marian, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(EXAMPLES), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
+    lines = (out / RESULTS).read_text(encoding="utf-8").splitlines(keepends=True)
+    (out / RESULTS).write_text("".join(lines[:-1]) + lines[-1][:40], encoding="utf-8")
+    assert main(["run", str(EXAMPLES), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
+    records = _results(out)
+    assert len(records) == len(lines) == len({r["id"] for r in records})
+
+
+def test_offline_default_model_gives_one_clear_error(tmp_path):
+    env_run = subprocess.run([sys.executable, "-m", "news", "run", str(EXAMPLES), "--out", str(tmp_path / "o"),
+                              "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert env_run.returncode == 2
+    assert "error: Model 'Helsinki-NLP/opus-mt-id-en' is not available offline" in env_run.stderr
+    assert "--model PATH" in env_run.stderr and "Traceback" not in env_run.stderr
+
+
+def test_nllb_through_the_cli(tiny_nllb, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(EXAMPLES), "--out", str(out), "--model", str(tiny_nllb), "--engine", "transformers",
+                 "--sentences", "2", "--quiet"]) == 0
+    records = _results(out)
+    indonesian = [r for r in records if r["lang"] == "id"]
+    assert len(indonesian) == 3 and all(len(r["summary_en"]) == 2 for r in indonesian)
+    assert {r["engine"] for r in indonesian} == {"transformers"}

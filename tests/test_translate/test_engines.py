@@ -1,0 +1,112 @@
+"""Both engines on both model kinds, through the real loading, conversion, batching and decoding code."""
+import os
+
+import pytest
+
+from news.errors import ConfigError, ModelNotAvailableError
+from news.store import SentenceCache
+from translate import Translator, load_translator
+from translate.cached import CachedTranslator
+from translate.engines.ct2 import converted_path
+
+SENTENCES = ["Harga beras naik menjadi Rp13.500 per kilogram.", "", "Banjir merendam 412 rumah.",
+             "Harga beras naik menjadi Rp13.500 per kilogram.", "Petugas mengerahkan 12 perahu karet."]
+COMBOS = [("marian", "ct2"), ("marian", "transformers"), ("nllb", "ct2"), ("nllb", "transformers")]
+
+
+@pytest.mark.parametrize("kind,engine", COMBOS)
+def test_same_length_same_order(translators, kind, engine):
+    t = translators(kind, engine)
+    assert isinstance(t, Translator)
+    out = t.translate(SENTENCES)
+    assert len(out) == len(SENTENCES)
+    assert out[1] == "" and out[0] == out[3]
+    assert all(isinstance(x, str) for x in out)
+    assert t.translate([]) == []
+    assert t.info.engine == engine and t.info.model_kind == kind
+
+
+@pytest.mark.parametrize("kind,engine", COMBOS)
+def test_deterministic_and_order_independent(translators, kind, engine):
+    t = translators(kind, engine)
+    forward = t.translate(SENTENCES)
+    backward = t.translate(SENTENCES[::-1])
+    assert backward[::-1] == forward
+
+
+@pytest.mark.parametrize("kind,engine", [("marian", "ct2"), ("nllb", "transformers")])
+def test_very_long_sentence_is_translated_in_pieces_not_truncated(translators, kind, engine):
+    t = translators(kind, engine)
+    long_sentence = " ".join(f"kata{i % 50} harga beras naik" for i in range(250))[:5000]
+    assert len(long_sentence) == 5000
+    pieces_before = t.segments_translated
+    out = t.translate([long_sentence, "Satu."])
+    assert len(out) == 2
+    used = t.segments_translated - pieces_before
+    assert used > 2, "a 5,000-character sentence must be split into several model-sized pieces"
+    ids = t._encode([long_sentence])[0]
+    assert len(ids) > t.max_input_tokens
+
+
+def test_marian_and_nllb_differ_in_special_tokens(translators):
+    marian, nllb = translators("marian", "ct2"), translators("nllb", "ct2")
+    assert marian.target_token is None
+    assert nllb.target_token == "eng_Latn"
+    assert nllb.tokenizer.src_lang == "ind_Latn"
+
+
+def test_ct2_conversion_is_cached_and_atomic(tiny_marian, tmp_path):
+    first = load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path)
+    folder = first.model_dir
+    stamp = (folder / "model.bin").stat().st_mtime_ns
+    second = load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path)
+    assert second.model_dir == folder and (folder / "model.bin").stat().st_mtime_ns == stamp
+    leftovers = [p.name for p in folder.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    assert folder == converted_path(first.model, "int8", tmp_path)
+
+
+def test_half_written_conversion_does_not_count(tiny_marian, tmp_path):
+    first = load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path)
+    (first.model_dir / "model.bin").unlink()  # as if a crash interrupted a non-atomic writer
+    os.rename(first.model_dir, first.model_dir.parent / "broken")
+    again = load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path)
+    assert (again.model_dir / "model.bin").is_file()
+
+
+def test_missing_model_error_names_model_place_and_fix(tmp_path):
+    with pytest.raises(ModelNotAvailableError) as info:
+        load_translator("Helsinki-NLP/opus-mt-id-en", "ct2")
+    message = str(info.value)
+    assert "Helsinki-NLP/opus-mt-id-en" in message and "not available offline" in message
+    assert "--model PATH" in message and "KABAR_MODEL" in message and "cache" in message
+    with pytest.raises(ModelNotAvailableError, match="does not exist"):
+        load_translator(str(tmp_path / "nowhere"), "ct2")
+    with pytest.raises(ModelNotAvailableError, match="no config.json"):
+        load_translator(str(tmp_path), "ct2")
+
+
+def test_model_from_env_var(tiny_marian, monkeypatch):
+    monkeypatch.setenv("KABAR_MODEL", str(tiny_marian))
+    assert load_translator(engine="transformers").info.model == str(tiny_marian)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"engine": "moses"}, "'moses' is not a valid engine. Accepted values are: ct2, transformers"),
+    ({"engine": "ct2", "compute_type": "int4"}, "'int4' is not a valid compute type on cpu"),
+    ({"engine": "ct2", "device": "tpu"}, "'tpu' is not a valid device"),
+])
+def test_bad_options_list_accepted_values(tiny_marian, kwargs, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load_translator(str(tiny_marian), **kwargs)
+
+
+def test_sentence_cache_counts_hits(translators, tmp_path):
+    cache = SentenceCache(tmp_path / "s.sqlite")
+    cached = CachedTranslator(translators("marian", "ct2"), cache)
+    first = cached.translate(SENTENCES)
+    assert (cached.hits, cached.misses) == (0, 5)
+    assert len(cache) == 4  # "" and the duplicate are stored once each
+    reopened = CachedTranslator(translators("marian", "ct2"), SentenceCache(tmp_path / "s.sqlite"))
+    assert reopened.translate(SENTENCES) == first
+    assert (reopened.hits, reopened.misses) == (5, 0)

@@ -1,0 +1,31 @@
+"""A :class:`Translator` wrapper that answers from the SQLite sentence cache and translates only the rest."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from news.store import SentenceCache
+from translate.base import Translator
+
+
+class CachedTranslator:
+    """Wrap ``inner`` with a persistent cache; ``hits`` and ``misses`` count sentences looked up."""
+
+    def __init__(self, inner: Translator, cache: SentenceCache):
+        self.inner = inner
+        self.cache = cache
+        self.info = inner.info
+        self.hits = 0
+        self.misses = 0
+
+    def translate(self, sentences: Sequence[str]) -> list[str]:
+        """Translate ``sentences``, using cached translations where there are some."""
+        model_key, engine_key = self.info.cache_key
+        known = self.cache.get_many(model_key, engine_key, sentences)
+        todo = list(dict.fromkeys(s for s in sentences if s not in known))
+        self.hits += sum(1 for s in sentences if s in known)
+        self.misses += sum(1 for s in sentences if s not in known)
+        if todo:
+            fresh = self.inner.translate(todo)
+            self.cache.put_many(model_key, engine_key, zip(todo, fresh))
+            known.update(zip(todo, fresh))
+        return [known[s] for s in sentences]

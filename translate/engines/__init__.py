@@ -1,0 +1,1 @@
+"""Translation engines; each is imported only when it is chosen."""

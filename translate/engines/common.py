@@ -1,0 +1,98 @@
+"""What every sequence-to-sequence engine shares: tokenizing, splitting long sentences, batching, reassembly."""
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+from news.errors import ConfigError
+from translate.base import NLLB_CODES, TranslatorInfo
+from translate.batching import DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, plan_batches, split_long
+from translate.models import ResolvedModel
+
+DEFAULT_MAX_INPUT_TOKENS = 256
+# Output budget per input token (+ a constant): English is rarely longer than 2x its Indonesian source.
+OUTPUT_RATIO = 2.0
+OUTPUT_EXTRA = 10
+
+
+def available_cpus() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def load_tokenizer(model: ResolvedModel, src_lang: str):
+    """Load the model's own tokenizer (Marian sentencepiece or NLLB) from its folder."""
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    if model.kind == "nllb":
+        if src_lang not in NLLB_CODES:
+            raise ConfigError(f"{src_lang!r} is not a valid source language for NLLB. "
+                              f"Accepted values are: {', '.join(sorted(NLLB_CODES))}.")
+        return AutoTokenizer.from_pretrained(str(model.path), src_lang=NLLB_CODES[src_lang])
+    return AutoTokenizer.from_pretrained(str(model.path))
+
+
+class Seq2SeqEngine:
+    """Base of the engines: subclasses implement :meth:`_generate` for one batch of token ids."""
+
+    engine_name = "base"
+
+    def __init__(self, model: ResolvedModel, *, beam_size: int, device: str, compute_type: str,
+                 src_lang: str = "id", tgt_lang: str = "en", max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+                 max_batch_size: int = DEFAULT_MAX_BATCH_SIZE, max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS):
+        self.model = model
+        self.tokenizer = load_tokenizer(model, src_lang)
+        self.max_batch_tokens = max_batch_tokens
+        self.max_batch_size = max_batch_size
+        limit = min(model.max_positions, getattr(self.tokenizer, "model_max_length", 10**6) or 10**6)
+        self.max_input_tokens = max(8, min(max_input_tokens, limit - 2))
+        self.max_positions = model.max_positions
+        self.target_token = NLLB_CODES.get(tgt_lang) if model.kind == "nllb" else None
+        self.info = TranslatorInfo(model=model.ref, engine=self.engine_name, model_kind=model.kind, device=device,
+                                   compute_type=compute_type, beam_size=beam_size, src_lang=src_lang,
+                                   tgt_lang=tgt_lang, fingerprint=model.fingerprint)
+        self.segments_translated = 0
+
+    def _encode(self, texts: Sequence[str]) -> list[list[int]]:
+        return self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]
+
+    def _count(self, text: str) -> int:
+        return len(self._encode([text])[0])
+
+    def max_new_tokens(self, source_length: int) -> int:
+        """Output length budget for a source of ``source_length`` tokens."""
+        return max(8, min(self.max_positions - 2, int(OUTPUT_RATIO * source_length) + OUTPUT_EXTRA))
+
+    def translate(self, sentences: Sequence[str]) -> list[str]:
+        """Translate sentences; identical sentences are translated once and long ones in clause-sized pieces."""
+        unique = list(dict.fromkeys(s.strip() for s in sentences))
+        pieces: list[str] = []
+        owners: list[int] = []
+        for idx, sentence in enumerate(unique):
+            if not sentence:
+                continue
+            for piece in split_long(sentence, self._count, self.max_input_tokens):
+                pieces.append(piece)
+                owners.append(idx)
+        outputs = [""] * len(pieces)
+        if pieces:
+            ids = self._encode(pieces)
+            for batch in plan_batches([len(x) for x in ids], max_batch_tokens=self.max_batch_tokens,
+                                      max_batch_size=self.max_batch_size):
+                for i, text in zip(batch, self._generate([ids[i] for i in batch])):
+                    outputs[i] = text.strip()
+            self.segments_translated += len(pieces)
+        joined: list[list[str]] = [[] for _ in unique]
+        for owner, text in zip(owners, outputs):
+            joined[owner].append(text)
+        by_source = {src: " ".join(t for t in parts if t) for src, parts in zip(unique, joined)}
+        return [by_source[s.strip()] for s in sentences]
+
+    def _generate(self, batch: list[list[int]]) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError

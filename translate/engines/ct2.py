@@ -1,0 +1,101 @@
+"""The fast engine: CTranslate2 (int8 on CPU, float16 on GPU), converted once per model and cached."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from news import config
+from news.errors import ConfigError, EngineError
+from translate.engines.common import Seq2SeqEngine, available_cpus
+from translate.models import ResolvedModel
+
+CPU_COMPUTE_TYPES = ("int8", "int8_float32", "float32")
+GPU_COMPUTE_TYPES = ("float16", "int8_float16", "bfloat16", "int8", "float32")
+DEFAULT_COMPUTE_TYPE = {"cpu": "int8", "cuda": "float16"}
+# What is stored on disk for each compute type (the loader converts int8 <-> float types as needed).
+_QUANTIZATION = {"int8": "int8", "int8_float32": "int8", "int8_float16": "int8_float16", "float16": "float16",
+                 "bfloat16": "bfloat16", "float32": None}
+
+
+def _ct2():
+    try:
+        import ctranslate2
+    except ImportError as exc:
+        raise EngineError("The ct2 engine needs CTranslate2: pip install -r requirements.txt "
+                          "(or choose --engine transformers)") from exc
+    return ctranslate2
+
+
+def converted_path(model: ResolvedModel, quantization: str | None, cache_dir: Path) -> Path:
+    """Where the CTranslate2 copy of ``model`` with ``quantization`` lives (content-addressed)."""
+    ct2 = _ct2()
+    return cache_dir / "ct2" / f"{model.fingerprint}-{quantization or 'float32'}-ct2v{ct2.__version__}"
+
+
+def convert_once(model: ResolvedModel, quantization: str | None, cache_dir: Path) -> Path:
+    """Convert ``model`` to CTranslate2 unless already converted; the result appears atomically.
+
+    The conversion is written to a temporary folder beside the target and renamed into place, so a
+    crash or a concurrent conversion never leaves a half-written model that counts as done.
+    """
+    target = converted_path(model, quantization, cache_dir)
+    if (target / "model.bin").is_file():
+        return target
+    ct2 = _ct2()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        converter = ct2.converters.TransformersConverter(str(model.path))
+        converter.convert(str(tmp / "model"), quantization=quantization, force=True)
+        try:
+            os.rename(tmp / "model", target)
+        except OSError:
+            if not (target / "model.bin").is_file():  # someone else won the race only if theirs is complete
+                raise
+    except Exception as exc:
+        if isinstance(exc, EngineError):
+            raise
+        raise EngineError(f"Could not convert {model.ref!r} to CTranslate2: {exc}. "
+                          "Try --engine transformers.") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+class CT2Translator(Seq2SeqEngine):
+    """Translate with ``ctranslate2.Translator.translate_batch`` on a converted copy of the model."""
+
+    engine_name = "ct2"
+
+    def __init__(self, model: ResolvedModel, *, beam_size: int, device: str = "auto", compute_type: str | None = None,
+                 threads: int | None = None, inter_threads: int = 1, cache_dir: Path | None = None, **options):
+        ct2 = _ct2()
+        if device == "auto":
+            device = "cuda" if ct2.get_cuda_device_count() > 0 else "cpu"
+        if device not in ("cpu", "cuda"):
+            raise ConfigError(f"{device!r} is not a valid device. Accepted values are: auto, cpu, cuda.")
+        compute_type = compute_type or DEFAULT_COMPUTE_TYPE[device]
+        accepted = CPU_COMPUTE_TYPES if device == "cpu" else GPU_COMPUTE_TYPES
+        if compute_type not in accepted:
+            raise ConfigError(f"{compute_type!r} is not a valid compute type on {device}. "
+                              f"Accepted types are: {', '.join(accepted)}.")
+        super().__init__(model, beam_size=beam_size, device=device, compute_type=compute_type, **options)
+        self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir())
+        intra = threads or (available_cpus() if device == "cpu" else 1)
+        self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
+                                  inter_threads=inter_threads, intra_threads=intra)
+
+    def _generate(self, batch: list[list[int]]) -> list[str]:
+        tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in batch]
+        longest = max(len(x) for x in batch)
+        prefix = [[self.target_token]] * len(tokens) if self.target_token else None
+        results = self.net.translate_batch(tokens, target_prefix=prefix, beam_size=self.info.beam_size,
+                                           max_decoding_length=self.max_new_tokens(longest),
+                                           max_input_length=0, return_scores=False)
+        texts = []
+        for result in results:
+            ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+            texts.append(self.tokenizer.decode(ids, skip_special_tokens=True))
+        return texts
