@@ -1,0 +1,160 @@
+"""``python -m eval score|run|summ|testsets``: thin doors onto the harness."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from news import config
+from news.errors import ConfigError, KabarError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m eval``."""
+    from eval.metrics import DEFAULT_BOOTSTRAP
+    from eval.significance import TEST_TYPES
+
+    parser = argparse.ArgumentParser(prog="python -m eval", description="Kabar's evaluation harness.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument("--metrics", default="bleu,chrf,chrf++,ter", help="comma-separated: bleu,chrf,chrf++,ter")
+        p.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP, help="resamples for the 95%% CIs")
+        p.add_argument("--test", choices=sorted(TEST_TYPES), default="bs",
+                       help="paired test: bs (bootstrap) or ar (approximate randomization)")
+        p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        p.add_argument("--out", metavar="DIR", help="write report.md, report.html, scores.json and plots")
+
+    score = sub.add_parser("score", help="score hypothesis files against a reference")
+    score.add_argument("--ref", required=True)
+    score.add_argument("--hyp", action="append", required=True, metavar="NAME=FILE")
+    score.add_argument("--src", help="source file (checked for the same line count)")
+    score.add_argument("--baseline", help="system the others are tested against (default: the first)")
+    common(score)
+
+    run = sub.add_parser("run", help="translate test sets with Kabar, then score")
+    run.add_argument("--testset", required=True, help="comma-separated names (see `python -m eval testsets`)")
+    run.add_argument("--model", action="append", help="model reference; repeat to compare models")
+    run.add_argument("--engine", help="ct2 or transformers")
+    run.add_argument("--limit", type=int, help="only the first N segments of each test set")
+    run.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
+    common(run)
+
+    summ = sub.add_parser("summ", help="ROUGE of Kabar's summarizer vs LEAD-k and random")
+    summ.add_argument("--data", required=True, help="JSONL with 'text' and 'summary' fields")
+    summ.add_argument("--sentences", type=int, default=config.DEFAULT_SUMMARY_SENTENCES)
+    summ.add_argument("--json", action="store_true")
+
+    sets = sub.add_parser("testsets", help="list the test sets found")
+    sets.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
+    return parser
+
+
+def _print_table(reports) -> None:
+    from eval.report import leaderboard_rows
+
+    header, rows = leaderboard_rows(reports)
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    for row in [header] + rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+    for m, s in next(iter(reports[0].systems.values())).scores.items():
+        print(f"{m}: {s.signature}")
+
+
+def _emit(args, reports) -> None:
+    if args.out:
+        from eval.report import write_report
+
+        for path in write_report(reports, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        payload = reports[0].to_dict() if len(reports) == 1 else {"testsets": [r.to_dict() for r in reports]}
+        print(json.dumps(payload, indent=2))
+    else:
+        _print_table(reports)
+
+
+def cmd_score(args) -> int:
+    """Score hypothesis files."""
+    from eval.metrics import parse_metrics
+    from eval.scoring import score_systems
+    from eval.textio import check_parallel, read_lines
+
+    refs = read_lines(args.ref)
+    systems = {}
+    for item in args.hyp:
+        name, sep, path = item.partition("=")
+        if not sep:
+            name, path = item, item
+        systems[name] = read_lines(path)
+    files = {f"{n} ({p.partition('=')[2] or p})": h for (n, h), p in zip(systems.items(), args.hyp)}
+    if args.src:
+        files[f"source ({args.src})"] = read_lines(args.src)
+    check_parallel(files, args.ref, refs)
+    report = score_systems(refs, systems, metrics=parse_metrics(args.metrics), baseline=args.baseline,
+                           n_bootstrap=args.bootstrap, test_type=args.test)
+    _emit(args, [report])
+    return 0
+
+
+def cmd_run(args) -> int:
+    """Translate test sets, then score them."""
+    from eval import testsets
+    from eval.metrics import parse_metrics
+    from eval.scoring import score_systems
+    from eval.textio import read_lines
+    from translate.registry import load_translator
+
+    chosen = testsets.get(args.testset, args.data)
+    models = args.model or [config.model_ref(None)]
+    translators = {m: load_translator(m, args.engine) for m in models}
+    reports = []
+    for ts in chosen:
+        src, refs = read_lines(ts.source), read_lines(ts.reference)
+        if args.limit:
+            src, refs = src[:args.limit], refs[:args.limit]
+        print(f"{ts.name}: translating {len(src)} segments with {len(translators)} model(s)", file=sys.stderr)
+        systems = {m: t.translate(src) for m, t in translators.items()}
+        reports.append(score_systems(refs, systems, metrics=parse_metrics(args.metrics), n_bootstrap=args.bootstrap,
+                                     test_type=args.test, testset=ts.name))
+    _emit(args, reports)
+    return 0
+
+
+def cmd_summ(args) -> int:
+    """ROUGE table for summaries."""
+    from eval.rouge import evaluate_summaries, read_summ_data
+
+    result = evaluate_summaries(read_summ_data(args.data), n=config.positive_int("--sentences", args.sentences))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['n_articles']} articles, {result['sentences']} sentences per summary; ROUGE F1 "
+          "with 95% bootstrap CI")
+    print(f"{'system':8}  {'ROUGE-1':>20}  {'ROUGE-2':>20}  {'ROUGE-L':>20}")
+    for name, scores in result["systems"].items():
+        cells = [f"{s['f']:.2f} [{s['ci'][0]:.2f}, {s['ci'][1]:.2f}]" for s in scores.values()]
+        print(f"{name:8}  " + "  ".join(f"{c:>20}" for c in cells))
+    return 0
+
+
+def cmd_testsets(args) -> int:
+    """List test sets."""
+    from eval import testsets
+
+    found = testsets.discover(args.data)
+    for name, ts in found.items():
+        print(f"{name:40} {ts.size:6d} segments  {ts.source.parent}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; library errors become a one-line message and exit code 2."""
+    args = build_parser().parse_args(argv)
+    handlers = {"score": cmd_score, "run": cmd_run, "summ": cmd_summ, "testsets": cmd_testsets}
+    try:
+        return handlers[args.command](args)
+    except (KabarError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

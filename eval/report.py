@@ -1,0 +1,121 @@
+"""Reports: ``report.md``, ``report.html``, ``scores.json`` and PNG plots, from score reports."""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Sequence
+
+from eval.scoring import ScoreReport
+from eval.significance import verdict
+
+
+def _fmt(score) -> str:
+    return f"{score.score:.1f} [{score.ci[0]:.1f}, {score.ci[1]:.1f}]"
+
+
+def leaderboard_rows(reports: Sequence[ScoreReport]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a system x (test set, metric) table; each cell "score [lo, hi]"."""
+    metrics = list(reports[0].metrics) if reports else []
+    header = ["system", "test set"] + metrics + ["len ratio", "vs baseline"]
+    rows = []
+    for rep in reports:
+        for name, sys_scores in rep.systems.items():
+            versus = "baseline" if name == rep.baseline else "; ".join(
+                f"{m}: {verdict(p)}" for m, p in sys_scores.p_values.items())
+            rows.append([name, rep.testset or "-"] + [_fmt(sys_scores.scores[m]) for m in metrics]
+                        + [f"{sys_scores.length_ratio:.3f}", versus or "-"])
+    return header, rows
+
+
+def to_markdown(reports: Sequence[ScoreReport]) -> str:
+    """A Markdown leaderboard with signatures."""
+    header, rows = leaderboard_rows(reports)
+    lines = ["# Kabar evaluation", "", "Scores with 95% bootstrap confidence intervals (sacrebleu).", "",
+             "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["", "## Signatures", ""]
+    if reports:
+        first = next(iter(reports[0].systems.values()))
+        lines += [f"- {m}: `{s.signature}`" for m, s in first.scores.items()]
+    test = reports[0].test_type if reports else "bs"
+    lines += ["", f"Significance: sacrebleu paired {'bootstrap resampling' if test == 'bs' else 'approximate randomization'}"
+              " against the baseline; p < 0.05 is called significant.", ""]
+    for png in ("scores.png", "testsets.png", "length_ratio.png"):
+        lines.append(f"![{png}]({png})")
+    return "\n".join(lines) + "\n"
+
+
+def to_html(reports: Sequence[ScoreReport]) -> str:
+    """The same table as HTML, with the plots."""
+    header, rows = leaderboard_rows(reports)
+    esc = html.escape
+    table = "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"
+    table += "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
+    imgs = "".join(f'<p><img src="{p}" alt="{p}"></p>' for p in ("scores.png", "testsets.png", "length_ratio.png"))
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>Kabar evaluation</title><style>"
+            "body{font-family:system-ui,sans-serif;margin:2rem}td,th{border:1px solid #ccc;padding:.3rem}"
+            "table{border-collapse:collapse}</style></head><body><h1>Kabar evaluation</h1>"
+            f"{table}{imgs}</body></html>\n")
+
+
+def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
+    """Write scores.png (per system, CI bars), testsets.png (per test set) and length_ratio.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    metrics = list(reports[0].metrics)
+    labels = [f"{n}\n{r.testset}" if len(reports) > 1 else n for r in reports for n in r.systems]
+    entries = [s for r in reports for s in r.systems.values()]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.5), squeeze=False)
+    for ax, m in zip(axes[0], metrics):
+        vals = [e.scores[m].score for e in entries]
+        err = [[max(0.0, v - e.scores[m].ci[0]) for v, e in zip(vals, entries)],
+               [max(0.0, e.scores[m].ci[1] - v) for v, e in zip(vals, entries)]]
+        ax.bar(range(len(vals)), vals, yerr=err, capsize=4, color="#4a7ab5")
+        ax.set_xticks(range(len(vals)), labels, fontsize=7, rotation=30, ha="right")
+        ax.set_title(m.upper() if m != "chrf++" else "chrF++")
+    fig.tight_layout()
+    written.append(out_dir / "scores.png")
+    fig.savefig(written[-1], dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(max(4, 1.5 * len(reports)), 3.5))
+    systems = list(dict.fromkeys(n for r in reports for n in r.systems))
+    width = 0.8 / max(1, len(systems))
+    for k, name in enumerate(systems):
+        xs = [i + k * width for i, r in enumerate(reports) if name in r.systems]
+        ys = [r.systems[name].scores[metrics[0]].score for r in reports if name in r.systems]
+        ax.bar(xs, ys, width=width, label=name)
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(reports))], [r.testset or "-" for r in reports],
+                  fontsize=8)
+    ax.set_ylabel(metrics[0])
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    written.append(out_dir / "testsets.png")
+    fig.savefig(written[-1], dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(max(4, 0.8 * len(entries)), 3))
+    ax.bar(range(len(entries)), [e.length_ratio for e in entries], color="#b5834a")
+    ax.axhline(1.0, color="#333", linewidth=0.8)
+    ax.set_xticks(range(len(entries)), labels, fontsize=7, rotation=30, ha="right")
+    ax.set_title("hypothesis / reference length")
+    fig.tight_layout()
+    written.append(out_dir / "length_ratio.png")
+    fig.savefig(written[-1], dpi=100)
+    plt.close(fig)
+    return written
+
+
+def write_report(reports: Sequence[ScoreReport], out_dir: str | Path) -> list[Path]:
+    """Write report.md, report.html, scores.json and the plots into ``out_dir``; returns the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text(to_markdown(reports), encoding="utf-8")
+    (out / "report.html").write_text(to_html(reports), encoding="utf-8")
+    (out / "scores.json").write_text(json.dumps([r.to_dict() for r in reports], indent=2), encoding="utf-8")
+    return [out / "report.md", out / "report.html", out / "scores.json"] + plot(reports, out)

@@ -1,0 +1,112 @@
+"""ROUGE-1/2/L F1 of extractive summaries (rouge-score, no stemming: its stemmer is English-only)."""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from news.clean import clean
+from news.errors import InputError
+from news.split import split_paragraphs
+from summarize.base import select
+from summarize.lead import Lead
+from summarize.textrank import TextRank
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+SEED = 12345
+
+
+@dataclass(frozen=True)
+class RougeScore:
+    """Mean F1 over articles (0-100) and its 95% bootstrap interval."""
+
+    f: float
+    ci: tuple[float, float]
+
+    def to_dict(self) -> dict:
+        """``{"f": ..., "ci": [lo, hi]}``."""
+        return {"f": self.f, "ci": list(self.ci)}
+
+
+def rouge_f1(summaries: Sequence[str], references: Sequence[str]) -> dict[str, list[float]]:
+    """Per-article ROUGE F1 (0-100) for each ROUGE type."""
+    from rouge_score.rouge_scorer import RougeScorer
+
+    scorer = RougeScorer(list(ROUGE_TYPES), use_stemmer=False)
+    out: dict[str, list[float]] = {t: [] for t in ROUGE_TYPES}
+    for summary, reference in zip(summaries, references):
+        scores = scorer.score(reference, summary)
+        for t in ROUGE_TYPES:
+            out[t].append(100 * scores[t].fmeasure)
+    return out
+
+
+def bootstrap(values: Sequence[float], *, n: int = 1000, seed: int = SEED) -> tuple[float, float]:
+    """95% percentile interval of the mean by resampling articles (seeded)."""
+    if len(values) < 2:
+        v = float(values[0]) if values else 0.0
+        return (v, v)
+    rng = np.random.default_rng(seed)
+    arr = np.asarray(values, dtype=float)
+    means = arr[rng.integers(0, len(arr), size=(n, len(arr)))].mean(axis=1)
+    return (float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5)))
+
+
+def read_summ_data(path: str | Path) -> list[dict]:
+    """Articles with human summaries (JSONL with ``text`` and ``summary``); bad lines are named errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "no such file; the IndoSum ANTARA data is at "
+                         "../shared/data/summarization/antara_indosum.jsonl")
+    records = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{lineno}", f"not valid JSON ({exc.msg})") from None
+        if not isinstance(record.get("text"), str) or not isinstance(record.get("summary"), str):
+            raise InputError(f"{path}:{lineno}", "needs string fields 'text' and 'summary'")
+        records.append(record)
+    if not records:
+        raise InputError(str(path), "has no articles")
+    return records
+
+
+def article_sentences(text: str) -> list[str]:
+    """The sentences Kabar would summarize: cleaned and split exactly as in the pipeline."""
+    return [s for _, s in split_paragraphs(clean(text).paragraphs)]
+
+
+def baselines(n: int) -> dict[str, Callable[[list[str], int], list[int]]]:
+    """LEAD-1/2/3 and a seeded random choice of ``n`` sentences, as index pickers."""
+    def lead(k):
+        return lambda sents, i: list(range(min(k, len(sents))))
+
+    def rand(sents, i):
+        rng = random.Random(SEED + i)
+        return sorted(rng.sample(range(len(sents)), min(n, len(sents))))
+    return {"lead1": lead(1), "lead2": lead(2), "lead3": lead(3), "random": rand}
+
+
+def evaluate_summaries(records: Sequence[dict], *, n: int = 3, summarizer=None,
+                       lang: str = "id") -> dict:
+    """ROUGE of Kabar's summarizer and the baselines on the same articles, with bootstrap CIs."""
+    summarizer = summarizer or TextRank()
+    docs = [article_sentences(r["text"]) for r in records]
+    refs = [r["summary"] for r in records]
+    pickers = {"kabar": lambda sents, i: select(summarizer.rank(sents, lang), n=n)} | baselines(n)
+    systems = {}
+    for name, pick in pickers.items():
+        summaries = [" ".join(s[j] for j in pick(s, i)) for i, s in enumerate(docs)]
+        per_article = rouge_f1(summaries, refs)
+        systems[name] = {t: RougeScore(float(np.mean(v)), bootstrap(v)).to_dict() for t, v in per_article.items()}
+    return {"systems": systems, "n_articles": len(records), "sentences": n, "summarizer": summarizer.name}
+
+
+__all__ = ["Lead", "evaluate_summaries", "read_summ_data", "rouge_f1"]

@@ -1,0 +1,120 @@
+"""The evaluation harness: sacrebleu parity, significance, ROUGE baselines, reports and errors."""
+import json
+
+import pytest
+import sacrebleu
+
+from eval.cli import main
+from eval.metrics import corpus_score
+from eval.rouge import evaluate_summaries, rouge_f1
+from eval.scoring import score_systems
+from tests.conftest import SHARED
+
+REFS = ["The city opened a new bridge on Monday.", "Rice prices rose by five percent.",
+        "Floods hit three villages after heavy rain.", "The president said work will continue next year.",
+        "Officials used twelve rubber boats to evacuate residents.", "Inflation was 2.8 percent last month."]
+HYPS = ["The city opened a bridge on Monday.", "Rice price rose five percent.",
+        "Floods hit three villages after rain.", "The president says work continues next year.",
+        "Officials used 12 boats to evacuate people.", "Inflation was 2.8 percent in the last month."]
+
+
+def _degrade(lines):
+    return [" ".join(line.split()[::2]) for line in lines]
+
+
+@pytest.mark.parametrize("metric,reference_fn", [
+    ("bleu", lambda h, r: sacrebleu.corpus_bleu(h, [r]).score),
+    ("chrf", lambda h, r: sacrebleu.corpus_chrf(h, [r]).score),
+    ("chrf++", lambda h, r: sacrebleu.corpus_chrf(h, [r], word_order=2).score),
+    ("ter", lambda h, r: sacrebleu.corpus_ter(h, [r]).score),
+])
+def test_scores_equal_sacrebleu(metric, reference_fn):
+    result = corpus_score(metric, HYPS, REFS, n_bootstrap=200)
+    assert result.score == reference_fn(HYPS, REFS)
+    assert "version:" in result.signature and "nrefs:1" in result.signature
+    assert result.ci[0] <= result.ci[1]
+
+
+@pytest.mark.parametrize("test_type", ["bs", "ar"])
+def test_perfect_vs_degraded_is_significant_identical_is_not(test_type):
+    refs = REFS * 10
+    report = score_systems(refs, {"perfect": refs, "degraded": _degrade(refs), "same": list(refs)},
+                           metrics=("bleu", "chrf"), n_bootstrap=100, n_samples=200, test_type=test_type)
+    assert report.systems["degraded"].p_values["bleu"] < 0.05
+    assert report.systems["degraded"].p_values["chrf"] < 0.05
+    assert report.systems["same"].p_values["bleu"] >= 0.05
+    assert report.systems["perfect"].scores["bleu"].score == pytest.approx(100.0)
+    bad = _degrade(refs)
+    a = [bad[i] if i % 3 == 0 else r for i, r in enumerate(refs)]
+    b = [bad[i] if i % 3 == 1 else r for i, r in enumerate(refs)]
+    close = score_systems(refs, {"a": a, "b": b}, metrics=("chrf",), n_bootstrap=50, n_samples=200,
+                          test_type=test_type)
+    assert close.systems["b"].p_values["chrf"] >= 0.05, "equally degraded systems do not differ significantly"
+
+
+def test_rouge_identical_is_100():
+    scores = rouge_f1(["harga beras naik lima persen"], ["harga beras naik lima persen"])
+    assert all(v == [pytest.approx(100.0)] for v in scores.values())
+
+
+def test_summ_has_every_baseline_and_lead_uses_first_sentences():
+    records = [{"text": "Satu kalimat pertama di sini. Kalimat kedua berbeda isinya. Kalimat ketiga lain lagi. "
+                        "Kalimat keempat penutup berita.",
+                "summary": "Satu kalimat pertama di sini."}] * 3
+    result = evaluate_summaries(records, n=2)
+    assert set(result["systems"]) == {"kabar", "lead1", "lead2", "lead3", "random"}
+    assert result["systems"]["lead1"]["rouge1"]["f"] == pytest.approx(100.0)
+    assert result["systems"]["lead2"]["rouge1"]["f"] < 100.0
+    assert result["n_articles"] == 3
+
+
+def _files(tmp_path):
+    (tmp_path / "ref.txt").write_text("\n".join(REFS) + "\n")
+    (tmp_path / "hyp.txt").write_text("\n".join(HYPS) + "\n")
+    (tmp_path / "bad.txt").write_text("\n".join(_degrade(HYPS)) + "\n")
+    return tmp_path
+
+
+def test_score_cli_json_and_report(tmp_path, capsys):
+    d = _files(tmp_path)
+    code = main(["score", "--ref", str(d / "ref.txt"), "--hyp", f"good={d / 'hyp.txt'}", "--hyp",
+                 f"bad={d / 'bad.txt'}", "--json", "--bootstrap", "100", "--out", str(d / "rep")])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_segments"] == 6 and set(data["systems"]) == {"good", "bad"}
+    good = data["systems"]["good"]
+    assert set(good) >= {"bleu", "chrf", "chrf++", "ter", "vs_baseline"}
+    assert good["bleu"]["score"] == sacrebleu.corpus_bleu(HYPS, [REFS]).score
+    assert set(data["systems"]["bad"]["vs_baseline"]) == {"bleu_p", "chrf_p", "chrf++_p", "ter_p"}
+    for png in ("scores.png", "testsets.png", "length_ratio.png"):
+        assert (d / "rep" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| good |" in (d / "rep" / "report.md").read_text()
+    assert json.loads((d / "rep" / "scores.json").read_text())[0]["n_segments"] == 6
+
+
+@pytest.mark.parametrize("setup,message", [
+    (lambda d: (d / "short.txt").write_text("one line\n"), r"has 6 lines but good \(.*short.txt\) has 1 lines"),
+    (lambda d: (d / "short.txt").write_text(""), r"short.txt: is empty"),
+    (lambda d: (d / "short.txt").write_bytes(b"ok\nCaf\xe9\n"), r"short.txt: line 2: not valid UTF-8"),
+])
+def test_score_cli_errors_name_file_and_line(tmp_path, capsys, setup, message):
+    d = _files(tmp_path)
+    setup(d)
+    assert main(["score", "--ref", str(d / "ref.txt"), "--hyp", f"good={d / 'short.txt'}"]) == 2
+    assert pytest.importorskip("re").search(message, capsys.readouterr().err)
+
+
+def test_missing_data_folder_is_a_clear_message(tmp_path, capsys):
+    assert main(["testsets", "--data", str(tmp_path)]) == 2
+    assert "No test sets" in capsys.readouterr().err
+
+
+def test_eval_run_with_tiny_model(tiny_marian, tmp_path, capsys):
+    if not (SHARED / "data" / "mt" / "flores200").is_dir():
+        pytest.skip(f"FLORES-200 not found under {SHARED / 'data'}")
+    code = main(["run", "--testset", "flores200/devtest", "--model", str(tiny_marian), "--limit", "5",
+                 "--bootstrap", "50", "--data", str(SHARED / "data"), "--out", str(tmp_path / "rep"), "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_segments"] == 5 and data["testset"] == "flores200/devtest"
+    assert (tmp_path / "rep" / "report.html").is_file()
