@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--sentences", type=int, default=config.DEFAULT_SUMMARY_SENTENCES)
     summ.add_argument("--json", action="store_true")
 
+    qe = sub.add_parser("qe", help="validate the reference-free quality estimate against sentence chrF")
+    qe.add_argument("--testset", required=True, help="one test set, e.g. flores200/devtest")
+    qe.add_argument("--hyp", help="real translations of the test set (default: graded degradations of the "
+                    "references, seeded)")
+    qe.add_argument("--limit", type=int, help="only the first N segments")
+    qe.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
+    qe.add_argument("--json", action="store_true")
+
     sets = sub.add_parser("testsets", help="list the test sets found")
     sets.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
     return parser
@@ -139,6 +147,33 @@ def cmd_summ(args) -> int:
     return 0
 
 
+def cmd_qe(args) -> int:
+    """Spearman correlation of QE with sentence-level chrF on a test set."""
+    from dataclasses import asdict
+
+    from eval import testsets
+    from eval.qe import EmbeddingQE, degraded_hypotheses, validate
+    from eval.textio import check_parallel, read_lines
+
+    chosen = testsets.get(args.testset, args.data)[0]
+    src, refs = read_lines(chosen.source), read_lines(chosen.reference)
+    hyps = read_lines(args.hyp) if args.hyp else degraded_hypotheses(refs)
+    check_parallel({"hypotheses": hyps}, str(chosen.reference), refs)
+    if args.limit:
+        src, refs, hyps = src[:args.limit], refs[:args.limit], hyps[:args.limit]
+    qe = EmbeddingQE()
+    result = asdict(validate(qe, src, hyps, refs)) | {"testset": chosen.name, "flag_below": qe.flag_below,
+                                                      "hypotheses": args.hyp or "degraded references (seed 12345)"}
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{result['testset']}: {result['n']} sentences, hypotheses: {result['hypotheses']}")
+        print(f"Spearman(QE, sentence chrF) = {result['spearman']:.3f}; flagged {100 * result['flagged_share']:.1f}% "
+              f"(cos < {qe.flag_below}); mean chrF flagged {result['mean_chrf_flagged']:.1f} vs kept "
+              f"{result['mean_chrf_kept']:.1f}")
+    return 0
+
+
 def cmd_testsets(args) -> int:
     """List test sets."""
     from eval import testsets
@@ -152,7 +187,7 @@ def cmd_testsets(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; library errors become a one-line message and exit code 2."""
     args = build_parser().parse_args(argv)
-    handlers = {"score": cmd_score, "run": cmd_run, "summ": cmd_summ, "testsets": cmd_testsets}
+    handlers = {"score": cmd_score, "run": cmd_run, "summ": cmd_summ, "qe": cmd_qe, "testsets": cmd_testsets}
     try:
         return handlers[args.command](args)
     except (KabarError, ConfigError) as exc:

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the sentence cache")
     run.add_argument("--force", action="store_true", help="reprocess articles already in results.jsonl")
+    run.add_argument("--qe", action="store_true",
+                     help="estimate translation quality per sentence (multilingual-e5 cosine) and flag weak ones")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -59,8 +61,13 @@ def _loader(args, cache_dir):
 def run(args) -> int:
     """Run the batch job described by parsed ``args``; returns the exit code."""
     cache_dir = config.cache_dir(args.cache)
+    qe = None
+    if args.qe:
+        from eval.qe import EmbeddingQE
+
+        qe = EmbeddingQE()
     pipeline = Pipeline(load_translator=_loader(args, cache_dir), summary_length=args.sentences,
-                        source_lang=args.lang)
+                        source_lang=args.lang, qe=qe)
     store = ResultStore(args.out)
     if args.force:
         store.done.clear()

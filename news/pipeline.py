@@ -48,6 +48,8 @@ class Result:
     summary_en: tuple[str, ...] = ()
     model: str | None = None
     engine: str | None = None
+    quality: tuple = ()  # per sentence: QE cosine for translated sentences, None otherwise (empty: QE off)
+    flagged: tuple[int, ...] = ()  # sentences whose translation QE marks as likely bad
     errors: tuple[str, ...] = ()
     removed: tuple[Removal, ...] = ()
     timings: dict = field(default_factory=dict)
@@ -100,7 +102,7 @@ class Pipeline:
 
     def __init__(self, translator=None, *, load_translator: Callable[[], object] | None = None,
                  summarizer=None, summary_length: int | float | str | None = DEFAULT_SUMMARY_SENTENCES,
-                 source_lang: str = "auto"):
+                 source_lang: str = "auto", qe=None):
         if source_lang not in SOURCE_LANGS:
             from news.errors import choices_error
             raise choices_error("source language", source_lang, SOURCE_LANGS)
@@ -109,6 +111,7 @@ class Pipeline:
         self.summarizer = summarizer or TextRank()
         self.summary_n, self.summary_ratio = parse_length(summary_length, DEFAULT_SUMMARY_SENTENCES)
         self.source_lang = source_lang
+        self.qe = qe
 
     @property
     def translator(self):
@@ -209,6 +212,16 @@ class Pipeline:
         scores = self.summarizer.rank(sentences, rank_lang)
         chosen = select(scores, n=self.summary_n, ratio=self.summary_ratio)
         p.timings["summarize"] = time.perf_counter() - start
+        quality: list = []
+        flagged: tuple[int, ...] = ()
+        if self.qe is not None and supported:
+            start = time.perf_counter()
+            scores_qe = self.qe.score([sentences[i] for i in p.to_translate], [translation[i] for i in p.to_translate])
+            quality = [None] * len(sentences)
+            for i, q in zip(p.to_translate, scores_qe):
+                quality[i] = q
+            flagged = tuple(p.to_translate[k] for k in self.qe.flag(scores_qe))
+            p.timings["qe"] = time.perf_counter() - start
         info = getattr(self._translator, "info", None) if p.to_translate else None
         return Result(
             id=f["id"], source=f["source"], status="ok" if supported else "skipped", title=f["title"],
@@ -218,7 +231,7 @@ class Pipeline:
             summary_indices=tuple(chosen), summary_src=tuple(sentences[i] for i in chosen),
             summary_en=tuple(translation[i] for i in chosen) if supported else (),
             model=info.model if info else None, engine=info.engine if info else "passthrough",
-            errors=tuple(f["errors"]), removed=f["removed"],
+            quality=tuple(quality), flagged=flagged, errors=tuple(f["errors"]), removed=f["removed"],
             timings={k: round(v, 6) for k, v in p.timings.items()})
 
 

@@ -122,6 +122,11 @@ def to_markdown(result: Result) -> str:
         lines += [f"**Original ({result.lang})**", ""] + [f"- {s}" for s in result.summary_src] + [""]
     else:
         lines += [f"- {s}" for s in result.summary_src] + [""]
+    if result.flagged:
+        lines += ["## Sentences to check", "", "Quality estimate below the threshold (source/translation "
+                  "similarity):", ""]
+        lines += [f"- ({result.quality[i]:.2f}) {result.sentences[i]} → {result.translation[i]}" for i in result.flagged]
+        lines.append("")
     lines += ["## Article", ""]
     if result.lang != "en" and result.translation:
         lines += [f"| Original ({result.lang}) | English |", "| --- | --- |"]

@@ -118,3 +118,37 @@ def test_eval_run_with_tiny_model(tiny_marian, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["n_segments"] == 5 and data["testset"] == "flores200/devtest"
     assert (tmp_path / "rep" / "report.html").is_file()
+
+
+def test_qe_prefers_faithful_translations():
+    from eval.qe import EmbeddingQE, spearman
+
+    qe = EmbeddingQE()
+    src = ["Harga beras naik lima persen pekan ini.", "Banjir merendam ratusan rumah di Jakarta."]
+    good = qe.score(src, ["Rice prices rose five percent this week.", "Floods submerged hundreds of homes in Jakarta."])
+    bad = qe.score(src, ["The cat sleeps on the sofa all day.", "Football season starts in August."])
+    assert all(g > b for g, b in zip(good, bad))
+    assert qe.flag(good + bad) == [2, 3]
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+
+
+def test_qe_in_the_pipeline(translators):
+    from eval.qe import EmbeddingQE
+    from news.pipeline import Pipeline
+    from news.read import Document
+
+    doc = Document("q", "q.txt", "Harga beras naik lima persen pekan ini. Banjir merendam ratusan rumah.\n"
+                   "The central bank kept its benchmark interest rate unchanged on Thursday afternoon.")
+    r = Pipeline(translators("marian", "ct2"), qe=EmbeddingQE()).process(doc)
+    assert len(r.quality) == len(r.sentences) == 3
+    assert r.quality[2] is None and all(isinstance(q, float) for q in r.quality[:2])
+    assert set(r.flagged) <= {0, 1}
+
+
+def test_qe_cli_on_a_test_set(capsys):
+    if not (SHARED / "data" / "mt" / "flores200").is_dir():
+        pytest.skip(f"FLORES-200 not found under {SHARED / 'data'}")
+    assert main(["qe", "--testset", "flores200/dev", "--limit", "40", "--data", str(SHARED / "data"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n"] == 40 and data["spearman"] > 0.3
