@@ -53,3 +53,21 @@ def test_textrank_edges():
 
 def test_lead():
     assert select(Lead().rank(ARTICLE, "id"), n=3) == [0, 1, 2]
+
+
+def test_direct_quotes_are_discounted():
+    plain = TextRank().rank(["Harga beras naik.", "Harga beras naik tajam."], "id")
+    quoted = TextRank().rank(["Harga beras naik.", '"Harga beras naik tajam," kata dia.'], "id")
+    assert quoted[1] < plain[1]
+
+
+def test_beats_lead3_on_antara_indosum():
+    from eval.rouge import evaluate_summaries, read_summ_data
+    from tests.conftest import SHARED
+
+    path = SHARED / "data" / "summarization" / "antara_indosum.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    systems = evaluate_summaries(read_summ_data(path), n=3)["systems"]
+    for rouge in ("rouge1", "rouge2", "rougeL"):
+        assert systems["kabar"][rouge]["f"] > systems["lead3"][rouge]["f"], rouge
