@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Sequence
 from news.clean import Removal, clean
 from news.config import DEFAULT_SUMMARY_SENTENCES
 from news.detect import detect, detect_paragraphs
-from news.errors import KabarError
+from news.errors import KabarError, choices_error
 from news.read import Document
 from news.split import split_paragraphs
 from summarize.base import parse_length, select
@@ -104,7 +104,6 @@ class Pipeline:
                  summarizer=None, summary_length: int | float | str | None = DEFAULT_SUMMARY_SENTENCES,
                  source_lang: str = "auto", qe=None):
         if source_lang not in SOURCE_LANGS:
-            from news.errors import choices_error
             raise choices_error("source language", source_lang, SOURCE_LANGS)
         self._translator = translator
         self._load_translator = load_translator
