@@ -1,0 +1,111 @@
+"""REST API and LibreTranslate compatibility against a real server on 127.0.0.1."""
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from libretranslatepy import LibreTranslateAPI
+
+from tests.test_ui.conftest import Running, make_service
+
+PARAGRAPH = ("Harga beras di pasar tradisional naik lima persen pekan ini. Pedagang mengatakan pembeli "
+             "mengurangi belanja.")
+
+
+def call(url, path, body=None, *, headers=None, method=None, form=False):
+    data = None
+    hdrs = dict(headers or {})
+    if body is not None:
+        if form:
+            from urllib.parse import urlencode
+            data = urlencode(body).encode()
+        else:
+            data = json.dumps(body).encode()
+            hdrs["content-type"] = "application/json"
+    req = urllib.request.Request(url + path, data=data, headers=hdrs, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read()), dict(resp.headers)
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null"), dict(err.headers)
+
+
+def test_health_and_openapi(server):
+    status, body, _ = call(server.url, "/health")
+    assert status == 200 and body["status"] == "ok" and body["engine"] == "ct2"
+    status, spec, _ = call(server.url, "/openapi.json")
+    assert {"/api/process", "/api/translate", "/api/summarize", "/translate", "/detect", "/languages"} <= set(spec["paths"])
+
+
+def test_process_article(server):
+    status, body, _ = call(server.url, "/api/process", {"text": "Jakarta (ANTARA) - " + PARAGRAPH + "\n\nBaca juga: x"})
+    assert status == 200
+    assert body["lang"] == "id" and body["dateline"] == "Jakarta (ANTARA) -"
+    assert len(body["translation"]) == len(body["sentences"]) == 2
+    assert body["summary_en"] == [body["translation"][i] for i in range(2)]
+    assert [r["rule"] for r in body["removed"]] == ["read_also", "dateline"]
+    assert "translate" in body["timings"]
+
+
+def test_translate_and_summarize(server):
+    status, body, _ = call(server.url, "/api/translate", {"text": [PARAGRAPH, "Satu.\nDua."]})
+    assert status == 200 and len(body["translation"]) == 2 and body["translation"][1].count("\n") == 1
+    status, body, _ = call(server.url, "/api/summarize", {"text": PARAGRAPH, "sentences": 1})
+    assert status == 200 and body["lang"] == "id" and body["indices"] == [0]
+
+
+def test_libretranslate_client(server):
+    lt = LibreTranslateAPI(server.url)
+    codes = {lang["code"] for lang in lt.languages()}
+    assert codes == {"id", "en"}
+    detected = lt.detect(PARAGRAPH)
+    assert detected[0]["language"] == "id" and 0 < detected[0]["confidence"] <= 100
+    english = lt.translate(PARAGRAPH, "id", "en")
+    assert isinstance(english, str) and english
+    assert lt.translate("The bank kept its rate unchanged.", "auto", "en") == "The bank kept its rate unchanged."
+
+
+@pytest.mark.parametrize("body,status,error", [
+    ({"source": "id", "target": "en"}, 400, "Invalid request: missing q parameter"),
+    ({"q": "Halo", "target": "en"}, 400, "Invalid request: missing source parameter"),
+    ({"q": "Halo", "source": "id", "target": "fr"}, 400, "fr is not supported"),
+    ({"q": "Halo", "source": "de", "target": "en"}, 400, "de is not supported"),
+])
+def test_libretranslate_errors(server, body, status, error):
+    got_status, got, _ = call(server.url, "/translate", body, form=True)
+    assert (got_status, got) == (status, {"error": error})
+
+
+def test_libretranslate_list_and_html(server):
+    status, body, _ = call(server.url, "/translate", {"q": ["Satu.", "Dua."], "source": "id", "target": "en"})
+    assert status == 200 and len(body["translatedText"]) == 2
+    status, body, _ = call(server.url, "/translate", {"q": "<p>Harga <b>naik</b>.</p>", "source": "id",
+                                                      "target": "en", "format": "html"})
+    assert status == 200 and body["translatedText"].startswith("<p>") and "<b>" in body["translatedText"]
+
+
+def test_over_long_request_gets_413_and_server_keeps_serving(server):
+    status, body, _ = call(server.url, "/translate", {"q": "kata " * 1000, "source": "id", "target": "en"})
+    assert status == 413 and "limit is 3000" in body["error"]
+    status, body, _ = call(server.url, "/api/process", {"text": "x" * 100_000})
+    assert status == 413 and "exceeds the limit" in body["error"]
+    assert call(server.url, "/health")[0] == 200
+
+
+def test_bad_json_fields_give_400(server):
+    status, body, _ = call(server.url, "/api/process", {"title": "no text"})
+    assert status == 400 and "text" in body["error"]
+
+
+def test_api_keys_required_when_configured(translators):
+    running = Running(make_service(translators("marian", "ct2"), api_keys="secret-1,secret-2"), with_ui=False)
+    try:
+        assert call(running.url, "/api/translate", {"text": "Satu."})[0] == 403
+        assert call(running.url, "/api/translate", {"text": "Satu."}, headers={"X-API-Key": "secret-2"})[0] == 200
+        assert call(running.url, "/api/translate", {"text": "Satu."},
+                    headers={"Authorization": "Bearer secret-1"})[0] == 200
+        assert call(running.url, "/translate", {"q": "Satu.", "source": "id", "target": "en"}, form=True)[0] == 403
+        assert LibreTranslateAPI(running.url, api_key="secret-1").translate("Satu.", "id", "en")
+        assert call(running.url, "/health")[0] == 200
+    finally:
+        running.stop()

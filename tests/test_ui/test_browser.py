@@ -1,0 +1,57 @@
+"""The Gradio app in headless Chromium: Article and Batch tabs end to end, a screenshot of each tab."""
+from tests.conftest import EXAMPLES
+
+ARTICLE = ("Harga beras di pasar tradisional naik lima persen pekan ini. Pedagang mengatakan pembeli "
+           "mengurangi belanja.\n\nPemerintah akan menggelar operasi pasar di tiga puluh kelurahan mulai pekan "
+           "depan.\n\nBaca juga: Stok beras aman")
+
+
+def _open(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server.url + "/ui/", wait_until="domcontentloaded")
+    page.locator("#article-input textarea").wait_for(timeout=60_000)
+    return page
+
+
+def test_article_tab(browser, server, tmp_path):
+    page = _open(browser, server)
+    page.locator("#article-input textarea").fill(ARTICLE)
+    page.locator("#run-article").click()
+    page.locator("#side-by-side table").wait_for(timeout=60_000)
+    assert "Detected language: id" in page.locator("#out-lang").inner_text()
+    assert "1 boilerplate lines removed" in page.locator("#out-lang").inner_text()
+    summary = page.locator("#out-summary").inner_text()
+    assert "Summary (English)" in summary and "Summary (id)" in summary
+    rows = page.locator("#side-by-side tr")
+    assert rows.count() == 3  # header + two paragraphs
+    english = rows.nth(1).locator("td").nth(1).inner_text()
+    assert english.strip() and english.strip() != rows.nth(1).locator("td").nth(0).inner_text().strip()
+    page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
+    assert (tmp_path / "article.png").read_bytes()[:4] == b"\x89PNG"
+    page.close()
+
+
+def test_batch_tab_upload_and_download(browser, server, tmp_path):
+    page = _open(browser, server)
+    page.get_by_role("tab", name="Batch").click()
+    page.locator("#batch-files input[type=file]").set_input_files(
+        [str(EXAMPLES / "banjir-jakarta.md"), str(EXAMPLES / "english-brief.txt")])
+    page.wait_for_function("document.querySelector('#batch-files').innerText.includes('english-brief')",
+                           timeout=30_000)
+    page.locator("#run-batch").click()
+    page.locator("#batch-downloads a").first.wait_for(timeout=120_000)
+    assert "2 of 2 articles processed" in page.locator("#batch-status").inner_text()
+    links = page.locator("#batch-downloads a")
+    with page.expect_download() as info:
+        links.first.click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert saved.name == "results.jsonl" and len(lines) == 2
+    page.screenshot(path=str(tmp_path / "batch.png"), full_page=True)
+    for tab in ("Evaluate", "Model"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(tmp_path / f"{tab.lower()}.png"), full_page=True)
+    assert "engine" in page.locator("#model-info").inner_text()
+    page.close()

@@ -1,0 +1,1 @@
+"""Kabar's server: a Gradio app and a REST API (LibreTranslate-compatible) in one FastAPI process."""

@@ -1,0 +1,64 @@
+"""``python -m ui``: serve the Gradio app and the REST API from one process."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from news import config
+from news.errors import KabarError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m ui``."""
+    from translate.registry import DEVICES, ENGINES
+
+    parser = argparse.ArgumentParser(prog="python -m ui", description="Kabar server: Gradio UI + REST API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
+    parser.add_argument("--engine", choices=sorted(ENGINES))
+    parser.add_argument("--device", choices=DEVICES)
+    parser.add_argument("--max-chars", type=int, help="largest request in characters (default: $KABAR_MAX_CHARS or 20000)")
+    parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
+    return parser
+
+
+def build_service(model=None, engine=None, device=None, max_chars=None, qe=False):
+    """Load the model once and wrap the pipeline in a :class:`KabarService`."""
+    from news.pipeline import Pipeline
+    from news.store import SentenceCache
+    from translate.cached import CachedTranslator
+    from translate.registry import load_translator
+    from ui.service import KabarService
+
+    translator = load_translator(model, engine, device=device)
+    cached = CachedTranslator(translator, SentenceCache(config.cache_dir() / "sentences.sqlite"))
+    estimator = None
+    if qe:
+        from eval.qe import EmbeddingQE
+
+        estimator = EmbeddingQE()
+    return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Load the model, then serve until interrupted."""
+    args = build_parser().parse_args(argv)
+    try:
+        service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe)
+    except KabarError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    from ui.server import create_app
+
+    print(f"Kabar: UI at http://{args.host}:{args.port}/ui, API docs at http://{args.host}:{args.port}/docs",
+          file=sys.stderr)
+    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Kabar's own REST routes: ``/api/process``, ``/api/translate``, ``/api/summarize``, ``/health``."""
+from __future__ import annotations
+
+from typing import Union
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from news.config import DEFAULT_SUMMARY_SENTENCES
+from news.detect import detect
+from news.split import split_paragraphs
+from news.clean import clean
+from summarize.base import select
+from ui.service import KabarService
+
+
+class ProcessRequest(BaseModel):
+    """An article to clean, translate and summarize."""
+
+    text: str = Field(..., description="the article, paragraphs on separate lines")
+    title: str | None = None
+
+
+class TranslateRequest(BaseModel):
+    """Text to translate, Indonesian to English: one string or a list."""
+
+    text: Union[str, list[str]]
+
+
+class SummarizeRequest(BaseModel):
+    """Text to summarize in its own language."""
+
+    text: str
+    sentences: int = Field(DEFAULT_SUMMARY_SENTENCES, ge=1, le=50)
+
+
+class ProcessResponse(BaseModel):
+    """Everything the pipeline made of the article."""
+
+    status: str
+    lang: str | None
+    lang_confidence: float
+    title: str | None
+    date: str | None
+    dateline: str | None
+    paragraphs: list[str]
+    paragraphs_en: list[str]
+    sentences: list[str]
+    translation: list[str]
+    summary_src: list[str]
+    summary_en: list[str]
+    quality: list[float | None]
+    flagged: list[int]
+    removed: list[dict]
+    errors: list[str]
+    model: str | None
+    engine: str | None
+    timings: dict
+
+
+class TranslateResponse(BaseModel):
+    """Translations, in the shape of the request (string or list)."""
+
+    translation: Union[str, list[str]]
+
+
+class SummarizeResponse(BaseModel):
+    """The chosen sentences in document order, and their indices."""
+
+    lang: str
+    summary: list[str]
+    indices: list[int]
+
+
+def build_router(service: KabarService) -> APIRouter:
+    """Routes under ``/api`` plus ``/health``."""
+    router = APIRouter()
+
+    def require_key(request: Request) -> None:
+        auth = request.headers.get("authorization", "")
+        key = request.headers.get("x-api-key") or (auth[7:] if auth.lower().startswith("bearer ") else None)
+        if not service.key_ok(key):
+            raise HTTPException(status_code=403, detail="Invalid API key: pass it as X-API-Key or Bearer token")
+
+    @router.get("/health", tags=["service"], summary="Liveness and model facts")
+    async def health():
+        return {"status": "ok", **service.info()}
+
+    @router.post("/api/process", response_model=ProcessResponse, tags=["kabar"], dependencies=[Depends(require_key)],
+                 summary="Clean, translate and summarize one article")
+    async def process(body: ProcessRequest):
+        result = await run_in_threadpool(service.process, body.text, title=body.title, route="api/process")
+        if result.status == "error":
+            raise HTTPException(status_code=400, detail="; ".join(result.errors) or "unprocessable article")
+        en = result.paragraphs(result.translation) if result.translation else []
+        return ProcessResponse(status=result.status, lang=result.lang, lang_confidence=result.lang_confidence,
+                               title=result.title, date=result.date, dateline=result.dateline,
+                               paragraphs=result.paragraphs(), paragraphs_en=en, sentences=list(result.sentences),
+                               translation=list(result.translation), summary_src=list(result.summary_src),
+                               summary_en=list(result.summary_en), quality=list(result.quality),
+                               flagged=list(result.flagged), removed=[r.__dict__ for r in result.removed],
+                               errors=list(result.errors), model=result.model, engine=result.engine,
+                               timings=result.timings)
+
+    @router.post("/api/translate", response_model=TranslateResponse, tags=["kabar"],
+                 dependencies=[Depends(require_key)], summary="Translate Indonesian text to English")
+    async def translate(body: TranslateRequest):
+        texts = body.text if isinstance(body.text, list) else [body.text]
+        out = await run_in_threadpool(service.translate_texts, texts, route="api/translate")
+        return TranslateResponse(translation=out if isinstance(body.text, list) else out[0])
+
+    @router.post("/api/summarize", response_model=SummarizeResponse, tags=["kabar"],
+                 dependencies=[Depends(require_key)], summary="Extractive summary in the text's own language")
+    async def summarize(body: SummarizeRequest):
+        service.check_size(body.text)
+        cleaned = clean(body.text)
+        sentences = [s for _, s in split_paragraphs(cleaned.paragraphs)]
+        lang = detect(cleaned.text).lang
+        scores = service.pipeline.summarizer.rank(sentences, "en" if lang == "en" else "id")
+        chosen = select(scores, n=body.sentences)
+        return SummarizeResponse(lang=lang, summary=[sentences[i] for i in chosen], indices=chosen)
+
+    return router

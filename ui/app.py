@@ -1,0 +1,184 @@
+"""The Gradio Blocks app: Article, Batch, Evaluate and Model tabs. Callbacks only convert types."""
+from __future__ import annotations
+
+import html
+import tempfile
+import zipfile
+from pathlib import Path
+
+import gradio as gr
+
+from news.pipeline import Result
+from news.read import read_inputs
+from news.writers import ResultStore
+from ui.service import KabarService
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+CSS = """.kabar-side table{width:100%;border-collapse:collapse;table-layout:fixed;overflow-wrap:anywhere}.kabar-side td,.kabar-side th{vertical-align:top;
+border-top:1px solid #ddd;padding:6px;width:50%}.kabar-low{background:#fde2e2;border-bottom:2px dotted #c00}"""
+
+
+def _examples() -> list[list[str]]:
+    paths = sorted(EXAMPLES_DIR.glob("*.txt")) + sorted(EXAMPLES_DIR.glob("*.md"))
+    return [[p.read_text(encoding="utf-8")] for p in paths]
+
+
+def side_by_side_html(result: Result) -> str:
+    """Original and English paragraph by paragraph; sentences QE flags are marked."""
+    esc = html.escape
+    flagged = set(result.flagged)
+    rows = []
+    by_para: dict[int, list[int]] = {}
+    for i, p in enumerate(result.paragraph_of):
+        by_para.setdefault(p, []).append(i)
+    for idxs in by_para.values():
+        src = " ".join(esc(result.sentences[i]) for i in idxs)
+        tgt = " ".join(
+            f'<span class="kabar-low" title="quality estimate {result.quality[i]:.2f}">{esc(result.translation[i])}</span>'
+            if i in flagged else esc(result.translation[i]) for i in idxs) if result.translation else ""
+        rows.append(f"<tr><td>{src}</td><td>{tgt}</td></tr>")
+    return (f'<div class="kabar-side" id="side-by-side"><table><tr><th>Original ({esc(result.lang or "?")})</th>'
+            f"<th>English</th></tr>{''.join(rows)}</table></div>")
+
+
+def summary_markdown(result: Result) -> str:
+    """The summary in English and in the original language."""
+    if not result.sentences:
+        return ""
+    parts = ["### Summary (English)", *[f"- {s}" for s in (result.summary_en or result.summary_src)]]
+    if result.lang != "en":
+        parts += ["", f"### Summary ({result.lang})", *[f"- {s}" for s in result.summary_src]]
+    return "\n".join(parts)
+
+
+def build_app(service: KabarService) -> gr.Blocks:
+    """The Blocks app; every callback is a short adapter over ``service``."""
+
+    def run_article(text, upload):
+        if upload:
+            docs = list(read_inputs([upload]))
+            if not docs or not docs[0].ok:
+                raise gr.Error(docs[0].error if docs else "The file holds no article.")
+            text = docs[0].text
+        if not text or not text.strip():
+            raise gr.Error("Paste an article or upload a file first.")
+        try:
+            result = service.process(text, route="ui/article")
+        except Exception as exc:  # shown to the user, never a traceback
+            raise gr.Error(str(exc)) from None
+        if result.status == "error":
+            raise gr.Error("; ".join(result.errors))
+        lang = (f"**Detected language:** `{result.lang}` ({result.lang_confidence:.2f}) · "
+                f"{len(result.sentences)} sentences · {len(result.removed)} boilerplate lines removed")
+        if result.errors:
+            lang += "\n\n" + "\n".join(f"> {e}" for e in result.errors)
+        if result.flagged:
+            lang += f"\n\n{len(result.flagged)} sentence(s) marked as low-confidence translations."
+        return lang, side_by_side_html(result), summary_markdown(result), model_markdown()
+
+    def run_batch(files, progress=gr.Progress()):
+        if not files:
+            raise gr.Error("Upload one or more .txt/.md/.html/.jsonl files.")
+        out = Path(tempfile.mkdtemp(prefix="kabar-batch-"))
+        docs = list(read_inputs(files))
+        store = ResultStore(out / "run")
+        failed = 0
+        for n, doc in enumerate(docs):
+            progress((n, len(docs)), desc=f"article {n + 1} of {len(docs)}")
+            with service.slot("ui/batch"):
+                result = service.pipeline.process(doc)
+            store.write(result)
+            failed += result.status == "error"
+        store.close()
+        zip_path = out / "kabar-markdown.zip"
+        with zipfile.ZipFile(zip_path, "w") as archive:
+            for md in sorted((out / "run" / "articles").glob("*.md")):
+                archive.write(md, md.name)
+        summary = f"{len(docs) - failed} of {len(docs)} articles processed" + (f"; {failed} failed" if failed else "")
+        return [str(out / "run" / "results.jsonl"), str(zip_path), str(out / "run" / "index.html")], summary
+
+    def run_eval(names, hyp_files, use_model, limit):
+        from eval import testsets
+        from eval.report import leaderboard_rows, write_report
+        from eval.scoring import score_systems
+        from eval.textio import check_parallel, read_lines
+
+        if not names:
+            raise gr.Error("Choose at least one test set.")
+        if not hyp_files and not use_model:
+            raise gr.Error("Choose the loaded model or upload hypothesis files.")
+        reports = []
+        try:
+            for ts in testsets.get(",".join(names)):
+                src, refs = read_lines(ts.source), read_lines(ts.reference)
+                n = int(limit) if limit else len(src)
+                src, refs = src[:n], refs[:n]
+                systems = {}
+                if use_model:
+                    with service.slot("ui/evaluate"):
+                        systems["kabar"] = service.pipeline.translator.translate(src)
+                for f in hyp_files or []:
+                    systems[Path(f).stem] = read_lines(f)[:n]
+                check_parallel({k: v for k, v in systems.items()}, ts.name, refs)
+                reports.append(score_systems(refs, systems, testset=ts.name, n_bootstrap=200))
+        except Exception as exc:
+            raise gr.Error(str(exc)) from None
+        out = Path(tempfile.mkdtemp(prefix="kabar-eval-"))
+        write_report(reports, out)
+        header, rows = leaderboard_rows(reports)
+        return [header] + rows, [str(out / p) for p in ("scores.png", "testsets.png", "length_ratio.png")]
+
+    def model_markdown():
+        info = service.info()
+        return "\n".join(f"- **{k.replace('_', ' ')}**: `{v}`" for k, v in info.items())
+
+    def testset_names():
+        from eval import testsets
+
+        try:
+            return list(testsets.discover())
+        except Exception:
+            return []
+
+    with gr.Blocks(title="Kabar", analytics_enabled=False) as demo:
+        gr.Markdown("# Kabar\nIndonesian news in; a clean English translation and a summary in both languages out.")
+        with gr.Tabs():
+            with gr.Tab("Article", id="article"):
+                with gr.Row():
+                    text = gr.Textbox(label="Article text", lines=12, elem_id="article-input",
+                                      placeholder="Paste an Indonesian (or English) news article")
+                    upload = gr.File(label="…or upload a file", type="filepath", file_types=[".txt", ".md", ".html"],
+                                     elem_id="article-upload")
+                run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article")
+                gr.Examples(_examples(), inputs=[text], label="Sample articles")
+                lang = gr.Markdown(elem_id="out-lang")
+                summary = gr.Markdown(elem_id="out-summary")
+                side = gr.HTML(elem_id="out-side")
+            with gr.Tab("Batch", id="batch"):
+                files = gr.File(label="Articles (.txt, .md, .html, .jsonl)", file_count="multiple", type="filepath",
+                                elem_id="batch-files")
+                run_b = gr.Button("Run batch", variant="primary", elem_id="run-batch")
+                batch_status = gr.Markdown(elem_id="batch-status")
+                downloads = gr.File(label="Downloads: results.jsonl, Markdown zip, HTML", file_count="multiple",
+                                    elem_id="batch-downloads")
+            with gr.Tab("Evaluate", id="evaluate"):
+                names = gr.CheckboxGroup(choices=testset_names(), label="Test sets (../shared/data or KABAR_DATA)",
+                                         elem_id="eval-sets")
+                use_model = gr.Checkbox(value=True, label="Translate with the loaded model")
+                hyps = gr.File(label="Hypothesis files (one line per segment; the file name is the system name)",
+                               file_count="multiple", type="filepath")
+                limit = gr.Number(value=100, precision=0, label="First N segments (0 = all)")
+                run_e = gr.Button("Score", variant="primary", elem_id="run-eval")
+                table = gr.Dataframe(headers=["system", "test set", "bleu", "chrf", "chrf++", "ter", "len ratio",
+                                              "vs baseline"], label="Scores with 95% CIs", elem_id="eval-table")
+                plots = gr.Gallery(label="Plots", columns=3)
+            with gr.Tab("Model", id="model"):
+                info = gr.Markdown(model_markdown(), elem_id="model-info")
+                gr.Button("Refresh").click(model_markdown, outputs=info)
+        run.click(run_article, inputs=[text, upload], outputs=[lang, side, summary, info])
+        run_b.click(run_batch, inputs=[files], outputs=[downloads, batch_status])
+        run_e.click(run_eval, inputs=[names, hyps, use_model, limit], outputs=[table, plots])
+    return demo
+
+
+__all__ = ["CSS", "build_app", "side_by_side_html", "summary_markdown"]

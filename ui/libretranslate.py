@@ -1,0 +1,126 @@
+"""LibreTranslate-compatible routes (``/translate``, ``/detect``, ``/languages``) so existing clients work.
+
+Field names and error bodies follow LibreTranslate's API: ``q``, ``source``, ``target``, ``format``,
+``api_key`` in, ``translatedText`` / ``detectedLanguage`` out, ``{"error": "..."}`` on failure.
+Bodies may be JSON or form-encoded, as LibreTranslate accepts both.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from news.detect import detect
+from ui.service import Busy, KabarService, TooLarge
+
+LANGUAGES = [{"code": "en", "name": "English", "targets": []},
+             {"code": "id", "name": "Indonesian", "targets": ["en"]}]
+_TAG = re.compile(r"(<[^>]+>)")
+
+
+def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    """A LibreTranslate-style error body."""
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def read_body(request: Request) -> dict:
+    """The request's fields from JSON or a form."""
+    kind = request.headers.get("content-type", "")
+    if "application/json" in kind:
+        try:
+            data = await request.json()
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+    form = await request.form()
+    return {k: form.get(k) for k in form.keys()}
+
+
+def _html_translate(service: KabarService, texts: list[str]) -> list[str]:
+    """Translate the text between tags, leaving the markup as it was."""
+    out = []
+    for text in texts:
+        parts = _TAG.split(text)
+        slots = [i for i, p in enumerate(parts) if p and not p.startswith("<") and p.strip()]
+        done = service.translate_texts([html.unescape(parts[i]).strip() for i in slots], route="translate")
+        for i, translated in zip(slots, done):
+            lead = parts[i][: len(parts[i]) - len(parts[i].lstrip())]
+            tail = parts[i][len(parts[i].rstrip()):]
+            parts[i] = lead + html.escape(translated, quote=False) + tail
+        out.append("".join(parts))
+    return out
+
+
+def build_router(service: KabarService) -> APIRouter:
+    """Routes for LibreTranslate clients."""
+    router = APIRouter(tags=["LibreTranslate-compatible"])
+
+    def key_of(request: Request, body: dict) -> str | None:
+        return body.get("api_key") or request.headers.get("x-api-key")
+
+    @router.get("/languages", summary="Supported languages")
+    async def languages():
+        return LANGUAGES
+
+    @router.post("/detect", summary="Detect the language of text")
+    async def detect_route(request: Request):
+        body = await read_body(request)
+        if not service.key_ok(key_of(request, body)):
+            return error(403, "Invalid API key")
+        q = body.get("q")
+        if not q or not isinstance(q, str):
+            return error(400, "Invalid request: missing q parameter")
+        try:
+            service.check_size(q)
+        except TooLarge as exc:
+            return error(413, str(exc))
+        guess = detect(q)
+        return [{"confidence": round(100 * guess.confidence, 1), "language": guess.lang}]
+
+    @router.post("/translate", summary="Translate text (Indonesian → English)")
+    async def translate_route(request: Request):
+        body = await read_body(request)
+        if not service.key_ok(key_of(request, body)):
+            return error(403, "Invalid API key")
+        q, source, target = body.get("q"), body.get("source"), body.get("target")
+        fmt = body.get("format") or "text"
+        if q is None or q == "" or q == []:
+            return error(400, "Invalid request: missing q parameter")
+        if not source:
+            return error(400, "Invalid request: missing source parameter")
+        if not target:
+            return error(400, "Invalid request: missing target parameter")
+        batch = isinstance(q, list)
+        texts = q if batch else [q]
+        if not all(isinstance(t, str) for t in texts):
+            return error(400, "Invalid request: q must be a string or a list of strings")
+        if target != "en":
+            return error(400, f"{target} is not supported")
+        if source not in ("auto", "id", "en"):
+            return error(400, f"{source} is not supported")
+        if fmt not in ("text", "html"):
+            return error(400, f"{fmt} format is not supported")
+        try:
+            service.check_size(*texts)
+            detected = [detect(t) for t in texts] if source == "auto" else None
+            langs = [d.lang for d in detected] if detected else [source] * len(texts)
+            todo = [i for i, lang in enumerate(langs) if lang != "en"]
+            outs = list(texts)
+            if todo:
+                fn = _html_translate if fmt == "html" else (lambda s, t: s.translate_texts(t))
+                for i, text in zip(todo, await run_in_threadpool(fn, service, [texts[i] for i in todo])):
+                    outs[i] = text
+        except TooLarge as exc:
+            return error(413, str(exc))
+        except Busy as exc:
+            return error(429, "Slowdown: " + str(exc), headers={"Retry-After": str(exc.retry_after)})
+        response: dict = {"translatedText": outs if batch else outs[0]}
+        if detected:
+            info = [{"confidence": round(100 * d.confidence, 1), "language": d.lang} for d in detected]
+            response["detectedLanguage"] = info if batch else info[0]
+        return response
+
+    return router

@@ -1,0 +1,125 @@
+"""The one object the API and the Gradio app share: the pipeline, its model, and a bounded work queue."""
+from __future__ import annotations
+
+import hmac
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from news.errors import KabarError
+from news.pipeline import Pipeline, Result
+from news.read import Document
+from news.split import split_paragraph
+
+DEFAULT_MAX_CHARS = 20_000
+DEFAULT_MAX_QUEUE = 16
+DEFAULT_WORKERS = 1  # model work runs one request at a time on 2 cores; the rest wait in the queue
+ENV_API_KEYS = "KABAR_API_KEYS"
+ENV_MAX_CHARS = "KABAR_MAX_CHARS"
+
+
+class Busy(KabarError):
+    """The work queue is full; the client should retry after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"Server busy: {DEFAULT_MAX_QUEUE} requests already waiting; retry in {retry_after} s.")
+
+
+class TooLarge(KabarError):
+    """A request carries more text than the configured maximum."""
+
+
+@dataclass
+class Stats:
+    """What the model-info panel shows."""
+
+    requests: int = 0
+    last_seconds: float = 0.0
+    last_route: str = ""
+    started: float = field(default_factory=time.time)
+
+
+class KabarService:
+    """Process articles and translate text for every surface, with limits and a bounded queue."""
+
+    def __init__(self, pipeline: Pipeline, *, max_chars: int | None = None, max_queue: int = DEFAULT_MAX_QUEUE,
+                 workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None):
+        self.pipeline = pipeline
+        self.max_chars = int(max_chars or os.environ.get(ENV_MAX_CHARS) or DEFAULT_MAX_CHARS)
+        keys = api_keys if api_keys is not None else os.environ.get(ENV_API_KEYS, "")
+        self.api_keys = tuple(k.strip() for k in keys.split(",") if k.strip())
+        self._slots = threading.Semaphore(workers)
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
+        self.max_queue = max_queue
+        self.stats = Stats()
+        self.qe = qe
+
+    # -- limits -------------------------------------------------------------------------------------
+    def check_size(self, *texts: str) -> None:
+        """Raise :class:`TooLarge` if the texts together exceed ``max_chars``."""
+        total = sum(len(t) for t in texts)
+        if total > self.max_chars:
+            raise TooLarge(f"Request has {total} characters; the limit is {self.max_chars} "
+                           f"(set {ENV_MAX_CHARS} to change it). Split the text or use the batch CLI.")
+
+    def key_ok(self, key: str | None) -> bool:
+        """True when no keys are configured, or ``key`` matches one (compared in constant time)."""
+        if not self.api_keys:
+            return True
+        if not key:
+            return False
+        given = key.encode()
+        return any(hmac.compare_digest(given, k.encode()) for k in self.api_keys)
+
+    @contextmanager
+    def slot(self, route: str):
+        """Wait for a work slot (bounded queue), time the work, record it."""
+        with self._waiting_lock:
+            if self._waiting >= self.max_queue:
+                raise Busy(retry_after=5)
+            self._waiting += 1
+        try:
+            self._slots.acquire()
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._slots.release()
+            self.stats.requests += 1
+            self.stats.last_seconds = time.perf_counter() - start
+            self.stats.last_route = route
+
+    # -- work ---------------------------------------------------------------------------------------
+    def process(self, text: str, *, title: str | None = None, article_id: str = "request",
+                route: str = "process") -> Result:
+        """Run the whole pipeline on one pasted article."""
+        self.check_size(text)
+        with self.slot(route):
+            return self.pipeline.process(Document(article_id, route, text=text, title=title))
+
+    def translate_texts(self, texts: list[str], *, route: str = "translate") -> list[str]:
+        """Translate each text sentence by sentence, keeping its line breaks; one output per input."""
+        self.check_size(*texts)
+        with self.slot(route):
+            pieces: list[list[list[str]]] = [[split_paragraph(line) for line in t.split("\n")] for t in texts]
+            flat = [s for doc in pieces for line in doc for s in line]
+            done = iter(self.pipeline.translator.translate(flat)) if flat else iter(())
+            return ["\n".join(" ".join(next(done) for _ in line) for line in doc) for doc in pieces]
+
+    def info(self) -> dict:
+        """Model, engine and timing facts for the model-info panel and /health."""
+        translator = self.pipeline._translator
+        info = getattr(translator, "info", None)
+        return {"model": info.model if info else None, "engine": info.engine if info else None,
+                "device": info.device if info else None, "compute_type": info.compute_type if info else None,
+                "beam_size": info.beam_size if info else None, "loaded": info is not None,
+                "requests": self.stats.requests, "last_request_seconds": round(self.stats.last_seconds, 4),
+                "last_route": self.stats.last_route, "max_chars": self.max_chars,
+                "api_keys_required": bool(self.api_keys)}
