@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto")
     run.add_argument("--compute-type", help="engine precision (ct2: int8 on CPU, float16 on GPU by default)")
     run.add_argument("--beam-size", type=int, default=config.DEFAULT_BEAM_SIZE)
+    run.add_argument("--vmap", metavar="FILE", help="ct2 only: target-vocabulary shortlist (python -m translate.vmap)")
     run.add_argument("--sentences", default=str(config.DEFAULT_SUMMARY_SENTENCES), metavar="N",
                      help="summary length: a number of sentences (3) or a share of the article (20%%)")
     run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
@@ -47,8 +48,9 @@ def _loader(args, cache_dir):
     def load():
         from translate.registry import load_translator
 
+        extra = {"vmap": args.vmap} if args.vmap else {}
         translator = load_translator(args.model, args.engine, device=args.device, beam_size=args.beam_size,
-                                     compute_type=args.compute_type, cache_dir=cache_dir)
+                                     compute_type=args.compute_type, cache_dir=cache_dir, **extra)
         if args.no_cache:
             return translator
         from news.store import SentenceCache

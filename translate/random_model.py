@@ -64,10 +64,12 @@ def _corpus(extra: Iterable[str]) -> list[str]:
 
 
 def build_marian(out: str | Path, corpus: Iterable[str] = (), *, size: str = "tiny", seed: int = 0,
-                 init_std: float = 0.3) -> Path:
+                 init_std: float = 0.3, vocab_size: int | None = None) -> Path:
     """Write a random Marian model laid out like an OPUS-MT release (``</s>``=0, ``<unk>``=1, ``<pad>`` last).
 
     A large ``init_std`` makes the output depend on the input, which makes tests more telling.
+    ``vocab_size`` pads the vocabulary with unused pieces (``▁v12345``) up to that size, so that the
+    embedding and output layers cost what a real model's do (opus-mt-id-en has 54,796 entries).
     """
     import torch
     from transformers import MarianConfig, MarianMTModel
@@ -84,6 +86,8 @@ def build_marian(out: str | Path, corpus: Iterable[str] = (), *, size: str = "ti
 
         sp = spm.SentencePieceProcessor(model_file=str(model_file))
         vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
+    for extra in range(len(vocab), (vocab_size or 0) - 1):
+        vocab[f"\u2581v{extra}"] = extra
     vocab["<pad>"] = len(vocab)
     (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     (out / "tokenizer_config.json").write_text(json.dumps({
@@ -141,10 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     parser.add_argument("--corpus", help="extra text file to train the sentencepiece model on")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--vocab-size", type=int, help="Marian only: pad the vocabulary to this size")
     args = parser.parse_args(argv)
     extra = Path(args.corpus).read_text(encoding="utf-8").splitlines() if args.corpus else []
-    build = build_marian if args.kind == "marian" else build_nllb
-    print(build(args.out, extra, size=args.size, seed=args.seed))
+    if args.kind == "marian":
+        print(build_marian(args.out, extra, size=args.size, seed=args.seed, vocab_size=args.vocab_size))
+    else:
+        print(build_nllb(args.out, extra, size=args.size, seed=args.seed))
     return 0
 
 

@@ -5,7 +5,7 @@ import importlib
 from pathlib import Path
 
 from news import config
-from news.errors import choices_error
+from news.errors import ConfigError, choices_error
 from translate.base import Translator
 from translate.models import resolve_model
 
@@ -37,5 +37,7 @@ def load_translator(model: str | None = None, engine: str | None = None, *, devi
     cls = getattr(importlib.import_module(module_name), class_name)
     if engine == "ct2":
         options["cache_dir"] = cache_dir
+    elif options.pop("vmap", None) is not None:
+        raise ConfigError("--vmap (a vocabulary shortlist) works with --engine ct2 only.")
     return cls(resolved, beam_size=config.positive_int("beam size", beam_size), device=device,
                compute_type=compute_type, src_lang=src_lang, **options)

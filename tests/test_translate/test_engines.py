@@ -52,7 +52,23 @@ def test_marian_and_nllb_differ_in_special_tokens(translators):
     marian, nllb = translators("marian", "ct2"), translators("nllb", "ct2")
     assert marian.target_token is None
     assert nllb.target_token == "eng_Latn"
-    assert nllb.tokenizer.src_lang == "ind_Latn"
+    assert nllb._encode(["Harga naik."])[0][0] == "ind_Latn" and nllb._encode(["Harga naik."])[0][-1] == "</s>"
+    assert translators("nllb", "transformers").tokenizer.src_lang == "ind_Latn"
+
+
+@pytest.mark.parametrize("kind", ["marian", "nllb"])
+def test_torch_free_tokenizer_matches_transformers(translators, kind):
+    from translate.tokenization import HFPieces
+
+    light, hf = translators(kind, "ct2").tokenizer, HFPieces(translators(kind, "transformers").tokenizer)
+    assert not isinstance(light, HFPieces)
+    texts = ["Harga beras naik menjadi Rp13.500 per kilogram.", "", "Café “kutip” — 5.000 ☺ 漢字",
+             "Dr. Budi, S.H. tiba di Jl. Sudirman No. 3."]
+    assert light.encode(texts) == hf.encode(texts)
+    outputs = translators(kind, "ct2").net.translate_batch(light.encode(texts), max_decoding_length=12,
+                                                            target_prefix=[["eng_Latn"]] * 4 if kind == "nllb" else None)
+    for result in outputs:
+        assert light.decode(result.hypotheses[0]) == hf.decode(result.hypotheses[0])
 
 
 def test_ct2_conversion_is_cached_and_atomic(tiny_marian, tmp_path):

@@ -45,21 +45,28 @@ class Seq2SeqEngine:
 
     def __init__(self, model: ResolvedModel, *, beam_size: int, device: str, compute_type: str,
                  src_lang: str = "id", tgt_lang: str = "en", max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
-                 max_batch_size: int = DEFAULT_MAX_BATCH_SIZE, max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS):
+                 max_batch_size: int = DEFAULT_MAX_BATCH_SIZE, max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS,
+                 decode_length: int | None = None):
         self.model = model
-        self.tokenizer = load_tokenizer(model, src_lang)
+        self.tokenizer = self._load_tokenizer(model, src_lang)
         self.max_batch_tokens = max_batch_tokens
         self.max_batch_size = max_batch_size
         limit = min(model.max_positions, getattr(self.tokenizer, "model_max_length", 10**6) or 10**6)
         self.max_input_tokens = max(8, min(max_input_tokens, limit - 2))
         self.max_positions = model.max_positions
+        # Benchmarks only: decode exactly this many tokens (min = max), as a random model never stops.
+        self.decode_length = decode_length
         self.target_token = NLLB_CODES.get(tgt_lang) if model.kind == "nllb" else None
         self.info = TranslatorInfo(model=model.ref, engine=self.engine_name, model_kind=model.kind, device=device,
                                    compute_type=compute_type, beam_size=beam_size, src_lang=src_lang,
                                    tgt_lang=tgt_lang, fingerprint=model.fingerprint)
         self.segments_translated = 0
 
-    def _encode(self, texts: Sequence[str]) -> list[list[int]]:
+    def _load_tokenizer(self, model: ResolvedModel, src_lang: str):
+        return load_tokenizer(model, src_lang)
+
+    def _encode(self, texts: Sequence[str]) -> list[list]:
+        """Model inputs per text (token ids here; engines may use token strings)."""
         return self.tokenizer(list(texts), add_special_tokens=True)["input_ids"]
 
     def _count(self, text: str) -> int:
@@ -67,7 +74,13 @@ class Seq2SeqEngine:
 
     def max_new_tokens(self, source_length: int) -> int:
         """Output length budget for a source of ``source_length`` tokens."""
+        if self.decode_length:
+            return self.decode_length
         return max(8, min(self.max_positions - 2, int(OUTPUT_RATIO * source_length) + OUTPUT_EXTRA))
+
+    def min_new_tokens(self) -> int:
+        """Shortest output allowed: 0, except when a benchmark forces the length."""
+        return self.decode_length or 0
 
     def translate(self, sentences: Sequence[str]) -> list[str]:
         """Translate sentences; identical sentences are translated once and long ones in clause-sized pieces."""

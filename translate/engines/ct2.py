@@ -10,10 +10,14 @@ from news import config
 from news.errors import ConfigError, EngineError
 from translate.engines.common import Seq2SeqEngine, available_cpus
 from translate.models import ResolvedModel
+from translate.tokenization import HFPieces, load_pieces
 
 CPU_COMPUTE_TYPES = ("int8", "int8_float32", "float32")
 GPU_COMPUTE_TYPES = ("float16", "int8_float16", "bfloat16", "int8", "float32")
 DEFAULT_COMPUTE_TYPE = {"cpu": "int8", "cuda": "float16"}
+# On CPU, batches of 16 sentences translate as fast as 32 at beam 4 with a third less peak memory
+# (bench/RESULTS.md); a GPU wants large batches.
+DEFAULT_MAX_BATCH_SIZE = {"cpu": 16, "cuda": 64}
 # What is stored on disk for each compute type (the loader converts int8 <-> float types as needed).
 _QUANTIZATION = {"int8": "int8", "int8_float32": "int8", "int8_float16": "int8_float16", "float16": "float16",
                  "bfloat16": "bfloat16", "float32": None}
@@ -28,19 +32,24 @@ def _ct2():
     return ctranslate2
 
 
-def converted_path(model: ResolvedModel, quantization: str | None, cache_dir: Path) -> Path:
-    """Where the CTranslate2 copy of ``model`` with ``quantization`` lives (content-addressed)."""
+def converted_path(model: ResolvedModel, quantization: str | None, cache_dir: Path, vmap: Path | None = None) -> Path:
+    """Where the CTranslate2 copy of ``model`` with ``quantization`` (and ``vmap``) lives (content-addressed)."""
     ct2 = _ct2()
-    return cache_dir / "ct2" / f"{model.fingerprint}-{quantization or 'float32'}-ct2v{ct2.__version__}"
+    suffix = ""
+    if vmap is not None:
+        import hashlib
+
+        suffix = "-vmap" + hashlib.blake2b(Path(vmap).read_bytes(), digest_size=6).hexdigest()
+    return cache_dir / "ct2" / f"{model.fingerprint}-{quantization or 'float32'}{suffix}-ct2v{ct2.__version__}"
 
 
-def convert_once(model: ResolvedModel, quantization: str | None, cache_dir: Path) -> Path:
+def convert_once(model: ResolvedModel, quantization: str | None, cache_dir: Path, vmap: Path | None = None) -> Path:
     """Convert ``model`` to CTranslate2 unless already converted; the result appears atomically.
 
     The conversion is written to a temporary folder beside the target and renamed into place, so a
     crash or a concurrent conversion never leaves a half-written model that counts as done.
     """
-    target = converted_path(model, quantization, cache_dir)
+    target = converted_path(model, quantization, cache_dir, vmap)
     if (target / "model.bin").is_file():
         return target
     ct2 = _ct2()
@@ -48,7 +57,7 @@ def convert_once(model: ResolvedModel, quantization: str | None, cache_dir: Path
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         converter = ct2.converters.TransformersConverter(str(model.path))
-        converter.convert(str(tmp / "model"), quantization=quantization, force=True)
+        converter.convert(str(tmp / "model"), vmap=str(vmap) if vmap else None, quantization=quantization, force=True)
         try:
             os.rename(tmp / "model", target)
         except OSError:
@@ -70,7 +79,8 @@ class CT2Translator(Seq2SeqEngine):
     engine_name = "ct2"
 
     def __init__(self, model: ResolvedModel, *, beam_size: int, device: str = "auto", compute_type: str | None = None,
-                 threads: int | None = None, inter_threads: int = 1, cache_dir: Path | None = None, **options):
+                 threads: int | None = None, inter_threads: int = 1, cache_dir: Path | None = None,
+                 vmap: str | Path | None = None, **options):
         ct2 = _ct2()
         if device == "auto":
             device = "cuda" if ct2.get_cuda_device_count() > 0 else "cpu"
@@ -81,21 +91,32 @@ class CT2Translator(Seq2SeqEngine):
         if compute_type not in accepted:
             raise ConfigError(f"{compute_type!r} is not a valid compute type on {device}. "
                               f"Accepted types are: {', '.join(accepted)}.")
+        options.setdefault("max_batch_size", DEFAULT_MAX_BATCH_SIZE[device])
         super().__init__(model, beam_size=beam_size, device=device, compute_type=compute_type, **options)
-        self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir())
+        if vmap is not None and not Path(vmap).is_file():
+            raise ConfigError(f"Vocabulary map {vmap} does not exist; build one with python -m translate.vmap.")
+        self.use_vmap = vmap is not None
+        self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir(),
+                                      Path(vmap) if vmap else None)
         intra = threads or (available_cpus() if device == "cpu" else 1)
         self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
                                   inter_threads=inter_threads, intra_threads=intra)
 
-    def _generate(self, batch: list[list[int]]) -> list[str]:
-        tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in batch]
+    def _load_tokenizer(self, model: ResolvedModel, src_lang: str):
+        """sentencepiece/``tokenizers`` directly (no PyTorch in memory); transformers' tokenizer otherwise."""
+        pieces = load_pieces(model, src_lang)
+        return pieces if pieces is not None else HFPieces(super()._load_tokenizer(model, src_lang))
+
+    def _encode(self, texts):
+        return self.tokenizer.encode(list(texts))
+
+    def _generate(self, batch: list[list[str]]) -> list[str]:
+        tokens = batch
         longest = max(len(x) for x in batch)
         prefix = [[self.target_token]] * len(tokens) if self.target_token else None
         results = self.net.translate_batch(tokens, target_prefix=prefix, beam_size=self.info.beam_size,
-                                           max_decoding_length=self.max_new_tokens(longest),
-                                           max_input_length=0, return_scores=False)
-        texts = []
-        for result in results:
-            ids = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
-            texts.append(self.tokenizer.decode(ids, skip_special_tokens=True))
-        return texts
+                                           # transformers counts the EOS it forces at the limit; CTranslate2 does not
+                                           max_decoding_length=self.max_new_tokens(longest) - (0 if self.decode_length else 1),
+                                           min_decoding_length=self.min_new_tokens(),
+                                           max_input_length=0, return_scores=False, use_vmap=self.use_vmap)
+        return [self.tokenizer.decode(result.hypotheses[0]) for result in results]

@@ -47,5 +47,6 @@ class HFTranslator(Seq2SeqEngine):
             out = self.net.generate(input_ids=padded["input_ids"].to(self.device),
                                     attention_mask=padded["attention_mask"].to(self.device),
                                     num_beams=self.info.beam_size, do_sample=False,
-                                    max_new_tokens=self.max_new_tokens(longest), **kwargs)
+                                    max_new_tokens=self.max_new_tokens(longest),
+                                    min_new_tokens=self.min_new_tokens(), **kwargs)
         return self.tokenizer.batch_decode(out, skip_special_tokens=True)

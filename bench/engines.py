@@ -1,0 +1,204 @@
+"""Engine benchmark: target tokens/s and peak RSS of transformers fp32 vs CTranslate2, in one run.
+
+    python bench/engines.py [--model DIR] [--sentences N] [--length L] [--json]
+
+The model is a randomly initialised OPUS-MT-base-sized Marian (d_model 512, 6+6 layers, 8 heads,
+FFN 2048, vocabulary padded to 54,796 like opus-mt-id-en) unless --model names a real one. Random
+weights are fine for speed because the output length is forced (min = max decoding length). Each
+configuration runs in its own process, so peak RSS is that engine's own. Speed-up and RSS ratio are
+Kabar's default engine (ct2 int8) over transformers fp32 at beam 4.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FLORES = ROOT.parent / "shared" / "data" / "mt" / "flores200"
+# (engine, compute type, vocabulary shortlist)
+CONFIGS = [("transformers", "float32", False), ("ct2", "float32", False), ("ct2", "int8", False), ("ct2", "int8", True)]
+DEFAULT = ("ct2", "int8", False)  # Kabar's default engine with its own batching (no batch size imposed)
+REPEATS = 3  # timed passes per configuration; the median is reported
+
+
+def sentences(n: int, split: str = "devtest") -> list[str]:
+    """Benchmark inputs: FLORES-200 Indonesian sentences, or the sample articles' sentences."""
+    path = FLORES / f"{split}.ind"
+    if path.is_file():
+        lines = path.read_text(encoding="utf-8").splitlines()
+    else:
+        from news.read import read_inputs
+        from news.split import split_paragraph
+
+        lines = [s for d in read_inputs([ROOT / "examples"]) for p in d.text.split("\n") for s in split_paragraph(p)]
+    return [lines[i % len(lines)] for i in range(n)]
+
+
+def worker(args) -> dict:
+    """Run one configuration in this process and report tokens/s, peak RSS and outputs."""
+    from translate.registry import load_translator
+
+    start = time.perf_counter()
+    batching = {"max_batch_size": args.batch, "max_batch_tokens": 10**9} if args.batch else {}
+    translator = load_translator(args.model, args.engine, compute_type=args.compute_type, beam_size=args.beam,
+                                 device="cpu", **batching,
+                                 decode_length=args.length or None, cache_dir=Path(args.cache),
+                                 **({"vmap": args.vmap} if args.vmap else {}))
+    load_s = time.perf_counter() - start
+    inputs = sentences(args.sentences)
+    translator.translate(inputs[: min(4, len(inputs))])  # warm-up
+    timings = []
+    for _ in range(REPEATS if args.length else 1):
+        start = time.perf_counter()
+        outputs = translator.translate(inputs)
+        timings.append(time.perf_counter() - start)
+    seconds = sorted(timings)[len(timings) // 2]
+    tokens = len(inputs) * args.length if args.length else None
+    return {"engine": args.engine, "compute_type": args.compute_type, "vmap": bool(args.vmap), "beam": args.beam,
+            "batch": args.batch,
+            "sentences": len(inputs), "seconds": seconds, "load_seconds": load_s,
+            "tokens_per_s": tokens / seconds if tokens else None,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "outputs": outputs}
+
+
+def run_config(model: str, config: tuple, beam: int, batch: int, n: int, length: int, cache: str,
+               vmap: str | None) -> dict:
+    """Run one configuration in a fresh process."""
+    engine, compute_type, use_vmap = config
+    cmd = [sys.executable, __file__, "--worker", "--model", model, "--engine", engine, "--compute-type", compute_type,
+           "--beam", str(beam), "--batch", str(batch), "--sentences", str(n), "--length", str(length),
+           "--cache", cache] + (["--vmap", vmap] if use_vmap and vmap else [])
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark worker failed: {' '.join(cmd)}\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def ensure_model(path: Path) -> Path:
+    """Build the random OPUS-MT-base-sized model once."""
+    if not (path / "config.json").is_file():
+        from translate.random_model import build_marian
+
+        corpus = sentences(2000)
+        build_marian(path, corpus, size="base", vocab_size=54796)
+    return path
+
+
+def ensure_vmap(model: str, cache: Path) -> str:
+    """A vocabulary shortlist from FLORES-200 dev (the benchmark translates devtest), or from the samples."""
+    from translate.vmap import build_for_model
+
+    out = cache / "bench-vmap.txt"
+    if not out.is_file():
+        if (FLORES / "dev.ind").is_file():
+            src = (FLORES / "dev.ind").read_text(encoding="utf-8").splitlines()
+            tgt = (FLORES / "dev.eng").read_text(encoding="utf-8").splitlines()
+        else:  # no parallel data: an identity-like shortlist from the samples only exercises the code path
+            src = tgt = sentences(200)
+        out.write_text(build_for_model(model, src, tgt), encoding="utf-8")
+    return str(out)
+
+
+def name(row: dict) -> str:
+    """Short label of a configuration."""
+    return f"{row['engine']}:{row['compute_type']}" + (":vmap" if row.get("vmap") else "")
+
+
+def main(argv=None) -> int:
+    """Run the grid, print a table (or JSON) with ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--engine")
+    parser.add_argument("--compute-type")
+    parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=32, help=argparse.SUPPRESS)
+    parser.add_argument("--model", help="model folder (default: build a random OPUS-MT-base-sized Marian)")
+    parser.add_argument("--sentences", type=int, default=64, help="sentences per configuration")
+    parser.add_argument("--length", type=int, default=30, help="forced output length in tokens")
+    parser.add_argument("--beams", default="1,4")
+    parser.add_argument("--batches", default="1,8,32")
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "kabar-bench"))
+    parser.add_argument("--vmap", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args)))
+        return 0
+    model = str(ensure_model(Path(args.model) if args.model else Path(args.cache) / "random-opus-mt-base"))
+    from translate.engines.ct2 import convert_once
+    from translate.models import resolve_model
+
+    vmap = ensure_vmap(model, Path(args.cache))
+    for quantization, shortlist in (("int8", None), (None, None), ("int8", Path(vmap))):
+        # convert once here, so that no worker's peak RSS includes a conversion
+        convert_once(resolve_model(model), quantization, Path(args.cache), shortlist)
+    rows = []
+    for beam in [int(b) for b in args.beams.split(",")]:
+        for batch in [int(b) for b in args.batches.split(",")]:
+            n = args.sentences if batch > 1 else max(8, args.sentences // 4)
+            for cfg in CONFIGS:
+                row = run_config(model, cfg, beam, batch, n, args.length, args.cache, vmap)
+                rows.append(row)
+                if not args.json:
+                    print(f"beam {beam} batch {batch:3d} {name(row):22} {row['tokens_per_s']:8.1f} tok/s  "
+                          f"peak RSS {row['peak_rss_mb']:7.1f} MB", file=sys.stderr)
+    # Translations unchanged? Same model, same sentences, free-length decoding, beam 4.
+    free = {cfg: run_config(model, cfg, 4, 32, args.sentences, 0, args.cache, vmap)["outputs"] for cfg in CONFIGS}
+    ref = free[CONFIGS[0]]
+    identical = {":".join(map(str, cfg)): sum(a == b for a, b in zip(ref, out)) / len(ref) for cfg, out in free.items()}
+
+    def pick(engine, compute, use_vmap=False, beam=4, batch=32):
+        return next(r for r in rows if (r["engine"], r["compute_type"], r["vmap"], r["beam"], r["batch"])
+                    == (engine, compute, use_vmap, beam, batch))
+
+    default_rows = {}
+    for beam in [int(b) for b in args.beams.split(",")]:
+        default_rows[beam] = run_config(model, DEFAULT, beam, 0, args.sentences, args.length, args.cache, vmap)
+        default_rows[beam]["batch"] = "default"
+        rows.append(default_rows[beam])
+        if not args.json:
+            print(f"beam {beam} default   {'kabar default (ct2:int8)':22} {default_rows[beam]['tokens_per_s']:8.1f} tok/s  "
+                  f"peak RSS {default_rows[beam]['peak_rss_mb']:7.1f} MB", file=sys.stderr)
+    best_batch = max(int(b) for b in args.batches.split(","))
+    hf, ct2 = pick("transformers", "float32", batch=best_batch), default_rows[4]
+    shortlist = pick("ct2", "int8", True, batch=best_batch)
+    import ctranslate2
+    import torch
+    import transformers
+
+    summary = {
+        "tokens_per_s": {f"{name(r)}:beam{r['beam']}:batch{r['batch']}": r["tokens_per_s"] for r in rows},
+        "peak_rss_mb": {f"{name(r)}:beam{r['beam']}:batch{r['batch']}": r["peak_rss_mb"] for r in rows},
+        "speedup": ct2["tokens_per_s"] / hf["tokens_per_s"], "rss_ratio": ct2["peak_rss_mb"] / hf["peak_rss_mb"],
+        "speedup_with_shortlist": shortlist["tokens_per_s"] / hf["tokens_per_s"],
+        "rss_ratio_with_shortlist": shortlist["peak_rss_mb"] / hf["peak_rss_mb"],
+        "identical_to_transformers_fp32": identical, "forced_length": args.length, "sentences": args.sentences,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "torch": torch.__version__, "transformers": transformers.__version__,
+                    "ctranslate2": ctranslate2.__version__},
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"speed-up Kabar default (ct2 int8) / transformers fp32 batch {best_batch}, beam 4: "
+              f"{summary['speedup']:.2f}x")
+        print(f"peak RSS ratio Kabar default / transformers fp32: {summary['rss_ratio']:.2f}")
+        print(f"with the vocabulary shortlist: {summary['speedup_with_shortlist']:.2f}x, "
+              f"RSS ratio {summary['rss_ratio_with_shortlist']:.2f}")
+        print("share of translations identical to transformers fp32:",
+              ", ".join(f"{k} {100 * v:.0f}%" for k, v in identical.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
