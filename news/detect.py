@@ -14,6 +14,10 @@ from typing import Sequence
 
 MIN_PARAGRAPH_WORDS = 4
 UNDETERMINED = "und"
+ARTICLE_SAMPLE_CHARS = 1200  # an article's language is clear long before its end; langid is O(length)
+# Function words: a paragraph with Indonesian ones and no English ones needs no model to be called Indonesian.
+_EN_FUNCTION = frozenset("the of and to in is was for on that with as by at from are it this be has have".split())
+_ID_FUNCTION = frozenset("yang dan di ini itu dengan untuk dari dalam pada akan tidak ke adalah oleh juga".split())
 # Words common in one of the two standard languages and rare in the other.
 _MALAY_ONLY = frozenset("kerana sahaja iaitu wang sekiranya bagaimanapun sebarang selepas semasa kerajaan "
                         "percuma syarikat pejabat jawatan polis hospital boleh mahkamah bersetuju kenderaan "
@@ -68,29 +72,39 @@ def _resolve_malay(text: str) -> str:
     return "ms" if malay > indonesian else "id"
 
 
-def detect(text: str) -> LanguageGuess:
-    """Detect the language of ``text``; text with no letters gives ``und`` with confidence 0."""
-    if not _words(text):
-        return LanguageGuess(UNDETERMINED, 0.0)
-    ranked = _scores(text)
+def _guess(text: str, ranked: list[tuple[str, float]]) -> LanguageGuess:
     lang = ranked[0][0]
     if lang in ("ms", "id"):
-        lang = _resolve_malay(text)
-        prob = _probability(ranked, "ms") + _probability(ranked, "id")
-    else:
-        prob = _probability(ranked, lang)
-    return LanguageGuess(lang, round(prob, 4))
+        return LanguageGuess(_resolve_malay(text), round(_probability(ranked, "ms") + _probability(ranked, "id"), 4))
+    return LanguageGuess(lang, round(_probability(ranked, lang), 4))
+
+
+def detect(text: str) -> LanguageGuess:
+    """Detect the language of ``text`` (its first 1,200 characters); no letters gives ``und``, confidence 0."""
+    sample = text[:ARTICLE_SAMPLE_CHARS]
+    if not _words(sample):
+        if not _words(text):
+            return LanguageGuess(UNDETERMINED, 0.0)
+        sample = text
+    return _guess(text, _scores(sample))  # the id/ms word check reads the whole text: it is cheap
 
 
 def detect_paragraphs(paragraphs: Sequence[str], article_lang: str) -> list[str]:
     """Language of each paragraph: ``en`` where a paragraph is clearly English, else ``article_lang``."""
     out = []
     for para in paragraphs:
-        if article_lang == "en" or len(_words(para)) < MIN_PARAGRAPH_WORDS:
+        words = _words(para)
+        if article_lang == "en" or len(words) < MIN_PARAGRAPH_WORDS:
             out.append(article_lang)
             continue
-        ranked = dict(_scores(para))
-        own = max(ranked.get(article_lang, -math.inf), ranked.get("ms", -math.inf)
+        vocabulary = set(words)
+        if article_lang == "id" and vocabulary & _ID_FUNCTION and not vocabulary & _EN_FUNCTION:
+            out.append(article_lang)
+            continue
+        ranked = _scores(para)  # one ranking serves both checks below
+        scores = dict(ranked)
+        own = max(scores.get(article_lang, -math.inf), scores.get("ms", -math.inf)
                   if article_lang == "id" else -math.inf)
-        out.append("en" if ranked.get("en", -math.inf) > own and detect(para).lang == "en" else article_lang)
+        english = scores.get("en", -math.inf) > own and _guess(para, ranked).lang == "en"
+        out.append("en" if english else article_lang)
     return out

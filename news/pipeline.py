@@ -235,12 +235,18 @@ class Pipeline:
 
 
 def process_documents(pipeline: Pipeline, docs: Iterable[Document], *, chunk: int = 16) -> Iterable[Result]:
-    """Process documents in chunks of ``chunk`` articles, yielding results in input order."""
+    """Process documents in chunks, yielding results in input order.
+
+    Chunks grow 1, 2, 4, ... up to ``chunk`` articles: the first result is out after one article's
+    work, and later chunks are large enough for the engine to batch sentences well.
+    """
     batch: list[Document] = []
+    size = 1
     for doc in docs:
         batch.append(doc)
-        if len(batch) >= chunk:
+        if len(batch) >= size:
             yield from pipeline.process_many(batch)
             batch = []
+            size = min(chunk, size * 2)
     if batch:
         yield from pipeline.process_many(batch)

@@ -64,13 +64,32 @@ def _download(ref: str) -> Path:
     )
 
 
+def _fingerprint_file() -> Path:
+    from news import config
+
+    return config.cache_dir() / "fingerprints.json"
+
+
 def fingerprint(path: Path) -> str:
-    """A content hash of a model folder's config, tokenizer and weights (cached per path, size and mtime)."""
+    """A content hash of a model folder's config, tokenizer and weights.
+
+    Hashing a 300 MB model takes about half a second, so results are remembered per (file, size,
+    mtime) in memory and in ``<cache>/fingerprints.json``; a changed file changes the stamp.
+    """
     files = [path / name for name in _FINGERPRINT_FILES if (path / name).is_file()]
     files += sorted(p for p in path.iterdir() if p.suffix in _WEIGHT_SUFFIXES and p.is_file())
     stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    key = hashlib.blake2b(repr(stamp).encode(), digest_size=16).hexdigest()
     if stamp in _fingerprints:
         return _fingerprints[stamp]
+    stored: dict = {}
+    try:
+        stored = json.loads(_fingerprint_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    if isinstance(stored.get(key), str):
+        _fingerprints[stamp] = stored[key]
+        return stored[key]
     digest = hashlib.blake2b(digest_size=16)
     for f in files:
         digest.update(f.name.encode())
@@ -78,6 +97,15 @@ def fingerprint(path: Path) -> str:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     _fingerprints[stamp] = digest.hexdigest()
+    stored[key] = _fingerprints[stamp]
+    try:  # best effort: a read-only cache only costs the hashing next time
+        target = _fingerprint_file()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(stored), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        pass
     return _fingerprints[stamp]
 
 
