@@ -10,7 +10,7 @@ from typing import Sequence
 from news import config
 from news.errors import KabarError
 from news.pipeline import SOURCE_LANGS, Pipeline, process_documents
-from news.read import read_inputs
+from news.read import count_inputs, read_inputs
 from news.writers import ResultStore
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
@@ -73,13 +73,23 @@ def run(args) -> int:
     store = ResultStore(args.out)
     if args.force:
         store.done.clear()
-    docs = [d for d in read_inputs(args.inputs, encoding=args.encoding) if d.id not in store.done]
     skipped = len(store.done)
     counts = {"ok": 0, "skipped": 0, "error": 0}
     start = time.perf_counter()
     from tqdm import tqdm
 
-    bar = tqdm(total=len(docs), unit="article", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=count_inputs(args.inputs), unit="article", disable=args.quiet, file=sys.stderr,
+               dynamic_ncols=True)
+
+    def pending():
+        """Documents not yet done, streamed (memory stays flat however large the input)."""
+        for doc in read_inputs(args.inputs, encoding=args.encoding):
+            if doc.id in store.done:
+                bar.update(1)
+            else:
+                yield doc
+
+    docs = pending()
     try:
         for result in process_documents(pipeline, docs):
             store.write(result)

@@ -219,14 +219,14 @@ def markdown_to_text(md: str) -> tuple[str, str | None]:
 def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterator[Document]:
     """Read one file into documents (one for text/HTML/Markdown, one per line for JSONL)."""
     source = str(path)
+    suffix = path.suffix.lower()
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if suffix not in JSONL_SUFFIXES else b""
     except OSError as exc:
         yield Document(doc_id, source, error=f"{source}: cannot read: {exc.strerror or exc}")
         return
-    suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
-        yield from read_jsonl_bytes(data, source, default_prefix=doc_id, encoding=encoding)
+        yield from read_jsonl_file(path, default_prefix=doc_id, encoding=encoding)
         return
     try:
         text = decode_bytes(data, source, encoding=encoding)
@@ -244,48 +244,75 @@ def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterat
     yield Document(doc_id, source, text=text, title=title)
 
 
-def read_jsonl_bytes(data: bytes, source: str, *, default_prefix: str,
-                     encoding: str | None = None) -> Iterator[Document]:
-    """Read JSONL: one article an object with a string ``text`` and optional ``id`` and ``title``."""
-    try:
-        text = decode_bytes(data, source, encoding=encoding)
-    except InputError as exc:
-        yield Document(default_prefix, source, error=str(exc))
-        return
+def _jsonl_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | InputError]]:
+    """(line number, text or error) for each line, streamed; UTF-16/32 files are decoded whole."""
+    source = str(path)
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+        handle.seek(0)
+        if encoding or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            try:
+                text = decode_bytes(handle.read(), source, encoding=encoding)
+            except InputError as exc:
+                yield 1, exc
+                return
+            yield from enumerate(text.split("\n"), start=1)
+            return
+        for lineno, raw in enumerate(handle, start=1):
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                yield lineno, normalize_text(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield lineno, InputError(f"{source}:{lineno}", f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
+                                         f"column {exc.start + 1}); re-save the file as UTF-8")
+
+
+def read_jsonl_file(path: Path, *, default_prefix: str, encoding: str | None = None) -> Iterator[Document]:
+    """Read JSONL line by line: one article an object with a string ``text`` and optional ``id`` and ``title``."""
+    source = str(path)
     seen: dict[str, int] = {}
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{source}:{lineno}"
-        fallback_id = f"{default_prefix}:{lineno}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Document(fallback_id, where, error=f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(record, dict):
-            yield Document(fallback_id, where, error=f"{where}: expected a JSON object with a 'text' field, "
-                           f"got {type(record).__name__}")
-            continue
-        raw_id = record.get("id")
-        doc_id = str(raw_id) if raw_id not in (None, "") else fallback_id
-        if doc_id in seen:
-            yield Document(f"{doc_id}@{lineno}", where,
-                           error=f"{where}: duplicate id {doc_id!r} (first used on line {seen[doc_id]}); "
-                                 "give every article its own id")
-            continue
-        seen[doc_id] = lineno
-        body = record.get("text")
-        title = record.get("title") if isinstance(record.get("title"), str) else None
-        if body is None:
-            yield Document(doc_id, where, error=f"{where}: missing 'text' field (each line needs "
-                           "{\"text\": \"...\"}, optionally \"id\" and \"title\")")
-        elif not isinstance(body, str):
-            yield Document(doc_id, where, error=f"{where}: 'text' must be a string, got {type(body).__name__}")
-        elif not body.strip():
-            yield Document(doc_id, where, title=title, error=f"{where}: 'text' is empty")
-        else:
-            yield Document(doc_id, where, text=normalize_text(body), title=title)
+    try:
+        for lineno, line in _jsonl_lines(path, encoding):
+            doc = _jsonl_record(lineno, line, source, default_prefix, seen)
+            if doc is not None:
+                yield doc
+    except OSError as exc:
+        yield Document(default_prefix, source, error=f"{source}: cannot read: {exc.strerror or exc}")
+
+
+def _jsonl_record(lineno: int, line: str | InputError, source: str, default_prefix: str,
+                  seen: dict[str, int]) -> Document | None:
+    """The document for one JSONL line (None for a blank line); ``seen`` tracks ids for duplicates."""
+    fallback_id = f"{default_prefix}:{lineno}"
+    if isinstance(line, InputError):
+        return Document(fallback_id, line.source, error=str(line))
+    if not line.strip():
+        return None
+    where = f"{source}:{lineno}"
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Document(fallback_id, where, error=f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(record, dict):
+        return Document(fallback_id, where, error=f"{where}: expected a JSON object with a 'text' field, "
+                        f"got {type(record).__name__}")
+    raw_id = record.get("id")
+    doc_id = str(raw_id) if raw_id not in (None, "") else fallback_id
+    if doc_id in seen:
+        return Document(f"{doc_id}@{lineno}", where, error=f"{where}: duplicate id {doc_id!r} (first used on line "
+                        f"{seen[doc_id]}); give every article its own id")
+    seen[doc_id] = lineno
+    body = record.get("text")
+    title = record.get("title") if isinstance(record.get("title"), str) else None
+    if body is None:
+        return Document(doc_id, where, error=f"{where}: missing 'text' field (each line needs "
+                        "{\"text\": \"...\"}, optionally \"id\" and \"title\")")
+    if not isinstance(body, str):
+        return Document(doc_id, where, error=f"{where}: 'text' must be a string, got {type(body).__name__}")
+    if not body.strip():
+        return Document(doc_id, where, title=title, error=f"{where}: 'text' is empty")
+    return Document(doc_id, where, text=normalize_text(body), title=title)
 
 
 def _walk(root: Path) -> list[Path]:
@@ -304,6 +331,26 @@ def _walk(root: Path) -> list[Path]:
 def _file_id(path: Path, root: Path | None) -> str:
     rel = path.relative_to(root) if root is not None else Path(path.name)
     return rel.with_suffix("").as_posix()
+
+
+def count_inputs(inputs: Iterable[str | os.PathLike]) -> int:
+    """How many documents :func:`read_inputs` will yield, without decoding anything (for progress bars)."""
+    total = 0
+    for item in inputs:
+        path = Path(item)
+        files = _walk(path) if path.is_dir() else [path] if path.is_file() else []
+        if not files:
+            total += 1  # an error document
+        for file in files:
+            if file.suffix.lower() in JSONL_SUFFIXES:
+                try:
+                    with open(file, "rb") as handle:
+                        total += sum(1 for line in handle if line.strip()) or 1
+                except OSError:
+                    total += 1
+            else:
+                total += 1
+    return total
 
 
 def read_inputs(inputs: Iterable[str | os.PathLike], *, encoding: str | None = None) -> Iterator[Document]:

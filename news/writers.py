@@ -42,13 +42,19 @@ def read_results(path: Path) -> Iterator[dict]:
                 continue
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write(path: Path, text: str, *, sync: bool = True) -> None:
+    """Write ``text`` to a temporary file and rename it over ``path`` (readers never see half a file).
+
+    ``sync`` also forces it to disk first; pages derived from results.jsonl skip that, since a lost
+    page is rebuilt from results.jsonl when the store closes (:meth:`ResultStore.close`).
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -94,13 +100,17 @@ class ResultStore:
         os.fsync(self._handle.fileno())
         if result.status in DONE_STATUSES:
             self.done.add(result.id)
-            _atomic_write(self.dir / ARTICLES / f"{safe_name(result.id)}.md", to_markdown(result))
+            _atomic_write(self.dir / ARTICLES / f"{safe_name(result.id)}.md", to_markdown(result), sync=False)
 
     def close(self) -> None:
         """Close results.jsonl and write index.html over every result in it."""
         self._handle.close()
         results = [Result.from_dict(r) for r in read_results(self.path)]
-        _atomic_write(self.dir / INDEX, to_html(results))
+        for result in results:  # pages lost in a crash (they are written without fsync) come back here
+            page = self.dir / ARTICLES / f"{safe_name(result.id)}.md"
+            if result.status in DONE_STATUSES and not page.exists():
+                _atomic_write(page, to_markdown(result), sync=False)
+        _atomic_write(self.dir / INDEX, to_html(results), sync=False)
 
 
 def _cell(text: str) -> str:

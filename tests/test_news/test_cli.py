@@ -75,3 +75,12 @@ def test_nllb_through_the_cli(tiny_nllb, tmp_path):
     indonesian = [r for r in records if r["lang"] == "id"]
     assert len(indonesian) == 3 and all(len(r["summary_en"]) == 2 for r in indonesian)
     assert {r["engine"] for r in indonesian} == {"transformers"}
+
+
+def test_lost_markdown_pages_are_rebuilt(tiny_marian, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(EXAMPLES), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
+    pages = sorted((out / "articles").glob("*.md"))
+    pages[0].unlink()
+    assert main(["run", str(EXAMPLES), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
+    assert sorted((out / "articles").glob("*.md")) == pages

@@ -78,3 +78,20 @@ def test_symlink_loop_does_not_hang(tmp_path):
     _write(tmp_path / "a.txt", "Satu.")
     (tmp_path / "loop").symlink_to(tmp_path)
     assert [d.id for d in read_inputs([tmp_path])] == ["a"]
+
+
+def test_jsonl_bad_bytes_fail_one_line_only(tmp_path):
+    good = json.dumps({"id": "a", "text": "Satu."}).encode()
+    path = _write(tmp_path / "mixed.jsonl", good + b"\n" + b'{"id": "b", "text": "Caf\xe9"}\n' + good.replace(b'"a"', b'"c"') + b"\n")
+    docs = list(read_inputs([path]))
+    assert [d.ok for d in docs] == [True, False, True]
+    assert "mixed.jsonl:2" in docs[1].error and "not valid UTF-8" in docs[1].error
+
+
+def test_count_inputs_matches_read_inputs(tmp_path):
+    from news.read import count_inputs
+
+    _write(tmp_path / "a.txt", "Satu.")
+    _write(tmp_path / "b.jsonl", "\n".join(json.dumps({"text": f"Kalimat {i}."}) for i in range(7)) + "\n\n")
+    inputs = [tmp_path, tmp_path / "missing.txt"]
+    assert count_inputs(inputs) == len(list(read_inputs(inputs))) == 9
