@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto")
     run.add_argument("--compute-type", help="engine precision (ct2: int8 on CPU, float16 on GPU by default)")
     run.add_argument("--beam-size", type=int, default=config.DEFAULT_BEAM_SIZE)
+    run.add_argument("--batch-size", type=int, metavar="N",
+                     help="most sentences translated together (default: 16 for ct2 on CPU, 64 otherwise)")
     run.add_argument("--vmap", metavar="FILE", help="ct2 only: target-vocabulary shortlist (python -m translate.vmap)")
     run.add_argument("--sentences", default=str(config.DEFAULT_SUMMARY_SENTENCES), metavar="N",
                      help="summary length: a number of sentences (3) or a share of the article (20%%)")
@@ -40,36 +42,52 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="reprocess articles already in results.jsonl")
     run.add_argument("--qe", action="store_true",
                      help="estimate translation quality per sentence (multilingual-e5 cosine) and flag weak ones")
+    run.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                     help="run on Ray Data: a local instance, or a cluster address (ray://host:10001, auto)")
+    run.add_argument("--ray-actors", type=int, default=2, metavar="N", help="pipeline actors (one model each)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
-def _loader(args, cache_dir):
+SETTINGS = ("model", "engine", "device", "compute_type", "beam_size", "batch_size", "vmap", "no_cache", "qe",
+            "sentences", "lang")
+
+
+def make_pipeline(settings: dict) -> Pipeline:
+    """A pipeline from plain settings (CLI options as a dict), so that Ray actors can build their own."""
+    cache_dir = config.cache_dir(settings.get("cache"))
+
     def load():
         from translate.registry import load_translator
 
-        extra = {"vmap": args.vmap} if args.vmap else {}
-        translator = load_translator(args.model, args.engine, device=args.device, beam_size=args.beam_size,
-                                     compute_type=args.compute_type, cache_dir=cache_dir, **extra)
-        if args.no_cache:
+        extra = {"vmap": settings["vmap"]} if settings.get("vmap") else {}
+        if settings.get("threads"):
+            extra["threads"] = settings["threads"]
+        if settings.get("batch_size"):
+            extra["max_batch_size"] = config.positive_int("--batch-size", settings["batch_size"])
+        translator = load_translator(settings.get("model"), settings.get("engine"), device=settings.get("device"),
+                                     beam_size=settings.get("beam_size", config.DEFAULT_BEAM_SIZE),
+                                     compute_type=settings.get("compute_type"), cache_dir=cache_dir, **extra)
+        if settings.get("no_cache"):
             return translator
         from news.store import SentenceCache
         from translate.cached import CachedTranslator
 
         return CachedTranslator(translator, SentenceCache(cache_dir / "sentences.sqlite"))
-    return load
+
+    qe = None
+    if settings.get("qe"):
+        from eval.qe import EmbeddingQE
+
+        qe = EmbeddingQE()
+    return Pipeline(load_translator=load, summary_length=settings.get("sentences"),
+                    source_lang=settings.get("lang") or "auto", qe=qe)
 
 
 def run(args) -> int:
     """Run the batch job described by parsed ``args``; returns the exit code."""
-    cache_dir = config.cache_dir(args.cache)
-    qe = None
-    if args.qe:
-        from eval.qe import EmbeddingQE
-
-        qe = EmbeddingQE()
-    pipeline = Pipeline(load_translator=_loader(args, cache_dir), summary_length=args.sentences,
-                        source_lang=args.lang, qe=qe)
+    settings = {name: getattr(args, name) for name in SETTINGS} | {"cache": str(config.cache_dir(args.cache))}
+    pipeline = make_pipeline(settings)
     store = ResultStore(args.out)
     if args.force:
         store.done.clear()
@@ -90,8 +108,15 @@ def run(args) -> int:
                 yield doc
 
     docs = pending()
+    if args.ray:
+        from news.scaleout import run_on_ray
+
+        results = run_on_ray(docs, settings, address=args.ray, actors=config.positive_int("--ray-actors",
+                                                                                          args.ray_actors))
+    else:
+        results = process_documents(pipeline, docs)
     try:
-        for result in process_documents(pipeline, docs):
+        for result in results:
             store.write(result)
             counts[result.status] += 1
             for message in result.errors if result.status != "ok" else ():
