@@ -118,10 +118,17 @@ def clean(text: str, *, title: str | None = None) -> Cleaned:
         dateline prefix of the first paragraph are ever removed.
     """
     removed: list[Removal] = []
-    date = section = dateline = None
-    paras = _paragraphs(text)
+    paras, date, section = _strip_header(_paragraphs(text), removed)
+    kept, date = _strip_lines(paras, removed, date)
+    title = _take_title(kept, removed, title)
+    dateline = _take_dateline(kept, removed)
+    return Cleaned(tuple(_drop_repeats(kept, removed)), title=title, date=date, dateline=dateline,
+                   section=section, removed=tuple(removed))
 
-    # Header: a leading "date YYYY-MM-DD [title]" line and a "Section / Subsection" line.
+
+def _strip_header(paras: list[str], removed: list[Removal]) -> tuple[list[str], str | None, str | None]:
+    """A leading "date YYYY-MM-DD [title]" line and a "Section / Subsection" line."""
+    date = section = None
     if paras and (m := LEADING_DATE.match(paras[0])):
         date = m.group(1)
         removed.append(Removal("date", paras[0][: m.start(2)].strip()))
@@ -129,7 +136,11 @@ def clean(text: str, *, title: str | None = None) -> Cleaned:
     if paras and SECTION_LINE.match(paras[0]) and len(paras) > 2:
         section = paras[0]
         removed.append(Removal("section", paras.pop(0)))
+    return paras, date, section
 
+
+def _strip_lines(paras: list[str], removed: list[Removal], date: str | None) -> tuple[list[str], str | None]:
+    """Lines matching a rule, bylines, and menus at either end; the first date seen is kept."""
     kept: list[str] = []
     rules = [line_rule(p) for p in paras]
     counts: dict[str, int] = {}
@@ -144,28 +155,36 @@ def clean(text: str, *, title: str | None = None) -> Cleaned:
         if rule in ("date", "timestamp") and date is None:
             date = _date_of(para)
         removed.append(Removal(rule, para))
-
-    # Menus and share widgets at either end of the page.
     while kept and kept[-1].lower().rstrip(":") in MENU_LINES:
         removed.append(Removal("menu", kept.pop()))
     while kept and kept[0].lower().rstrip(":") in MENU_LINES:
         removed.append(Removal("menu", kept.pop(0)))
+    return kept, date
 
-    # Title: a given title repeated as the first line, or a short first line with no end punctuation.
+
+def _take_title(kept: list[str], removed: list[Removal], title: str | None) -> str | None:
+    """A given title repeated as the first line, or a short first line with no end punctuation."""
     if kept and title and normalize_space(kept[0]).casefold() == normalize_space(title).casefold():
         removed.append(Removal("title", kept.pop(0)))
     elif kept and title is None and len(kept) >= 3 and len(kept[0]) <= 200 \
             and not kept[0].endswith(_TERMINAL) and not DATELINE.match(kept[0]):
         title = kept.pop(0)
         removed.append(Removal("title", title))
+    return title
 
-    # Dateline prefix of the first paragraph: metadata, not text to translate.
+
+def _take_dateline(kept: list[str], removed: list[Removal]) -> str | None:
+    """The dateline prefix of the first paragraph: metadata, not text to translate."""
     if kept and (m := DATELINE.match(kept[0])) and m.end() < len(kept[0]):
         dateline = kept[0][: m.end()].strip()
         removed.append(Removal("dateline", dateline))
         kept[0] = kept[0][m.end():].strip()
+        return dateline
+    return None
 
-    # Paragraphs repeated by a scrape: keep the first copy.
+
+def _drop_repeats(kept: list[str], removed: list[Removal]) -> list[str]:
+    """Paragraphs repeated by a scrape: keep the first copy."""
     seen: set[str] = set()
     unique: list[str] = []
     for para in kept:
@@ -175,8 +194,7 @@ def clean(text: str, *, title: str | None = None) -> Cleaned:
             continue
         seen.add(key)
         unique.append(para)
-    return Cleaned(tuple(unique), title=title, date=date, dateline=dateline, section=section,
-                   removed=tuple(removed))
+    return unique
 
 
 def _is_byline(para: str, i: int, paras: list[str], rules: list[str | None], counts: dict[str, int]) -> bool:
