@@ -93,7 +93,7 @@ def _paragraphs(text: str) -> list[str]:
         lines = [x for x in lines if x]
         for line in lines:
             if out and out[-1] != "" and not out[-1].endswith(_TERMINAL) and line[:1].islower() \
-                    and len(out[-1]) >= 40:
+                    and len(out[-1]) >= 40 and line_rule(out[-1]) is None:  # boilerplate is never continued
                 out[-1] = f"{out[-1]} {line}"
             else:
                 out.append(line)

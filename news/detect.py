@@ -25,6 +25,8 @@ _MALAY_ONLY = frozenset("kerana sahaja iaitu wang sekiranya bagaimanapun sebaran
 _INDONESIAN_ONLY = frozenset("karena sudah bisa saja yaitu uang setelah selama pemerintah perusahaan kantor "
                              "polisi mobil tidak kendaraan pengadilan banyak hanya juga bahwa".split())
 
+# Links and e-mail addresses carry no language; they are left out before detection.
+_LINKS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _lock = threading.Lock()
 _identifier = None
 
@@ -81,6 +83,7 @@ def _guess(text: str, ranked: list[tuple[str, float]]) -> LanguageGuess:
 
 def detect(text: str) -> LanguageGuess:
     """Detect the language of ``text`` (its first 1,200 characters); no letters gives ``und``, confidence 0."""
+    text = _LINKS.sub(" ", text)
     sample = text[:ARTICLE_SAMPLE_CHARS]
     if not _words(sample):
         if not _words(text):
@@ -93,6 +96,7 @@ def detect_paragraphs(paragraphs: Sequence[str], article_lang: str) -> list[str]
     """Language of each paragraph: ``en`` where a paragraph is clearly English, else ``article_lang``."""
     out = []
     for para in paragraphs:
+        para = _LINKS.sub(" ", para)
         words = _words(para)
         if article_lang == "en" or len(words) < MIN_PARAGRAPH_WORDS:
             out.append(article_lang)

@@ -22,6 +22,9 @@ POSITION_DECAY = 1.0  # prior weight of sentence i is 1 / (i + 1) ** POSITION_DE
 QUOTE_FACTOR = 0.65
 _QUOTE = re.compile(r"[\"\u201c\u201d]")
 ITERATIONS = 100
+# The similarity graph is n x n: a scraped 1 MB page can hold 40,000 "sentences" (11 GB as a dense
+# matrix). Only the first MAX_GRAPH_SENTENCES are ranked; news puts what a summary needs up front.
+MAX_GRAPH_SENTENCES = 500
 TOLERANCE = 1e-8
 
 
@@ -54,6 +57,10 @@ class TextRank:
 
     def rank(self, sentences: Sequence[str], lang: str) -> list[float]:
         """PageRank scores personalized by position, quotes discounted; one plain sentence scores [1.0]."""
+        if len(sentences) > MAX_GRAPH_SENTENCES:
+            head = self.rank(sentences[:MAX_GRAPH_SENTENCES], lang)
+            floor = min(head) if head else 0.0
+            return head + [floor * 0.5 / (1 + i) for i in range(len(sentences) - MAX_GRAPH_SENTENCES)]
         n = len(sentences)
         if n == 0:
             return []

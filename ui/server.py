@@ -1,7 +1,7 @@
 """``create_app``: one FastAPI app with the REST routes, the LibreTranslate routes and the Gradio UI."""
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 
@@ -37,6 +37,10 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):
         return JSONResponse({"error": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(KabarError)
     async def kabar_error(request: Request, exc: KabarError):

@@ -92,3 +92,9 @@ def test_seed_metadata(seeds_dir):
     assert rules["004"] == ["copyright", "read_also", "repeated"]
     assert sum(r.rule == "repeated" for r in cleaned["004"].removed) == 11
     assert len(cleaned["004"].paragraphs) == 12
+
+
+def test_hard_wrapped_line_is_not_glued_to_a_credit_line():
+    c = clean("Editor: harga harga harga harga harga harga\nharga beras naik di pasar pekan ini.")
+    assert c.paragraphs == ("harga beras naik di pasar pekan ini.",)
+    assert [(r.rule, r.text) for r in c.removed] == [("credit", "Editor: harga harga harga harga harga harga")]

@@ -71,3 +71,13 @@ def test_beats_lead3_on_antara_indosum():
     systems = evaluate_summaries(read_summ_data(path), n=3)["systems"]
     for rouge in ("rouge1", "rouge2", "rougeL"):
         assert systems["kabar"][rouge]["f"] > systems["lead3"][rouge]["f"], rouge
+
+
+def test_huge_article_ranks_without_a_huge_matrix():
+    from summarize.textrank import MAX_GRAPH_SENTENCES
+
+    sentences = [f"Kalimat nomor {i} tentang harga beras." for i in range(MAX_GRAPH_SENTENCES * 20)]
+    scores = TextRank().rank(sentences, "id")
+    assert len(scores) == len(sentences)
+    assert max(scores[MAX_GRAPH_SENTENCES:]) < min(scores[:MAX_GRAPH_SENTENCES])
+    assert all(i < MAX_GRAPH_SENTENCES for i in select(scores, n=3))
