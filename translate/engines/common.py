@@ -85,27 +85,30 @@ class Seq2SeqEngine:
     def translate(self, sentences: Sequence[str]) -> list[str]:
         """Translate sentences; identical sentences are translated once and long ones in clause-sized pieces."""
         unique = list(dict.fromkeys(s.strip() for s in sentences))
-        pieces: list[str] = []
+        texts = [s for s in unique if s]
+        ids: list[list] = []  # model inputs, one per piece
         owners: list[int] = []
-        for idx, sentence in enumerate(unique):
-            if not sentence:
-                continue
-            for piece in split_long(sentence, self._count, self.max_input_tokens):
-                pieces.append(piece)
+        # Each sentence is tokenized once; only those over the model's limit are split and re-tokenized.
+        for idx, encoded in enumerate(self._encode(texts) if texts else []):
+            if len(encoded) <= self.max_input_tokens:
+                ids.append(encoded)
                 owners.append(idx)
-        outputs = [""] * len(pieces)
-        if pieces:
-            ids = self._encode(pieces)
+                continue
+            parts = split_long(texts[idx], self._count, self.max_input_tokens)
+            ids.extend(self._encode(parts))
+            owners.extend([idx] * len(parts))
+        outputs = [""] * len(ids)
+        if ids:
             for batch in plan_batches([len(x) for x in ids], max_batch_tokens=self.max_batch_tokens,
                                       max_batch_size=self.max_batch_size):
                 for i, text in zip(batch, self._generate([ids[i] for i in batch])):
                     outputs[i] = text.strip()
-            self.segments_translated += len(pieces)
-        joined: list[list[str]] = [[] for _ in unique]
+            self.segments_translated += len(ids)
+        joined: list[list[str]] = [[] for _ in texts]
         for owner, text in zip(owners, outputs):
             joined[owner].append(text)
-        by_source = {src: " ".join(t for t in parts if t) for src, parts in zip(unique, joined)}
-        return [by_source[s.strip()] for s in sentences]
+        by_source = {src: " ".join(t for t in parts if t) for src, parts in zip(texts, joined)}
+        return [by_source.get(s.strip(), "") for s in sentences]
 
     def _generate(self, batch: list[list[int]]) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError

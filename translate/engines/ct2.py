@@ -111,7 +111,7 @@ class CT2Translator(Seq2SeqEngine):
         return self.tokenizer.encode(list(texts))
 
     def _generate(self, batch: list[list[str]]) -> list[str]:
-        tokens = batch
+        tokens = batch  # token strings already (see _encode)
         longest = max(len(x) for x in batch)
         prefix = [[self.target_token]] * len(tokens) if self.target_token else None
         results = self.net.translate_batch(tokens, target_prefix=prefix, beam_size=self.info.beam_size,
