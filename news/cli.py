@@ -12,6 +12,7 @@ from news.errors import KabarError
 from news.pipeline import SOURCE_LANGS, Pipeline, process_documents
 from news.read import count_inputs, read_inputs
 from news.writers import ResultStore
+from summarize.base import parse_length
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -87,7 +88,10 @@ def make_pipeline(settings: dict) -> Pipeline:
 def run(args) -> int:
     """Run the batch job described by parsed ``args``; returns the exit code."""
     settings = {name: getattr(args, name) for name in SETTINGS} | {"cache": str(config.cache_dir(args.cache))}
-    pipeline = make_pipeline(settings)
+    # With --ray every actor builds its own pipeline; the driver only reads and writes (but still
+    # rejects a bad summary length before anything starts).
+    parse_length(args.sentences, config.DEFAULT_SUMMARY_SENTENCES)
+    pipeline = None if args.ray else make_pipeline(settings)
     store = ResultStore(args.out)
     if args.force:
         store.done.clear()
@@ -128,7 +132,7 @@ def run(args) -> int:
     seconds = time.perf_counter() - start
     print(f"{counts['ok']} translated/passed through, {counts['skipped']} skipped (language), "
           f"{counts['error']} failed, {skipped} already done; {seconds:.1f}s -> {store.path}", file=sys.stderr)
-    cache = getattr(pipeline._translator, "hits", None)
+    cache = getattr(pipeline._translator, "hits", None) if pipeline else None
     if cache is not None:
         print(f"sentence cache: {pipeline._translator.hits} hits, {pipeline._translator.misses} misses",
               file=sys.stderr)
