@@ -9,9 +9,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from news.clean import clean
 from news.errors import InputError
-from news.split import split_paragraphs
+from news.pipeline import clean_and_split
 from summarize.base import select
 from summarize.lead import Lead
 from summarize.textrank import TextRank
@@ -80,7 +79,7 @@ def read_summ_data(path: str | Path) -> list[dict]:
 
 def article_sentences(text: str) -> list[str]:
     """The sentences Kabar would summarize: cleaned and split exactly as in the pipeline."""
-    return [s for _, s in split_paragraphs(clean(text).paragraphs)]
+    return clean_and_split(text)[1]
 
 
 def baselines(n: int) -> dict[str, Callable[[list[str], int], list[int]]]:

@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable, Sequence
 
-from news.clean import Removal, clean
+from news.clean import Cleaned, Removal, clean
 from news.config import DEFAULT_SUMMARY_SENTENCES
 from news.detect import detect, detect_paragraphs
 from news.errors import KabarError, choices_error
@@ -25,6 +25,12 @@ TRANSLATABLE = ("id", "ms")  # Malay is close enough for an Indonesian model, wi
 PASSTHROUGH = ("en",)
 NO_TEXT = ("und", "zxx")
 SOURCE_LANGS = ("auto", "id", "en")
+
+
+def clean_and_split(text: str, *, title: str | None = None) -> tuple[Cleaned, list[str]]:
+    """The cleaned article and the sentences Kabar translates and summarizes, as in the pipeline."""
+    cleaned = clean(text, title=title)
+    return cleaned, [s for _, s in split_paragraphs(cleaned.paragraphs)]
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from news.config import DEFAULT_SUMMARY_SENTENCES
 from news.detect import detect
-from news.split import split_paragraphs
-from news.clean import clean
+from news.pipeline import clean_and_split
 from summarize.base import select
 from ui.service import KabarService
 
@@ -114,8 +113,7 @@ def build_router(service: KabarService) -> APIRouter:
                  dependencies=[Depends(require_key)], summary="Extractive summary in the text's own language")
     async def summarize(body: SummarizeRequest):
         service.check_size(body.text)
-        cleaned = clean(body.text)
-        sentences = [s for _, s in split_paragraphs(cleaned.paragraphs)]
+        cleaned, sentences = clean_and_split(body.text)
         lang = detect(cleaned.text).lang
         scores = service.pipeline.summarizer.rank(sentences, "en" if lang == "en" else "id")
         chosen = select(scores, n=body.sentences)
