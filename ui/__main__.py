@@ -21,10 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=DEVICES)
     parser.add_argument("--max-chars", type=int, help="largest request in characters (default: $KABAR_MAX_CHARS or 20000)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
+    parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files "
+                                           "(default: $KABAR_TMP or <system temp>/kabar)")
+    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"],
+                        help="info adds one access line per request (API keys are masked)")
     return parser
 
 
-def build_service(model=None, engine=None, device=None, max_chars=None, qe=False):
+def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from news.pipeline import Pipeline
     from news.store import SentenceCache
@@ -39,14 +43,25 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
         from eval.qe import EmbeddingQE
 
         estimator = EmbeddingQE()
-    return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars)
+    return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Load the model, then serve until interrupted."""
+    import os
+
+    from ui.service import ENV_TMP
+
     args = build_parser().parse_args(argv)
+    if args.temp_dir:
+        os.environ[ENV_TMP] = args.temp_dir
+    if args.temp_dir or not os.environ.get("GRADIO_TEMP_DIR"):
+        # Gradio reads this when it is imported: uploads go under the server's own temp folder.
+        from ui.service import default_temp_dir
+
+        os.environ["GRADIO_TEMP_DIR"] = str(default_temp_dir() / "uploads")
     try:
-        service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe)
+        service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir)
     except KabarError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -56,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"Kabar: UI at http://{args.host}:{args.port}/ui, API docs at http://{args.host}:{args.port}/docs",
           file=sys.stderr)
-    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")
+    from ui.logs import uvicorn_log_config
+
+    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level=args.log_level,
+                log_config=uvicorn_log_config(service.api_keys))
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Union
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from news.config import DEFAULT_SUMMARY_SENTENCES
@@ -14,21 +14,45 @@ from summarize.base import select
 from ui.service import KabarService
 
 
+class ErrorResponse(BaseModel):
+    """Every error body: one readable message, plus details for invalid fields."""
+
+    error: str
+    detail: list | None = None
+    limit_bytes: int | None = None
+
+
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+ERRORS = {
+    400: {"model": ErrorResponse, "description": "Invalid request or an article that cannot be processed"},
+    403: {"model": ErrorResponse, "description": "Missing or wrong API key (only when keys are configured)"},
+    413: {"model": ErrorResponse, "description": "Text or body over the server's limit"},
+    503: {"model": ErrorResponse, "description": "Work queue full: retry after Retry-After seconds",
+          "headers": RETRY_AFTER},
+}
+
+
 class ProcessRequest(BaseModel):
     """An article to clean, translate and summarize."""
 
-    text: str = Field(..., description="the article, paragraphs on separate lines")
+    model_config = ConfigDict(strict=True)  # no silent coercion (true is not 1)
+
+    text: str = Field(..., pattern=r"\S", description="the article, paragraphs on separate lines (not blank)")
     title: str | None = None
 
 
 class TranslateRequest(BaseModel):
     """Text to translate, Indonesian to English: one string or a list."""
 
+    model_config = ConfigDict(strict=True)  # no silent coercion (true is not 1)
+
     text: Union[str, list[str]]
 
 
 class SummarizeRequest(BaseModel):
     """Text to summarize in its own language."""
+
+    model_config = ConfigDict(strict=True)  # no silent coercion (true is not 1)
 
     text: str
     sentences: int = Field(DEFAULT_SUMMARY_SENTENCES, ge=1, le=50)
@@ -87,6 +111,7 @@ def build_router(service: KabarService) -> APIRouter:
         return {"status": "ok", **service.info()}
 
     @router.post("/api/process", response_model=ProcessResponse, tags=["kabar"], dependencies=[Depends(require_key)],
+                 responses=ERRORS,
                  summary="Clean, translate and summarize one article")
     async def process(body: ProcessRequest):
         result = await run_in_threadpool(service.process, body.text, title=body.title, route="api/process")
@@ -103,14 +128,15 @@ def build_router(service: KabarService) -> APIRouter:
                                timings=result.timings)
 
     @router.post("/api/translate", response_model=TranslateResponse, tags=["kabar"],
-                 dependencies=[Depends(require_key)], summary="Translate Indonesian text to English")
+                 dependencies=[Depends(require_key)], responses=ERRORS, summary="Translate Indonesian text to English")
     async def translate(body: TranslateRequest):
         texts = body.text if isinstance(body.text, list) else [body.text]
         out = await run_in_threadpool(service.translate_texts, texts, route="api/translate")
         return TranslateResponse(translation=out if isinstance(body.text, list) else out[0])
 
     @router.post("/api/summarize", response_model=SummarizeResponse, tags=["kabar"],
-                 dependencies=[Depends(require_key)], summary="Extractive summary in the text's own language")
+                 dependencies=[Depends(require_key)], responses=ERRORS,
+                 summary="Extractive summary in the text's own language")
     async def summarize(body: SummarizeRequest):
         service.check_size(body.text)
         cleaned, sentences = clean_and_split(body.text)

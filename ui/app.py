@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -79,7 +78,7 @@ def build_app(service: KabarService) -> gr.Blocks:
     def run_batch(files, progress=gr.Progress()):
         if not files:
             raise gr.Error("Upload one or more .txt/.md/.html/.jsonl files.")
-        out = Path(tempfile.mkdtemp(prefix="kabar-batch-"))
+        out = service.work_dir("batch-")
         docs = list(read_inputs(files))
         store = ResultStore(out / "run")
         failed = 0
@@ -123,7 +122,7 @@ def build_app(service: KabarService) -> gr.Blocks:
                 reports.append(score_systems(refs, systems, testset=ts.name, n_bootstrap=200))
         except Exception as exc:
             raise gr.Error(str(exc)) from None
-        out = Path(tempfile.mkdtemp(prefix="kabar-eval-"))
+        out = service.work_dir("eval-")
         write_report(reports, out)
         header, rows = leaderboard_rows(reports)
         return [header] + rows, [str(out / p) for p in ("scores.png", "testsets.png", "length_ratio.png")]

@@ -9,16 +9,69 @@ from __future__ import annotations
 import html
 import re
 
+from typing import Literal, Optional, Union
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from news.detect import detect
+from ui.api import RETRY_AFTER, ErrorResponse
 from ui.service import Busy, KabarService, TooLarge
 
 LANGUAGES = [{"code": "en", "name": "English", "targets": []},
              {"code": "id", "name": "Indonesian", "targets": ["en"]}]
 _TAG = re.compile(r"(<[^>]+>)")
+
+
+class TranslateBody(BaseModel):
+    """LibreTranslate's /translate fields (JSON or form-encoded)."""
+
+    q: Union[str, list[str]] = Field(..., min_length=1, description="text, or a list of texts")
+    source: Literal["auto", "id", "en"]
+    target: Literal["en"]
+    format: Literal["text", "html"] = "text"
+    api_key: Optional[str] = None
+
+
+class DetectBody(BaseModel):
+    """LibreTranslate's /detect fields."""
+
+    q: str = Field(..., min_length=1)
+    api_key: Optional[str] = None
+
+
+class Detected(BaseModel):
+    confidence: float
+    language: str
+
+
+class TranslateReply(BaseModel):
+    translatedText: Union[str, list[str]]  # noqa: N815 - LibreTranslate's field name
+    detectedLanguage: Optional[Union[Detected, list[Detected]]] = None  # noqa: N815
+
+
+class Language(BaseModel):
+    code: str
+    name: str
+    targets: list[str]
+
+
+def _body(model: type[BaseModel]) -> dict:
+    """An OpenAPI requestBody for a route that reads JSON or a form itself."""
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema},
+                                                          "application/x-www-form-urlencoded": {"schema": schema}}}}
+
+
+FIELD_TYPES = {"q": lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(t, str) for t in v)),
+               "source": lambda v: isinstance(v, str), "target": lambda v: isinstance(v, str),
+               "format": lambda v: isinstance(v, str), "api_key": lambda v: isinstance(v, str)}
+_ERR = {"model": ErrorResponse}
+TRANSLATE_RESPONSES = {200: {"model": TranslateReply}, 400: _ERR, 403: _ERR, 413: _ERR,
+                       429: {"model": ErrorResponse, "description": "Busy: retry later", "headers": RETRY_AFTER}}
+DETECT_RESPONSES = {200: {"model": list[Detected]}, 400: _ERR, 403: _ERR, 413: _ERR}
 
 
 def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
@@ -59,15 +112,27 @@ def build_router(service: KabarService) -> APIRouter:
     router = APIRouter(tags=["LibreTranslate-compatible"])
 
     def key_of(request: Request, body: dict) -> str | None:
-        return body.get("api_key") or request.headers.get("x-api-key")
+        key = body.get("api_key")
+        return key if isinstance(key, str) and key else request.headers.get("x-api-key")
 
-    @router.get("/languages", summary="Supported languages")
+    def bad_field_types(body: dict) -> JSONResponse | None:
+        wrong = [name for name, value in body.items() if name in FIELD_TYPES
+                 and not (FIELD_TYPES[name](value) or (value is None and name == "api_key"))]
+        if wrong:
+            return error(400, "Invalid request: wrong type for " + ", ".join(sorted(wrong))
+                         + " (q: string or list of strings; source, target, format, api_key: strings)")
+        return None
+
+    @router.get("/languages", summary="Supported languages", response_model=list[Language])
     async def languages():
         return LANGUAGES
 
-    @router.post("/detect", summary="Detect the language of text")
+    @router.post("/detect", summary="Detect the language of text", responses=DETECT_RESPONSES,
+                 openapi_extra=_body(DetectBody))
     async def detect_route(request: Request):
         body = await read_body(request)
+        if bad := bad_field_types(body):
+            return bad
         if not service.key_ok(key_of(request, body)):
             return error(403, "Invalid API key")
         q = body.get("q")
@@ -80,13 +145,16 @@ def build_router(service: KabarService) -> APIRouter:
         guess = detect(q)
         return [{"confidence": round(100 * guess.confidence, 1), "language": guess.lang}]
 
-    @router.post("/translate", summary="Translate text (Indonesian → English)")
+    @router.post("/translate", summary="Translate text (Indonesian → English)", responses=TRANSLATE_RESPONSES,
+                 openapi_extra=_body(TranslateBody))
     async def translate_route(request: Request):
         body = await read_body(request)
+        if bad := bad_field_types(body):
+            return bad
         if not service.key_ok(key_of(request, body)):
             return error(403, "Invalid API key")
         q, source, target = body.get("q"), body.get("source"), body.get("target")
-        fmt = body.get("format") or "text"
+        fmt = body.get("format", "text")
         if q is None or q == "" or q == []:
             return error(400, "Invalid request: missing q parameter")
         if not source:

@@ -1,15 +1,18 @@
 """``create_app``: one FastAPI app with the REST routes, the LibreTranslate routes and the Gradio UI."""
 from __future__ import annotations
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException
 
 from news.errors import KabarError
 from ui import api, libretranslate
+from ui.limits import BodyLimit
 from ui.service import Busy, KabarService, TooLarge
 
 UI_PATH = "/ui"
+MAX_UPLOAD = "10mb"  # per file uploaded through the UI (Gradio answers 413 above it)
 BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit (4 bytes a character)
 
 
@@ -19,16 +22,7 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
                   description="Indonesian news in, English translations and summaries out. "
                               "LibreTranslate-compatible routes: /translate, /detect, /languages.")
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        limit = service.max_chars * 4 + BODY_OVERHEAD
-        if request.url.path.startswith(UI_PATH):
-            return await call_next(request)
-        if length and length.isdigit() and int(length) > limit:
-            return JSONResponse({"error": f"Request body of {length} bytes exceeds the limit of {limit} bytes "
-                                          f"({service.max_chars} characters)."}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=lambda: service.max_chars * 4 + BODY_OVERHEAD, skip_prefix=UI_PATH)
 
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge):
@@ -48,11 +42,19 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "body" for e in exc.errors())
-        return JSONResponse({"error": f"Invalid request: check {fields}", "detail": exc.errors()}, status_code=400)
+        kind = request.headers.get("content-type", "")
+        if request.method == "POST" and "json" not in kind:
+            return JSONResponse({"error": f"Unsupported content type {kind or '(none)'!r}: send the body as "
+                                          "application/json"}, status_code=415)
+        # loc/msg/type only: the rejected input is not echoed back (it may be large, binary or a secret)
+        detail = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                   "type": str(e.get("type", ""))} for e in exc.errors()]
+        fields = ", ".join(".".join(d["loc"][1:]) or "body" for d in detail)
+        return JSONResponse({"error": f"Invalid request: check {fields}", "detail": detail}, status_code=400)
 
     app.include_router(api.build_router(service))
     app.include_router(libretranslate.build_router(service))
+    _document_errors_as_sent(app)
 
     if with_ui:
         import gradio as gr
@@ -63,5 +65,35 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
         async def root():
             return RedirectResponse(UI_PATH)
 
-        app = gr.mount_gradio_app(app, build_app(service), path=UI_PATH, max_file_size="10mb", css=CSS)
+        app = gr.mount_gradio_app(app, build_app(service), path=UI_PATH, max_file_size=MAX_UPLOAD, css=CSS,
+                                   allowed_paths=[str(service.temp_dir)])
     return app
+
+
+def _document_errors_as_sent(app: FastAPI) -> None:
+    """Make the OpenAPI spec say what the server sends: invalid fields give 400 (never 422), and any
+    route that takes a body can answer 413 from the body-size limit."""
+    build = app.openapi
+
+    def openapi():
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = build()
+        for item in spec.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses", {})
+                responses.pop("422", None)
+                if "requestBody" not in operation:
+                    continue
+                codes = {"400": "Invalid request", "413": "Body over the server's limit"}
+                if set(operation["requestBody"].get("content", {})) == {"application/json"}:
+                    codes["415"] = "Body not sent as application/json"
+                for code, text in codes.items():
+                    responses.setdefault(code, {"description": text, "content": {"application/json": {"schema": {
+                        "$ref": "#/components/schemas/ErrorResponse"}}}})
+        spec.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+        spec.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi

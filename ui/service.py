@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import hmac
 import os
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from news.errors import KabarError
 from news.pipeline import Pipeline, Result
@@ -18,18 +20,24 @@ DEFAULT_MAX_QUEUE = 16
 DEFAULT_WORKERS = 1  # model work runs one request at a time on 2 cores; the rest wait in the queue
 ENV_API_KEYS = "KABAR_API_KEYS"
 ENV_MAX_CHARS = "KABAR_MAX_CHARS"
+ENV_TMP = "KABAR_TMP"
 
 
 class Busy(KabarError):
     """The work queue is full; the client should retry after ``retry_after`` seconds."""
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, queue: int = DEFAULT_MAX_QUEUE):
         self.retry_after = retry_after
-        super().__init__(f"Server busy: {DEFAULT_MAX_QUEUE} requests already waiting; retry in {retry_after} s.")
+        super().__init__(f"Server busy: {queue} requests already waiting; retry in {retry_after} s.")
 
 
 class TooLarge(KabarError):
     """A request carries more text than the configured maximum."""
+
+
+def default_temp_dir() -> Path:
+    """``$KABAR_TMP``, else ``<system temp>/kabar``: the server's folder for uploads and job files."""
+    return Path(os.environ.get(ENV_TMP) or Path(tempfile.gettempdir()) / "kabar").resolve()
 
 
 @dataclass
@@ -46,8 +54,10 @@ class KabarService:
     """Process articles and translate text for every surface, with limits and a bounded queue."""
 
     def __init__(self, pipeline: Pipeline, *, max_chars: int | None = None, max_queue: int = DEFAULT_MAX_QUEUE,
-                 workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None):
+                 workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None,
+                 temp_dir: str | Path | None = None):
         self.pipeline = pipeline
+        self.temp_dir = Path(temp_dir).resolve() if temp_dir else default_temp_dir()
         self.max_chars = int(max_chars or os.environ.get(ENV_MAX_CHARS) or DEFAULT_MAX_CHARS)
         keys = api_keys if api_keys is not None else os.environ.get(ENV_API_KEYS, "")
         self.api_keys = tuple(k.strip() for k in keys.split(",") if k.strip())
@@ -66,6 +76,11 @@ class KabarService:
             raise TooLarge(f"Request has {total} characters; the limit is {self.max_chars} "
                            f"(set {ENV_MAX_CHARS} to change it). Split the text or use the batch CLI.")
 
+    def work_dir(self, prefix: str) -> Path:
+        """A fresh folder for one job's files, always inside ``temp_dir``."""
+        self.temp_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.temp_dir))
+
     def key_ok(self, key: str | None) -> bool:
         """True when no keys are configured, or ``key`` matches one (compared in constant time)."""
         if not self.api_keys:
@@ -80,7 +95,7 @@ class KabarService:
         """Wait for a work slot (bounded queue), time the work, record it."""
         with self._waiting_lock:
             if self._waiting >= self.max_queue:
-                raise Busy(retry_after=5)
+                raise Busy(retry_after=5, queue=self.max_queue)
             self._waiting += 1
         try:
             self._slots.acquire()
