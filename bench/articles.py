@@ -81,6 +81,9 @@ def main(argv=None) -> int:
         corpus = work / "corpus.jsonl"
         distinct = build_corpus(corpus, args.articles)
         sentence_cache = work / "cache"
+        from translate.registry import load_translator
+
+        load_translator(model, "ct2", cache_dir=Path(args.cache))  # convert once, outside both timed runs
         for name in ("ct2",):  # keep the converted model: conversion is a one-off, not part of a run
             src = Path(args.cache) / name
             if src.is_dir():

@@ -57,6 +57,9 @@ SETTINGS = ("model", "engine", "device", "compute_type", "beam_size", "batch_siz
 def make_pipeline(settings: dict) -> Pipeline:
     """A pipeline from plain settings (CLI options as a dict), so that Ray actors can build their own."""
     cache_dir = config.cache_dir(settings.get("cache"))
+    from news import detect
+
+    detect.use_cache_dir(cache_dir)
 
     def load():
         from translate.registry import load_translator
@@ -68,7 +71,8 @@ def make_pipeline(settings: dict) -> Pipeline:
             extra["max_batch_size"] = config.positive_int("--batch-size", settings["batch_size"])
         translator = load_translator(settings.get("model"), settings.get("engine"), device=settings.get("device"),
                                      beam_size=settings.get("beam_size", config.DEFAULT_BEAM_SIZE),
-                                     compute_type=settings.get("compute_type"), cache_dir=cache_dir, **extra)
+                                     compute_type=settings.get("compute_type"), cache_dir=cache_dir,
+                                     lazy=not settings.get("no_cache"), **extra)
         if settings.get("no_cache"):
             return translator
         from news.store import SentenceCache

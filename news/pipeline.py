@@ -79,10 +79,14 @@ class Result:
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (lists instead of tuples)."""
-        data = asdict(self)
-        for key, value in data.items():
+        data = {}
+        for name in self.__dataclass_fields__:  # one level deep: dataclasses.asdict deep-copies every string
+            value = getattr(self, name)
             if isinstance(value, tuple):
-                data[key] = list(value)
+                value = [asdict(v) if isinstance(v, Removal) else v for v in value]
+            elif isinstance(value, dict):
+                value = dict(value)
+            data[name] = value
         return data
 
     @classmethod

@@ -1,7 +1,9 @@
 """Writing results: ``results.jsonl`` (one article a line), a Markdown file per article and ``index.html``.
 
-``results.jsonl`` is appended one whole line at a time and synced, so a crash leaves at most one
-partial last line; :class:`ResultStore` drops it (and lines of failed articles) when a run resumes.
+``results.jsonl`` is appended one whole line at a time (flushed at once, so a killed process loses
+nothing written) and synced to disk in groups: every ``SYNC_EVERY`` lines or ``SYNC_SECONDS``, and on
+close. A crash leaves at most one partial last line; :class:`ResultStore` drops it (and lines of
+failed articles) when a run resumes, and the resumed run redoes any article that was not on disk.
 """
 from __future__ import annotations
 
@@ -11,11 +13,14 @@ import json
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
 from news.pipeline import Result
 
+SYNC_EVERY = 16
+SYNC_SECONDS = 1.0
 RESULTS = "results.jsonl"
 ARTICLES = "articles"
 INDEX = "index.html"
@@ -72,6 +77,15 @@ class ResultStore:
         self.done: set[str] = set()
         self._compact()
         self._handle = open(self.path, "a", encoding="utf-8")
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
+
+    def sync(self) -> None:
+        """Force the lines written so far to disk."""
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
 
     def _compact(self) -> None:
         """Keep one good line per finished article; drop failed, duplicate and torn lines."""
@@ -93,17 +107,20 @@ class ResultStore:
             _atomic_write(self.path, "".join(kept))
 
     def write(self, result: Result) -> None:
-        """Append ``result`` to results.jsonl (synced) and write its Markdown page if it succeeded."""
+        """Append ``result`` to results.jsonl and write its Markdown page if it succeeded."""
         line = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
         self._handle.write(line)
         self._handle.flush()
-        os.fsync(self._handle.fileno())
+        self._unsynced += 1
+        if self._unsynced >= SYNC_EVERY or time.monotonic() - self._synced_at >= SYNC_SECONDS:
+            self.sync()
         if result.status in DONE_STATUSES:
             self.done.add(result.id)
             _atomic_write(self.dir / ARTICLES / f"{safe_name(result.id)}.md", to_markdown(result), sync=False)
 
     def close(self) -> None:
         """Close results.jsonl and write index.html over every result in it."""
+        self.sync()
         self._handle.close()
         results = [Result.from_dict(r) for r in read_results(self.path)]
         for result in results:  # pages lost in a crash (they are written without fsync) come back here

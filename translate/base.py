@@ -21,12 +21,13 @@ class TranslatorInfo:
     src_lang: str = "id"
     tgt_lang: str = "en"
     fingerprint: str = ""
+    variant: str = ""  # anything else that changes the output, e.g. a vocabulary shortlist ("vmap-…")
 
     @property
     def cache_key(self) -> tuple[str, str]:
         """(model key, engine key) for the sentence cache: the same weights and decoding give the same output."""
-        return (f"{self.model}@{self.fingerprint[:16]}",
-                f"{self.engine}:{self.compute_type}:beam{self.beam_size}:{self.src_lang}-{self.tgt_lang}")
+        engine = f"{self.engine}:{self.compute_type}:beam{self.beam_size}:{self.src_lang}-{self.tgt_lang}"
+        return (f"{self.model}@{self.fingerprint[:16]}", engine + (f":{self.variant}" if self.variant else ""))
 
 
 @runtime_checkable

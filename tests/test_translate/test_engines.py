@@ -126,3 +126,25 @@ def test_sentence_cache_counts_hits(translators, tmp_path):
     reopened = CachedTranslator(translators("marian", "ct2"), SentenceCache(tmp_path / "s.sqlite"))
     assert reopened.translate(SENTENCES) == first
     assert (reopened.hits, reopened.misses) == (5, 0)
+
+
+@pytest.mark.parametrize("engine", ["ct2", "transformers"])
+def test_lazy_translator_loads_only_on_a_cache_miss(tiny_marian, tmp_path, engine):
+    cache = tmp_path / "s.sqlite"
+    first = CachedTranslator(load_translator(str(tiny_marian), engine, cache_dir=tmp_path, lazy=True),
+                             SentenceCache(cache))
+    assert not first.inner.loaded, "planning a translator loads nothing"
+    out = first.translate(SENTENCES)
+    assert first.inner.loaded and first.inner.info == load_translator(str(tiny_marian), engine, cache_dir=tmp_path).info
+    again = CachedTranslator(load_translator(str(tiny_marian), engine, cache_dir=tmp_path, lazy=True),
+                             SentenceCache(cache))
+    assert again.translate(SENTENCES) == out and (again.hits, again.misses) == (5, 0)
+    assert not again.inner.loaded, "every sentence came from the cache: the model was never loaded"
+    assert again.translate(["Kalimat baru yang belum pernah diterjemahkan."])[0] and again.inner.loaded
+
+
+def test_lazy_translator_checks_options_up_front(tiny_marian, tmp_path):
+    with pytest.raises(ConfigError, match="compute type"):
+        load_translator(str(tiny_marian), "ct2", compute_type="float64", cache_dir=tmp_path, lazy=True)
+    with pytest.raises(ModelNotAvailableError):
+        load_translator(str(tmp_path / "no-model"), "ct2", cache_dir=tmp_path, lazy=True)

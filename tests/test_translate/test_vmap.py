@@ -37,6 +37,9 @@ def test_ct2_decodes_inside_the_shortlist(tiny_marian, tmp_path):
     assert produced <= allowed | {"</s>", "<unk>"}
     plain = load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path / "cache")
     assert plain.model_dir != t.model_dir
+    # a shortlist can change the output, so the sentence cache must not mix the two
+    assert t.info.variant.startswith("vmap-") and plain.info.variant == ""
+    assert t.info.cache_key[1] != plain.info.cache_key[1] and t.info.cache_key[0] == plain.info.cache_key[0]
 
 
 def test_vmap_errors(tiny_marian, tmp_path):

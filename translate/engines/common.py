@@ -46,7 +46,7 @@ class Seq2SeqEngine:
     def __init__(self, model: ResolvedModel, *, beam_size: int, device: str, compute_type: str,
                  src_lang: str = "id", tgt_lang: str = "en", max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
                  max_batch_size: int = DEFAULT_MAX_BATCH_SIZE, max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS,
-                 decode_length: int | None = None):
+                 decode_length: int | None = None, variant: str = ""):
         self.model = model
         self.tokenizer = self._load_tokenizer(model, src_lang)
         self.max_batch_tokens = max_batch_tokens
@@ -59,8 +59,27 @@ class Seq2SeqEngine:
         self.target_token = NLLB_CODES.get(tgt_lang) if model.kind == "nllb" else None
         self.info = TranslatorInfo(model=model.ref, engine=self.engine_name, model_kind=model.kind, device=device,
                                    compute_type=compute_type, beam_size=beam_size, src_lang=src_lang,
-                                   tgt_lang=tgt_lang, fingerprint=model.fingerprint)
+                                   tgt_lang=tgt_lang, fingerprint=model.fingerprint, variant=variant)
         self.segments_translated = 0
+
+    @classmethod
+    def settle(cls, device: str, compute_type: str | None) -> tuple[str, str]:
+        """The concrete (device, compute type) for the requested ones ("auto", None), or a ConfigError."""
+        raise NotImplementedError
+
+    @classmethod
+    def variant_of(cls, **options) -> str:
+        """The part of the options that changes outputs beyond model, compute type and beam (see TranslatorInfo)."""
+        return ""
+
+    @classmethod
+    def describe(cls, model: ResolvedModel, *, beam_size: int, device: str = "auto", compute_type: str | None = None,
+                 src_lang: str = "id", tgt_lang: str = "en", **options) -> TranslatorInfo:
+        """The :class:`TranslatorInfo` an engine built with these arguments has, without loading anything."""
+        device, compute_type = cls.settle(device, compute_type)
+        return TranslatorInfo(model=model.ref, engine=cls.engine_name, model_kind=model.kind, device=device,
+                              compute_type=compute_type, beam_size=beam_size, src_lang=src_lang, tgt_lang=tgt_lang,
+                              fingerprint=model.fingerprint, variant=cls.variant_of(**options))
 
     def _load_tokenizer(self, model: ResolvedModel, src_lang: str):
         return load_tokenizer(model, src_lang)

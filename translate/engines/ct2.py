@@ -1,6 +1,7 @@
 """The fast engine: CTranslate2 (int8 on CPU, float16 on GPU), converted once per model and cached."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -37,9 +38,7 @@ def converted_path(model: ResolvedModel, quantization: str | None, cache_dir: Pa
     ct2 = _ct2()
     suffix = ""
     if vmap is not None:
-        import hashlib
-
-        suffix = "-vmap" + hashlib.blake2b(Path(vmap).read_bytes(), digest_size=6).hexdigest()
+        suffix = "-" + CT2Translator.variant_of(vmap=vmap)
     return cache_dir / "ct2" / f"{model.fingerprint}-{quantization or 'float32'}{suffix}-ct2v{ct2.__version__}"
 
 
@@ -82,8 +81,22 @@ class CT2Translator(Seq2SeqEngine):
                  threads: int | None = None, inter_threads: int = 1, cache_dir: Path | None = None,
                  vmap: str | Path | None = None, **options):
         ct2 = _ct2()
+        device, compute_type = self.settle(device, compute_type)
+        options.setdefault("max_batch_size", DEFAULT_MAX_BATCH_SIZE[device])
+        variant = self.variant_of(vmap=vmap)
+        super().__init__(model, beam_size=beam_size, device=device, compute_type=compute_type, variant=variant,
+                         **options)
+        self.use_vmap = vmap is not None
+        self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir(),
+                                      Path(vmap) if vmap else None)
+        intra = threads or (available_cpus() if device == "cpu" else 1)
+        self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
+                                  inter_threads=inter_threads, intra_threads=intra)
+
+    @classmethod
+    def settle(cls, device: str, compute_type: str | None) -> tuple[str, str]:
         if device == "auto":
-            device = "cuda" if ct2.get_cuda_device_count() > 0 else "cpu"
+            device = "cuda" if _ct2().get_cuda_device_count() > 0 else "cpu"
         if device not in ("cpu", "cuda"):
             raise ConfigError(f"{device!r} is not a valid device. Accepted values are: auto, cpu, cuda.")
         compute_type = compute_type or DEFAULT_COMPUTE_TYPE[device]
@@ -91,16 +104,15 @@ class CT2Translator(Seq2SeqEngine):
         if compute_type not in accepted:
             raise ConfigError(f"{compute_type!r} is not a valid compute type on {device}. "
                               f"Accepted types are: {', '.join(accepted)}.")
-        options.setdefault("max_batch_size", DEFAULT_MAX_BATCH_SIZE[device])
-        super().__init__(model, beam_size=beam_size, device=device, compute_type=compute_type, **options)
-        if vmap is not None and not Path(vmap).is_file():
+        return device, compute_type
+
+    @classmethod
+    def variant_of(cls, vmap: str | Path | None = None, **options) -> str:
+        if vmap is None:
+            return ""
+        if not Path(vmap).is_file():
             raise ConfigError(f"Vocabulary map {vmap} does not exist; build one with python -m translate.vmap.")
-        self.use_vmap = vmap is not None
-        self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir(),
-                                      Path(vmap) if vmap else None)
-        intra = threads or (available_cpus() if device == "cpu" else 1)
-        self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
-                                  inter_threads=inter_threads, intra_threads=intra)
+        return "vmap-" + hashlib.blake2b(Path(vmap).read_bytes(), digest_size=6).hexdigest()
 
     def _load_tokenizer(self, model: ResolvedModel, src_lang: str):
         """sentencepiece/``tokenizers`` directly (no PyTorch in memory); transformers' tokenizer otherwise."""

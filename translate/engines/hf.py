@@ -8,6 +8,16 @@ from translate.models import ResolvedModel
 COMPUTE_TYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
 
+def _torch():
+    try:
+        import torch
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise EngineError("The transformers engine needs torch and transformers: "
+                          "pip install -r requirements.txt") from exc
+    return torch
+
+
 class HFTranslator(Seq2SeqEngine):
     """Translate with ``AutoModelForSeq2SeqLM.generate`` (greedy or beam search, no sampling)."""
 
@@ -15,20 +25,10 @@ class HFTranslator(Seq2SeqEngine):
 
     def __init__(self, model: ResolvedModel, *, beam_size: int, device: str = "auto", compute_type: str | None = None,
                  threads: int | None = None, **options):
-        try:
-            import torch
-            from transformers import AutoModelForSeq2SeqLM
-        except ImportError as exc:
-            raise EngineError("The transformers engine needs torch and transformers: "
-                              "pip install -r requirements.txt") from exc
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        if device not in ("cpu", "cuda"):
-            raise ConfigError(f"{device!r} is not a valid device. Accepted values are: auto, cpu, cuda.")
-        compute_type = compute_type or "float32"
-        if compute_type not in COMPUTE_TYPES:
-            raise ConfigError(f"{compute_type!r} is not a valid compute type for the transformers engine. "
-                              f"Accepted values are: {', '.join(COMPUTE_TYPES)}.")
+        torch = _torch()
+        from transformers import AutoModelForSeq2SeqLM
+
+        device, compute_type = self.settle(device, compute_type)
         super().__init__(model, beam_size=beam_size, device=device, compute_type=compute_type, **options)
         if device == "cpu":
             torch.set_num_threads(threads or available_cpus())
@@ -37,6 +37,18 @@ class HFTranslator(Seq2SeqEngine):
         self.net = AutoModelForSeq2SeqLM.from_pretrained(str(model.path), dtype=getattr(torch, compute_type))
         self.net.to(device).eval()
         self.forced_bos = self.tokenizer.convert_tokens_to_ids(self.target_token) if self.target_token else None
+
+    @classmethod
+    def settle(cls, device: str, compute_type: str | None) -> tuple[str, str]:
+        if device == "auto":
+            device = "cuda" if _torch().cuda.is_available() else "cpu"
+        if device not in ("cpu", "cuda"):
+            raise ConfigError(f"{device!r} is not a valid device. Accepted values are: auto, cpu, cuda.")
+        compute_type = compute_type or "float32"
+        if compute_type not in COMPUTE_TYPES:
+            raise ConfigError(f"{compute_type!r} is not a valid compute type for the transformers engine. "
+                              f"Accepted values are: {', '.join(COMPUTE_TYPES)}.")
+        return device, compute_type
 
     def _generate(self, batch: list[list[int]]) -> list[str]:
         torch = self._torch
