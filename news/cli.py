@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
     run.add_argument("--encoding", help="encoding of input files that are not UTF-8 (e.g. latin-1)")
     run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
-    run.add_argument("--no-cache", action="store_true", help="do not read or write the sentence cache")
+    run.add_argument("--no-cache", action="store_true", help="do not read or write the caches (sentences, articles)")
+    run.add_argument("--no-article-cache", action="store_true",
+                     help="process every article again (translations still come from the sentence cache)")
     run.add_argument("--force", action="store_true", help="reprocess articles already in results.jsonl")
     run.add_argument("--qe", action="store_true",
                      help="estimate translation quality per sentence (multilingual-e5 cosine) and flag weak ones")
@@ -50,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-SETTINGS = ("model", "engine", "device", "compute_type", "beam_size", "batch_size", "vmap", "no_cache", "qe",
-            "sentences", "lang")
+SETTINGS = ("model", "engine", "device", "compute_type", "beam_size", "batch_size", "vmap", "no_cache",
+            "no_article_cache", "qe", "sentences", "lang")
 
 
 def make_pipeline(settings: dict) -> Pipeline:
@@ -85,8 +87,13 @@ def make_pipeline(settings: dict) -> Pipeline:
         from eval.qe import EmbeddingQE
 
         qe = EmbeddingQE()
+    articles = None
+    if not settings.get("no_cache") and not settings.get("no_article_cache"):
+        from news.store import ArticleCache
+
+        articles = ArticleCache(cache_dir / "articles.sqlite")
     return Pipeline(load_translator=load, summary_length=settings.get("sentences"),
-                    source_lang=settings.get("lang") or "auto", qe=qe)
+                    source_lang=settings.get("lang") or "auto", qe=qe, article_cache=articles)
 
 
 def run(args) -> int:
@@ -140,6 +147,8 @@ def run(args) -> int:
     if cache is not None:
         print(f"sentence cache: {pipeline._translator.hits} hits, {pipeline._translator.misses} misses",
               file=sys.stderr)
+    if pipeline is not None and pipeline.article_cache is not None:
+        print(f"article cache: {pipeline.articles_reused} articles reused", file=sys.stderr)
     return EXIT_SOME_FAILED if counts["error"] else EXIT_OK
 
 

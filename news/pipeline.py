@@ -5,9 +5,13 @@ that call is retried article by article, so one bad article never costs the othe
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from news.clean import Cleaned, Removal, clean
@@ -25,6 +29,37 @@ TRANSLATABLE = ("id", "ms")  # Malay is close enough for an Indonesian model, wi
 PASSTHROUGH = ("en",)
 NO_TEXT = ("und", "zxx")
 SOURCE_LANGS = ("auto", "id", "en")
+_ROOT = Path(__file__).resolve().parent.parent
+# Everything whose code shapes a result; a change to any of these files retires cached article results.
+_RESULT_CODE = ("news/clean.py", "news/detect.py", "news/split.py", "news/pipeline.py", "news/read.py",
+                "summarize", "eval/qe.py")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the source of every stage that shapes a result (and of py3langid's model file)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in _RESULT_CODE:
+        path = _ROOT / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file() and file.suffix in (".py", ".txt"):
+                digest.update(file.relative_to(_ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+    try:
+        from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+        stat = (Path(MODEL_DIR) / MODEL_FILE).stat()
+        digest.update(f"langid:{stat.st_size}".encode())
+    except (ImportError, OSError):
+        pass
+    return digest.hexdigest()
+
+
+def _settings_of(component) -> dict:
+    """The plain settings of a summarizer or QE model (numbers, strings, flags), for cache keys."""
+    if component is None:
+        return {}
+    simple = {k: v for k, v in sorted(vars(component).items()) if isinstance(v, (int, float, str, bool))}
+    return {"class": type(component).__name__, **simple}
 
 
 def clean_and_split(text: str, *, title: str | None = None) -> tuple[Cleaned, list[str]]:
@@ -112,7 +147,7 @@ class Pipeline:
 
     def __init__(self, translator=None, *, load_translator: Callable[[], object] | None = None,
                  summarizer=None, summary_length: int | float | str | None = DEFAULT_SUMMARY_SENTENCES,
-                 source_lang: str = "auto", qe=None):
+                 source_lang: str = "auto", qe=None, article_cache=None):
         if source_lang not in SOURCE_LANGS:
             raise choices_error("source language", source_lang, SOURCE_LANGS)
         self._translator = translator
@@ -121,6 +156,8 @@ class Pipeline:
         self.summary_n, self.summary_ratio = parse_length(summary_length, DEFAULT_SUMMARY_SENTENCES)
         self.source_lang = source_lang
         self.qe = qe
+        self.article_cache = article_cache  # news.store.ArticleCache: finished results reused across runs
+        self.articles_reused = 0
 
     @property
     def translator(self):
@@ -135,8 +172,41 @@ class Pipeline:
         """Process one document."""
         return self.process_many([doc])[0]
 
+    def article_key(self, doc: Document) -> str:
+        """The article cache key: the text and title, and every setting and piece of code that shapes the result."""
+        parts = [code_fingerprint(), list(self.translator.info.cache_key), self.source_lang, self.summary_n,
+                 self.summary_ratio, _settings_of(self.summarizer), _settings_of(self.qe), doc.title, doc.text]
+        return hashlib.blake2b(json.dumps(parts, ensure_ascii=False).encode("utf-8"), digest_size=20).hexdigest()
+
     def process_many(self, docs: Sequence[Document]) -> list[Result]:
-        """Process documents, translating all their sentences in one batched call."""
+        """Process documents, translating all their sentences in one batched call.
+
+        With an article cache, an article processed before with the same settings and code is
+        answered from it; the new results that succeeded are stored there in one transaction.
+        """
+        if self.article_cache is None:
+            return self._process_many(docs)
+        start = time.perf_counter()
+        keys = [self.article_key(doc) if doc.ok else None for doc in docs]
+        known = self.article_cache.get_many([k for k in keys if k])
+        lookup = (time.perf_counter() - start) / max(1, len(docs))
+        todo = [doc for doc, key in zip(docs, keys) if key not in known]
+        fresh = iter(self._process_many(todo)) if todo else iter(())
+        results, store = [], []
+        for doc, key in zip(docs, keys):
+            if key in known:
+                data = dict(known[key], id=doc.id, source=doc.source, timings={"cache": round(lookup, 6)})
+                results.append(Result.from_dict(data))
+                self.articles_reused += 1
+                continue
+            result = next(fresh)
+            results.append(result)
+            if key and result.status == "ok":
+                store.append((key, result.to_dict()))
+        self.article_cache.put_many(store)
+        return results
+
+    def _process_many(self, docs: Sequence[Document]) -> list[Result]:
         prepared = [self._prepare(doc) for doc in docs]
         jobs = [p for p in prepared if isinstance(p, _Prepared) and p.to_translate]
         translations: dict[int, list[str]] = {}

@@ -1,12 +1,15 @@
-"""A persistent SQLite sentence cache keyed by (model, engine, source sentence).
+"""Persistent SQLite caches: translations keyed by (model, engine, source sentence), and whole
+article results keyed by everything that shapes them (:class:`ArticleCache`).
 
-WAL mode lets readers run beside a writer; each :meth:`SentenceCache.put_many` is one transaction,
-so a crash loses nothing that was committed and never leaves half a batch.
+WAL mode lets readers run beside a writer; each ``put_many`` is one transaction, so a crash loses
+nothing that was committed and never leaves half a batch.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
+import zlib
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -19,11 +22,20 @@ CREATE TABLE IF NOT EXISTS translations (
     PRIMARY KEY (model, engine, source)
 ) WITHOUT ROWID;
 """
+_ARTICLE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+) WITHOUT ROWID;
+"""
 _CHUNK = 500  # SQLite's default limit on bound parameters is far above 3 + this
 
 
-class SentenceCache:
-    """Translations already made, shared by every run (and process) that uses the same file."""
+class _Database:
+    """One WAL-mode SQLite connection with a lock, for one table."""
+
+    schema = ""
+    table = ""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -32,7 +44,35 @@ class SentenceCache:
         self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(_SCHEMA)
+        self._conn.execute(self.schema)
+
+    def _insert(self, sql: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(sql, rows)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._conn.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+
+class SentenceCache(_Database):
+    """Translations already made, shared by every run (and process) that uses the same file."""
+
+    schema = _SCHEMA
+    table = "translations"
 
     def get_many(self, model: str, engine: str, sources: Sequence[str]) -> dict[str, str]:
         """Cached translations for those of ``sources`` that have one."""
@@ -50,23 +90,39 @@ class SentenceCache:
 
     def put_many(self, model: str, engine: str, pairs: Iterable[tuple[str, str]]) -> None:
         """Store (source, target) pairs in one transaction."""
-        rows = [(model, engine, s, t) for s, t in pairs]
-        if not rows:
-            return
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?)", rows)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        self._insert("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?)",
+                     [(model, engine, s, t) for s, t in pairs])
 
-    def __len__(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
 
-    def close(self) -> None:
-        """Close the database connection."""
+class ArticleCache(_Database):
+    """Finished article results (JSON, zlib-compressed) by a key that covers every input of the result.
+
+    The key (made by the pipeline) hashes the article text and title, the model and decoding settings,
+    the summary and QE settings, and the source code of every stage, so a changed rule or model never
+    serves an old result.
+    """
+
+    schema = _ARTICLE_SCHEMA
+    table = "articles"
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict]:
+        """The stored results (as dicts) for those of ``keys`` that have one."""
+        found: dict[str, dict] = {}
+        unique = list(dict.fromkeys(keys))
         with self._lock:
-            self._conn.close()
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start:start + _CHUNK]
+                rows = self._conn.execute(f"SELECT key, data FROM articles WHERE key IN ({','.join('?' * len(chunk))})",
+                                          chunk).fetchall()
+                for key, data in rows:
+                    try:
+                        found[key] = json.loads(zlib.decompress(data))
+                    except (zlib.error, ValueError):
+                        continue  # a damaged entry is a miss: the article is processed again
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, dict]]) -> None:
+        """Store (key, result dict) pairs in one transaction."""
+        self._insert("INSERT OR REPLACE INTO articles VALUES (?, ?)",
+                     [(key, zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 6))
+                      for key, data in items])

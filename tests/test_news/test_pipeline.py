@@ -77,3 +77,52 @@ def test_summary_ratio(translators):
     doc = Document("r", "r.txt", " ".join(f"Kalimat nomor {i} tentang banjir di kota." for i in range(10)))
     r = Pipeline(translators("marian", "ct2"), summary_length="20%").process(doc)
     assert len(r.summary_indices) == 2
+
+
+def _without_timings(result):
+    data = result.to_dict()
+    data.pop("timings")
+    return data
+
+
+def test_article_cache_gives_the_same_results_and_retires_on_any_change(seed_docs, translators, tmp_path,
+                                                                          monkeypatch):
+    from news import pipeline as module
+    from news.store import ArticleCache
+
+    cache = ArticleCache(tmp_path / "articles.sqlite")
+    first = Pipeline(translators("marian", "ct2"), article_cache=cache).process_many(seed_docs)
+    assert len(cache) == 5
+    renamed = [Document("copy-" + d.id, "copy/" + d.source, text=d.text, title=d.title) for d in seed_docs]
+    again = Pipeline(translators("marian", "ct2"), article_cache=ArticleCache(tmp_path / "articles.sqlite"))
+    second = again.process_many(renamed)
+    assert again.articles_reused == 5 and all(set(r.timings) == {"cache"} for r in second)
+    for a, b in zip(first, second):
+        assert (b.id, b.source) == ("copy-" + a.id, "copy/" + a.source)
+        assert {**_without_timings(b), "id": a.id, "source": a.source} == _without_timings(a)
+    # a different summary length, an edited text, or changed code: processed again, never an old result
+    shorter = Pipeline(translators("marian", "ct2"), article_cache=cache, summary_length=1)
+    assert all(len(r.summary_indices) == 1 for r in shorter.process_many(seed_docs[:2]))
+    assert shorter.articles_reused == 0
+    edited = Document("e", "e", text=seed_docs[2].text + "\n\nSatu kalimat tambahan di akhir berita.")
+    fresh = Pipeline(translators("marian", "ct2"), article_cache=cache)
+    assert "Satu kalimat tambahan di akhir berita." in fresh.process(edited).sentences
+    assert fresh.articles_reused == 0
+    monkeypatch.setattr(module, "code_fingerprint", lambda: "changed-code")
+    changed = Pipeline(translators("marian", "ct2"), article_cache=cache)
+    changed.process_many(seed_docs)
+    assert changed.articles_reused == 0
+
+
+def test_damaged_article_cache_entry_is_a_miss(seed_docs, translators, tmp_path):
+    import sqlite3
+
+    from news.store import ArticleCache
+
+    path = tmp_path / "articles.sqlite"
+    expected = Pipeline(translators("marian", "ct2"), article_cache=ArticleCache(path)).process_many(seed_docs[:1])
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE articles SET data = ?", (b"not zlib",))
+    pipeline = Pipeline(translators("marian", "ct2"), article_cache=ArticleCache(path))
+    result = pipeline.process_many(seed_docs[:1])
+    assert pipeline.articles_reused == 0 and _without_timings(result[0]) == _without_timings(expected[0])
