@@ -148,3 +148,16 @@ def test_lazy_translator_checks_options_up_front(tiny_marian, tmp_path):
         load_translator(str(tiny_marian), "ct2", compute_type="float64", cache_dir=tmp_path, lazy=True)
     with pytest.raises(ModelNotAvailableError):
         load_translator(str(tmp_path / "no-model"), "ct2", cache_dir=tmp_path, lazy=True)
+
+
+def test_ct2_parallel_replicas_keep_order_and_output(tiny_marian, tmp_path):
+    """Batches decoded at once on one replica per core come back in order, equal to one replica's output."""
+    import ctranslate2
+
+    sentences = [f"Harga beras naik {n} persen di pasar nomor {n * 7}." for n in range(40)] + SENTENCES
+    parallel = load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path, inter_threads=2)
+    single = load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path, inter_threads=1)
+    assert parallel.parallel == 2 and single.parallel == 1
+    assert isinstance(parallel.net, ctranslate2.Translator) and parallel.net.num_translators == 2
+    assert parallel.translate(sentences) == single.translate(sentences)
+    assert parallel.translate(sentences[:1]) == single.translate(sentences[:1])

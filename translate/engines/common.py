@@ -61,6 +61,7 @@ class Seq2SeqEngine:
                                    compute_type=compute_type, beam_size=beam_size, src_lang=src_lang,
                                    tgt_lang=tgt_lang, fingerprint=model.fingerprint, variant=variant)
         self.segments_translated = 0
+        self.parallel = 1  # batches decoded at the same time (ct2 on CPU: one per core)
 
     @classmethod
     def settle(cls, device: str, compute_type: str | None) -> tuple[str, str]:
@@ -118,9 +119,11 @@ class Seq2SeqEngine:
             owners.extend([idx] * len(parts))
         outputs = [""] * len(ids)
         if ids:
-            for batch in plan_batches([len(x) for x in ids], max_batch_tokens=self.max_batch_tokens,
-                                      max_batch_size=self.max_batch_size):
-                for i, text in zip(batch, self._generate([ids[i] for i in batch])):
+            # at least one batch per parallel worker, so that a short text still uses every core
+            size = max(1, min(self.max_batch_size, -(-len(ids) // self.parallel)))
+            batches = plan_batches([len(x) for x in ids], max_batch_tokens=self.max_batch_tokens, max_batch_size=size)
+            for batch, texts_out in zip(batches, self._generate_all([[ids[i] for i in b] for b in batches])):
+                for i, text in zip(batch, texts_out):
                     outputs[i] = text.strip()
             self.segments_translated += len(ids)
         joined: list[list[str]] = [[] for _ in texts]
@@ -131,3 +134,8 @@ class Seq2SeqEngine:
 
     def _generate(self, batch: list[list[int]]) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _generate_all(self, batches: list[list[list[int]]]):
+        """Outputs of each batch in order (engines that decode batches in parallel override this)."""
+        for batch in batches:
+            yield self._generate(batch)
