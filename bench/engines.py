@@ -67,7 +67,19 @@ def worker(args) -> dict:
             "batch": args.batch,
             "sentences": len(inputs), "seconds": seconds, "load_seconds": load_s,
             "tokens_per_s": tokens / seconds if tokens else None,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "outputs": outputs}
+            "peak_rss_mb": peak_rss_mb(), "outputs": outputs}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS: VmHWM, which starts afresh at exec. (``ru_maxrss`` does not: Linux carries
+    the forking parent's high-water mark across exec, so a large parent would set every worker's peak.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_config(model: str, config: tuple, beam: int, batch: int, n: int, length: int, cache: str,
@@ -141,6 +153,7 @@ def main(argv=None) -> int:
     for quantization, shortlist in (("int8", None), (None, None), ("int8", Path(vmap))):
         # convert once here, so that no worker's peak RSS includes a conversion
         convert_once(resolve_model(model), quantization, Path(args.cache), shortlist)
+    # (the conversions loaded PyTorch into this process; workers' peaks are read from VmHWM, their own)
     rows = []
     for beam in [int(b) for b in args.beams.split(",")]:
         for batch in [int(b) for b in args.batches.split(",")]:

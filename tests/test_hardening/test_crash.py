@@ -46,6 +46,10 @@ def test_kill_9_then_resume(tiny_marian, tmp_path):
     ids = [json.loads(line)["id"] for line in raw.splitlines()]  # every line is whole JSON
     assert sorted(ids) == sorted(f"art-{i}" for i in range(ARTICLES)), "each article exactly once"
     assert f"{written_before} already done" in again.stderr or "already done" in again.stderr
+    for name in ("sentences.sqlite", "articles.sqlite"):
+        with sqlite3.connect(cache / name) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", name
     with sqlite3.connect(cache / "sentences.sqlite") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT COUNT(*) FROM translations").fetchone()[0] > 0
+    with sqlite3.connect(cache / "articles.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == ARTICLES
