@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--compute-type", help="engine precision (ct2: int8 on CPU, float16 on GPU by default)")
     run.add_argument("--beam-size", type=int, default=config.DEFAULT_BEAM_SIZE)
     run.add_argument("--batch-size", type=int, metavar="N",
-                     help="most sentences translated together (default: 16 for ct2 on CPU, 64 otherwise)")
+                     help="most sentences in one batch (default: 8 for ct2 on CPU, one batch per core at a time; 64 otherwise)")
     run.add_argument("--vmap", metavar="FILE", help="ct2 only: target-vocabulary shortlist (python -m translate.vmap)")
     run.add_argument("--sentences", default=str(config.DEFAULT_SUMMARY_SENTENCES), metavar="N",
                      help="summary length: a number of sentences (3) or a share of the article (20%%)")

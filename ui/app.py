@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -50,10 +51,13 @@ def summary_markdown(result: Result) -> str:
     return "\n".join(parts)
 
 
-def build_app(service: KabarService) -> gr.Blocks:
-    """The Blocks app; every callback is a short adapter over ``service``."""
+class Callbacks:
+    """What the app's buttons do; each is a short adapter over the shared :class:`KabarService`."""
 
-    def run_article(text, upload):
+    def __init__(self, service: KabarService):
+        self.service = service
+
+    def run_article(self, text, upload):
         if upload:
             docs = list(read_inputs([upload]))
             if not docs or not docs[0].ok:
@@ -62,7 +66,7 @@ def build_app(service: KabarService) -> gr.Blocks:
         if not text or not text.strip():
             raise gr.Error("Paste an article or upload a file first.")
         try:
-            result = service.process(text, route="ui/article")
+            result = self.service.process(text, route="ui/article")
         except Exception as exc:  # shown to the user, never a traceback
             raise gr.Error(str(exc)) from None
         if result.status == "error":
@@ -73,19 +77,19 @@ def build_app(service: KabarService) -> gr.Blocks:
             lang += "\n\n" + "\n".join(f"> {e}" for e in result.errors)
         if result.flagged:
             lang += f"\n\n{len(result.flagged)} sentence(s) marked as low-confidence translations."
-        return lang, side_by_side_html(result), summary_markdown(result), model_markdown()
+        return lang, side_by_side_html(result), summary_markdown(result), self.model_markdown()
 
-    def run_batch(files, progress=gr.Progress()):
+    def run_batch(self, files, progress=gr.Progress()):
         if not files:
             raise gr.Error("Upload one or more .txt/.md/.html/.jsonl files.")
-        out = service.work_dir("batch-")
+        out = self.service.work_dir("batch-")
         docs = list(read_inputs(files))
         store = ResultStore(out / "run")
         failed = 0
         for n, doc in enumerate(docs):
             progress((n, len(docs)), desc=f"article {n + 1} of {len(docs)}")
-            with service.slot("ui/batch"):
-                result = service.pipeline.process(doc)
+            with self.service.slot("ui/batch"):
+                result = self.service.pipeline.process(doc)
             store.write(result)
             failed += result.status == "error"
         store.close()
@@ -96,7 +100,7 @@ def build_app(service: KabarService) -> gr.Blocks:
         summary = f"{len(docs) - failed} of {len(docs)} articles processed" + (f"; {failed} failed" if failed else "")
         return [str(out / "run" / "results.jsonl"), str(zip_path), str(out / "run" / "index.html")], summary
 
-    def run_eval(names, hyp_files, use_model, limit):
+    def run_eval(self, names, hyp_files, use_model, limit):
         from eval import testsets
         from eval.report import leaderboard_rows, write_report
         from eval.scoring import score_systems
@@ -114,23 +118,24 @@ def build_app(service: KabarService) -> gr.Blocks:
                 src, refs = src[:n], refs[:n]
                 systems = {}
                 if use_model:
-                    with service.slot("ui/evaluate"):
-                        systems["kabar"] = service.pipeline.translator.translate(src)
+                    with self.service.slot("ui/evaluate"):
+                        systems["kabar"] = self.service.pipeline.translator.translate(src)
                 for f in hyp_files or []:
                     systems[Path(f).stem] = read_lines(f)[:n]
                 check_parallel({k: v for k, v in systems.items()}, ts.name, refs)
                 reports.append(score_systems(refs, systems, testset=ts.name, n_bootstrap=200))
         except Exception as exc:
             raise gr.Error(str(exc)) from None
-        out = service.work_dir("eval-")
+        out = self.service.work_dir("eval-")
         write_report(reports, out)
         header, rows = leaderboard_rows(reports)
         return [header] + rows, [str(out / p) for p in ("scores.png", "testsets.png", "length_ratio.png")]
 
-    def model_markdown():
-        info = service.info()
+    def model_markdown(self):
+        info = self.service.info()
         return "\n".join(f"- **{k.replace('_', ' ')}**: `{v}`" for k, v in info.items())
 
+    @staticmethod
     def testset_names():
         from eval import testsets
 
@@ -139,44 +144,63 @@ def build_app(service: KabarService) -> gr.Blocks:
         except Exception:
             return []
 
+
+def _article_tab() -> SimpleNamespace:
+    with gr.Tab("Article", id="article"):
+        with gr.Row():
+            text = gr.Textbox(label="Article text", lines=12, elem_id="article-input",
+                              placeholder="Paste an Indonesian (or English) news article")
+            upload = gr.File(label="…or upload a file", type="filepath", file_types=[".txt", ".md", ".html"],
+                             elem_id="article-upload")
+        run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article")
+        gr.Examples(_examples(), inputs=[text], label="Sample articles")
+        return SimpleNamespace(text=text, upload=upload, run=run, lang=gr.Markdown(elem_id="out-lang"),
+                               summary=gr.Markdown(elem_id="out-summary"), side=gr.HTML(elem_id="out-side"))
+
+
+def _batch_tab() -> SimpleNamespace:
+    with gr.Tab("Batch", id="batch"):
+        files = gr.File(label="Articles (.txt, .md, .html, .jsonl)", file_count="multiple", type="filepath",
+                        elem_id="batch-files")
+        run = gr.Button("Run batch", variant="primary", elem_id="run-batch")
+        status = gr.Markdown(elem_id="batch-status")
+        downloads = gr.File(label="Downloads: results.jsonl, Markdown zip, HTML", file_count="multiple",
+                            elem_id="batch-downloads")
+        return SimpleNamespace(files=files, run=run, status=status, downloads=downloads)
+
+
+def _evaluate_tab(names: list[str]) -> SimpleNamespace:
+    with gr.Tab("Evaluate", id="evaluate"):
+        sets = gr.CheckboxGroup(choices=names, label="Test sets (../shared/data or KABAR_DATA)", elem_id="eval-sets")
+        use_model = gr.Checkbox(value=True, label="Translate with the loaded model")
+        hyps = gr.File(label="Hypothesis files (one line per segment; the file name is the system name)",
+                       file_count="multiple", type="filepath")
+        limit = gr.Number(value=100, precision=0, label="First N segments (0 = all)")
+        run = gr.Button("Score", variant="primary", elem_id="run-eval")
+        table = gr.Dataframe(headers=["system", "test set", "bleu", "chrf", "chrf++", "ter", "len ratio",
+                                      "vs baseline"], label="Scores with 95% CIs", elem_id="eval-table")
+        plots = gr.Gallery(label="Plots", columns=3)
+        return SimpleNamespace(sets=sets, use_model=use_model, hyps=hyps, limit=limit, run=run, table=table,
+                               plots=plots)
+
+
+def build_app(service: KabarService) -> gr.Blocks:
+    """The Blocks app: Article, Batch, Evaluate and Model tabs over one service."""
+    calls = Callbacks(service)
     with gr.Blocks(title="Kabar", analytics_enabled=False) as demo:
         gr.Markdown("# Kabar\nIndonesian news in; a clean English translation and a summary in both languages out.")
         with gr.Tabs():
-            with gr.Tab("Article", id="article"):
-                with gr.Row():
-                    text = gr.Textbox(label="Article text", lines=12, elem_id="article-input",
-                                      placeholder="Paste an Indonesian (or English) news article")
-                    upload = gr.File(label="…or upload a file", type="filepath", file_types=[".txt", ".md", ".html"],
-                                     elem_id="article-upload")
-                run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article")
-                gr.Examples(_examples(), inputs=[text], label="Sample articles")
-                lang = gr.Markdown(elem_id="out-lang")
-                summary = gr.Markdown(elem_id="out-summary")
-                side = gr.HTML(elem_id="out-side")
-            with gr.Tab("Batch", id="batch"):
-                files = gr.File(label="Articles (.txt, .md, .html, .jsonl)", file_count="multiple", type="filepath",
-                                elem_id="batch-files")
-                run_b = gr.Button("Run batch", variant="primary", elem_id="run-batch")
-                batch_status = gr.Markdown(elem_id="batch-status")
-                downloads = gr.File(label="Downloads: results.jsonl, Markdown zip, HTML", file_count="multiple",
-                                    elem_id="batch-downloads")
-            with gr.Tab("Evaluate", id="evaluate"):
-                names = gr.CheckboxGroup(choices=testset_names(), label="Test sets (../shared/data or KABAR_DATA)",
-                                         elem_id="eval-sets")
-                use_model = gr.Checkbox(value=True, label="Translate with the loaded model")
-                hyps = gr.File(label="Hypothesis files (one line per segment; the file name is the system name)",
-                               file_count="multiple", type="filepath")
-                limit = gr.Number(value=100, precision=0, label="First N segments (0 = all)")
-                run_e = gr.Button("Score", variant="primary", elem_id="run-eval")
-                table = gr.Dataframe(headers=["system", "test set", "bleu", "chrf", "chrf++", "ter", "len ratio",
-                                              "vs baseline"], label="Scores with 95% CIs", elem_id="eval-table")
-                plots = gr.Gallery(label="Plots", columns=3)
+            article = _article_tab()
+            batch = _batch_tab()
+            evaluate = _evaluate_tab(calls.testset_names())
             with gr.Tab("Model", id="model"):
-                info = gr.Markdown(model_markdown(), elem_id="model-info")
-                gr.Button("Refresh").click(model_markdown, outputs=info)
-        run.click(run_article, inputs=[text, upload], outputs=[lang, side, summary, info])
-        run_b.click(run_batch, inputs=[files], outputs=[downloads, batch_status])
-        run_e.click(run_eval, inputs=[names, hyps, use_model, limit], outputs=[table, plots])
+                info = gr.Markdown(calls.model_markdown(), elem_id="model-info")
+                gr.Button("Refresh").click(calls.model_markdown, outputs=info)
+        article.run.click(calls.run_article, inputs=[article.text, article.upload],
+                          outputs=[article.lang, article.side, article.summary, info])
+        batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status])
+        evaluate.run.click(calls.run_eval, inputs=[evaluate.sets, evaluate.hyps, evaluate.use_model, evaluate.limit],
+                           outputs=[evaluate.table, evaluate.plots])
     return demo
 
 

@@ -107,21 +107,102 @@ def _html_translate(service: KabarService, texts: list[str]) -> list[str]:
     return out
 
 
+def _key_of(request: Request, body: dict) -> str | None:
+    key = body.get("api_key")
+    return key if isinstance(key, str) and key else request.headers.get("x-api-key")
+
+
+def _bad_field_types(body: dict) -> JSONResponse | None:
+    wrong = [name for name, value in body.items() if name in FIELD_TYPES
+             and not (FIELD_TYPES[name](value) or (value is None and name == "api_key"))]
+    if wrong:
+        return error(400, "Invalid request: wrong type for " + ", ".join(sorted(wrong))
+                     + " (q: string or list of strings; source, target, format, api_key: strings)")
+    return None
+
+
+async def _checked_body(service: KabarService, request: Request) -> tuple[dict, JSONResponse | None]:
+    """The request's fields, or the error answer for wrong field types or a wrong key."""
+    body = await read_body(request)
+    if bad := _bad_field_types(body):
+        return body, bad
+    if not service.key_ok(_key_of(request, body)):
+        return body, error(403, "Invalid API key")
+    return body, None
+
+
+def _detected(guess) -> dict:
+    return {"confidence": round(100 * guess.confidence, 1), "language": guess.lang}
+
+
+def _translate_errors(body: dict) -> JSONResponse | None:
+    """LibreTranslate's own 400 answers for missing or unsupported fields, in its order."""
+    q, source, target = body.get("q"), body.get("source"), body.get("target")
+    fmt = body.get("format", "text")
+    if q is None or q == "" or q == []:
+        return error(400, "Invalid request: missing q parameter")
+    if not source:
+        return error(400, "Invalid request: missing source parameter")
+    if not target:
+        return error(400, "Invalid request: missing target parameter")
+    if not all(isinstance(t, str) for t in (q if isinstance(q, list) else [q])):
+        return error(400, "Invalid request: q must be a string or a list of strings")
+    if target != "en":
+        return error(400, f"{target} is not supported")
+    if source not in ("auto", "id", "en"):
+        return error(400, f"{source} is not supported")
+    if fmt not in ("text", "html"):
+        return error(400, f"{fmt} format is not supported")
+    return None
+
+
+async def detect_text(service: KabarService, request: Request):
+    """``POST /detect``."""
+    body, bad = await _checked_body(service, request)
+    if bad:
+        return bad
+    q = body.get("q")
+    if not q or not isinstance(q, str):
+        return error(400, "Invalid request: missing q parameter")
+    try:
+        service.check_size(q)
+    except TooLarge as exc:
+        return error(413, str(exc))
+    return [_detected(detect(q))]
+
+
+async def translate_text(service: KabarService, request: Request):
+    """``POST /translate``: text or a list, plain or HTML; English input comes back as it was."""
+    body, bad = await _checked_body(service, request)
+    if bad or (bad := _translate_errors(body)):
+        return bad
+    q, source = body["q"], body["source"]
+    batch = isinstance(q, list)
+    texts = q if batch else [q]
+    try:
+        service.check_size(*texts)
+        detected = [detect(t) for t in texts] if source == "auto" else None
+        langs = [d.lang for d in detected] if detected else [source] * len(texts)
+        todo = [i for i, lang in enumerate(langs) if lang != "en"]
+        outs = list(texts)
+        if todo:
+            fn = _html_translate if body.get("format") == "html" else (lambda s, t: s.translate_texts(t))
+            for i, text in zip(todo, await run_in_threadpool(fn, service, [texts[i] for i in todo])):
+                outs[i] = text
+    except TooLarge as exc:
+        return error(413, str(exc))
+    except Busy as exc:
+        return error(429, "Slowdown: " + str(exc), headers={"Retry-After": str(exc.retry_after)})
+    response: dict = {"translatedText": outs if batch else outs[0]}
+    if detected:
+        info = [_detected(d) for d in detected]
+        response["detectedLanguage"] = info if batch else info[0]
+    return response
+
+
 def build_router(service: KabarService) -> APIRouter:
     """Routes for LibreTranslate clients."""
     router = APIRouter(tags=["LibreTranslate-compatible"])
-
-    def key_of(request: Request, body: dict) -> str | None:
-        key = body.get("api_key")
-        return key if isinstance(key, str) and key else request.headers.get("x-api-key")
-
-    def bad_field_types(body: dict) -> JSONResponse | None:
-        wrong = [name for name, value in body.items() if name in FIELD_TYPES
-                 and not (FIELD_TYPES[name](value) or (value is None and name == "api_key"))]
-        if wrong:
-            return error(400, "Invalid request: wrong type for " + ", ".join(sorted(wrong))
-                         + " (q: string or list of strings; source, target, format, api_key: strings)")
-        return None
 
     @router.get("/languages", summary="Supported languages", response_model=list[Language])
     async def languages():
@@ -130,65 +211,11 @@ def build_router(service: KabarService) -> APIRouter:
     @router.post("/detect", summary="Detect the language of text", responses=DETECT_RESPONSES,
                  openapi_extra=_body(DetectBody))
     async def detect_route(request: Request):
-        body = await read_body(request)
-        if bad := bad_field_types(body):
-            return bad
-        if not service.key_ok(key_of(request, body)):
-            return error(403, "Invalid API key")
-        q = body.get("q")
-        if not q or not isinstance(q, str):
-            return error(400, "Invalid request: missing q parameter")
-        try:
-            service.check_size(q)
-        except TooLarge as exc:
-            return error(413, str(exc))
-        guess = detect(q)
-        return [{"confidence": round(100 * guess.confidence, 1), "language": guess.lang}]
+        return await detect_text(service, request)
 
     @router.post("/translate", summary="Translate text (Indonesian → English)", responses=TRANSLATE_RESPONSES,
                  openapi_extra=_body(TranslateBody))
     async def translate_route(request: Request):
-        body = await read_body(request)
-        if bad := bad_field_types(body):
-            return bad
-        if not service.key_ok(key_of(request, body)):
-            return error(403, "Invalid API key")
-        q, source, target = body.get("q"), body.get("source"), body.get("target")
-        fmt = body.get("format", "text")
-        if q is None or q == "" or q == []:
-            return error(400, "Invalid request: missing q parameter")
-        if not source:
-            return error(400, "Invalid request: missing source parameter")
-        if not target:
-            return error(400, "Invalid request: missing target parameter")
-        batch = isinstance(q, list)
-        texts = q if batch else [q]
-        if not all(isinstance(t, str) for t in texts):
-            return error(400, "Invalid request: q must be a string or a list of strings")
-        if target != "en":
-            return error(400, f"{target} is not supported")
-        if source not in ("auto", "id", "en"):
-            return error(400, f"{source} is not supported")
-        if fmt not in ("text", "html"):
-            return error(400, f"{fmt} format is not supported")
-        try:
-            service.check_size(*texts)
-            detected = [detect(t) for t in texts] if source == "auto" else None
-            langs = [d.lang for d in detected] if detected else [source] * len(texts)
-            todo = [i for i, lang in enumerate(langs) if lang != "en"]
-            outs = list(texts)
-            if todo:
-                fn = _html_translate if fmt == "html" else (lambda s, t: s.translate_texts(t))
-                for i, text in zip(todo, await run_in_threadpool(fn, service, [texts[i] for i in todo])):
-                    outs[i] = text
-        except TooLarge as exc:
-            return error(413, str(exc))
-        except Busy as exc:
-            return error(429, "Slowdown: " + str(exc), headers={"Retry-After": str(exc.retry_after)})
-        response: dict = {"translatedText": outs if batch else outs[0]}
-        if detected:
-            info = [{"confidence": round(100 * d.confidence, 1), "language": d.lang} for d in detected]
-            response["detectedLanguage"] = info if batch else info[0]
-        return response
+        return await translate_text(service, request)
 
     return router
