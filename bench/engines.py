@@ -50,7 +50,7 @@ def worker(args) -> dict:
     start = time.perf_counter()
     batching = {"max_batch_size": args.batch, "max_batch_tokens": 10**9} if args.batch else {}
     translator = load_translator(args.model, args.engine, compute_type=args.compute_type, beam_size=args.beam,
-                                 device="cpu", **batching,
+                                 device=args.device, **batching,
                                  decode_length=args.length or None, cache_dir=Path(args.cache),
                                  **({"vmap": args.vmap} if args.vmap else {}))
     load_s = time.perf_counter() - start
@@ -83,10 +83,11 @@ def peak_rss_mb() -> float:
 
 
 def run_config(model: str, config: tuple, beam: int, batch: int, n: int, length: int, cache: str,
-               vmap: str | None) -> dict:
+               vmap: str | None, device: str = "cpu") -> dict:
     """Run one configuration in a fresh process."""
     engine, compute_type, use_vmap = config
-    cmd = [sys.executable, __file__, "--worker", "--model", model, "--engine", engine, "--compute-type", compute_type,
+    cmd = [sys.executable, __file__, "--worker", "--device", device, "--model", model, "--engine", engine,
+           "--compute-type", compute_type,
            "--beam", str(beam), "--batch", str(batch), "--sentences", str(n), "--length", str(length),
            "--cache", cache] + (["--vmap", vmap] if use_vmap and vmap else [])
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -111,6 +112,7 @@ def ensure_vmap(model: str, cache: Path) -> str:
 
     out = cache / "bench-vmap.txt"
     if not out.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
         if (FLORES / "dev.ind").is_file():
             src = (FLORES / "dev.ind").read_text(encoding="utf-8").splitlines()
             tgt = (FLORES / "dev.eng").read_text(encoding="utf-8").splitlines()
@@ -125,8 +127,8 @@ def name(row: dict) -> str:
     return f"{row['engine']}:{row['compute_type']}" + (":vmap" if row.get("vmap") else "")
 
 
-def main(argv=None) -> int:
-    """Run the grid, print a table (or JSON) with ratios."""
+def build_parser() -> argparse.ArgumentParser:
+    """Options of the benchmark (and of its worker processes)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--engine")
@@ -140,8 +142,54 @@ def main(argv=None) -> int:
     parser.add_argument("--batches", default="1,8,32")
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "kabar-bench"))
     parser.add_argument("--vmap", help=argparse.SUPPRESS)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                        help="cuda: every configuration on the GPU, plus ct2 float16 (Kabar's GPU default)")
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def grid(args, model: str, vmap: str, configs: list) -> list[dict]:
+    """Every configuration at every beam and batch size, each in its own process."""
+    rows = []
+    for beam in [int(b) for b in args.beams.split(",")]:
+        for batch in [int(b) for b in args.batches.split(",")]:
+            n = args.sentences if batch > 1 else max(8, args.sentences // 4)
+            for cfg in configs:
+                row = run_config(model, cfg, beam, batch, n, args.length, args.cache, vmap, args.device)
+                rows.append(row)
+                if not args.json:
+                    print(f"beam {beam} batch {batch:3d} {name(row):22} {row['tokens_per_s']:8.1f} tok/s  "
+                          f"peak RSS {row['peak_rss_mb']:7.1f} MB", file=sys.stderr)
+    return rows
+
+
+def default_engine_rows(args, model: str, vmap: str, default: tuple) -> dict[int, dict]:
+    """Kabar's default engine with its own batching, per beam size."""
+    out = {}
+    for beam in [int(b) for b in args.beams.split(",")]:
+        out[beam] = run_config(model, default, beam, 0, args.sentences, args.length, args.cache, vmap, args.device)
+        out[beam]["batch"] = "default"
+        if not args.json:
+            print(f"beam {beam} default   {'kabar default (' + name(out[beam]) + ')':22} "
+                  f"{out[beam]['tokens_per_s']:8.1f} tok/s  peak RSS {out[beam]['peak_rss_mb']:7.1f} MB",
+                  file=sys.stderr)
+    return out
+
+
+def versions() -> dict:
+    """Machine and library versions for the report."""
+    import ctranslate2
+    import torch
+    import transformers
+
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "torch": torch.__version__, "transformers": transformers.__version__,
+            "ctranslate2": ctranslate2.__version__}
+
+
+def main(argv=None) -> int:
+    """Run the grid, print a table (or JSON) with ratios."""
+    args = build_parser().parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args)))
         return 0
@@ -150,44 +198,27 @@ def main(argv=None) -> int:
     from translate.models import resolve_model
 
     vmap = ensure_vmap(model, Path(args.cache))
-    for quantization, shortlist in (("int8", None), (None, None), ("int8", Path(vmap))):
-        # convert once here, so that no worker's peak RSS includes a conversion
+    gpu = args.device == "cuda"
+    configs = CONFIGS + [("ct2", "float16", False)] if gpu else CONFIGS
+    for quantization, shortlist in (("int8", None), (None, None), ("int8", Path(vmap))) + ((("float16", None),)
+                                                                                              if gpu else ()):
+        # convert once here, so that no worker's time includes a conversion (peaks are each worker's VmHWM)
         convert_once(resolve_model(model), quantization, Path(args.cache), shortlist)
-    # (the conversions loaded PyTorch into this process; workers' peaks are read from VmHWM, their own)
-    rows = []
-    for beam in [int(b) for b in args.beams.split(",")]:
-        for batch in [int(b) for b in args.batches.split(",")]:
-            n = args.sentences if batch > 1 else max(8, args.sentences // 4)
-            for cfg in CONFIGS:
-                row = run_config(model, cfg, beam, batch, n, args.length, args.cache, vmap)
-                rows.append(row)
-                if not args.json:
-                    print(f"beam {beam} batch {batch:3d} {name(row):22} {row['tokens_per_s']:8.1f} tok/s  "
-                          f"peak RSS {row['peak_rss_mb']:7.1f} MB", file=sys.stderr)
+    rows = grid(args, model, vmap, configs)
     # Translations unchanged? Same model, same sentences, free-length decoding, beam 4.
-    free = {cfg: run_config(model, cfg, 4, 32, args.sentences, 0, args.cache, vmap)["outputs"] for cfg in CONFIGS}
-    ref = free[CONFIGS[0]]
+    free = {cfg: run_config(model, cfg, 4, 32, args.sentences, 0, args.cache, vmap, args.device)["outputs"]
+            for cfg in configs}
+    ref = free[configs[0]]
     identical = {":".join(map(str, cfg)): sum(a == b for a, b in zip(ref, out)) / len(ref) for cfg, out in free.items()}
-
-    def pick(engine, compute, use_vmap=False, beam=4, batch=32):
-        return next(r for r in rows if (r["engine"], r["compute_type"], r["vmap"], r["beam"], r["batch"])
-                    == (engine, compute, use_vmap, beam, batch))
-
-    default_rows = {}
-    for beam in [int(b) for b in args.beams.split(",")]:
-        default_rows[beam] = run_config(model, DEFAULT, beam, 0, args.sentences, args.length, args.cache, vmap)
-        default_rows[beam]["batch"] = "default"
-        rows.append(default_rows[beam])
-        if not args.json:
-            print(f"beam {beam} default   {'kabar default (ct2:int8)':22} {default_rows[beam]['tokens_per_s']:8.1f} tok/s  "
-                  f"peak RSS {default_rows[beam]['peak_rss_mb']:7.1f} MB", file=sys.stderr)
+    default_rows = default_engine_rows(args, model, vmap, ("ct2", "float16", False) if gpu else DEFAULT)
+    rows += default_rows.values()
     best_batch = max(int(b) for b in args.batches.split(","))
-    hf, ct2 = pick("transformers", "float32", batch=best_batch), default_rows[4]
-    shortlist = pick("ct2", "int8", True, batch=best_batch)
-    import ctranslate2
-    import torch
-    import transformers
 
+    def pick(engine, compute, use_vmap=False):
+        return next(r for r in rows if (r["engine"], r["compute_type"], r["vmap"], r["beam"], r["batch"])
+                    == (engine, compute, use_vmap, 4, best_batch))
+
+    hf, ct2, shortlist = pick("transformers", "float32"), default_rows[4], pick("ct2", "int8", True)
     summary = {
         "tokens_per_s": {f"{name(r)}:beam{r['beam']}:batch{r['batch']}": r["tokens_per_s"] for r in rows},
         "peak_rss_mb": {f"{name(r)}:beam{r['beam']}:batch{r['batch']}": r["peak_rss_mb"] for r in rows},
@@ -195,21 +226,18 @@ def main(argv=None) -> int:
         "speedup_with_shortlist": shortlist["tokens_per_s"] / hf["tokens_per_s"],
         "rss_ratio_with_shortlist": shortlist["peak_rss_mb"] / hf["peak_rss_mb"],
         "identical_to_transformers_fp32": identical, "forced_length": args.length, "sentences": args.sentences,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "torch": torch.__version__, "transformers": transformers.__version__,
-                    "ctranslate2": ctranslate2.__version__},
-        "date": time.strftime("%Y-%m-%d"),
+        "device": args.device, "machine": versions(), "date": time.strftime("%Y-%m-%d"),
     }
     if args.json:
         print(json.dumps(summary, indent=2))
-    else:
-        print(f"speed-up Kabar default (ct2 int8) / transformers fp32 batch {best_batch}, beam 4: "
-              f"{summary['speedup']:.2f}x")
-        print(f"peak RSS ratio Kabar default / transformers fp32: {summary['rss_ratio']:.2f}")
-        print(f"with the vocabulary shortlist: {summary['speedup_with_shortlist']:.2f}x, "
-              f"RSS ratio {summary['rss_ratio_with_shortlist']:.2f}")
-        print("share of translations identical to transformers fp32:",
-              ", ".join(f"{k} {100 * v:.0f}%" for k, v in identical.items()))
+        return 0
+    print(f"speed-up Kabar default ({name(ct2)}) / transformers fp32 batch {best_batch}, beam 4: "
+          f"{summary['speedup']:.2f}x")
+    print(f"peak RSS ratio Kabar default / transformers fp32: {summary['rss_ratio']:.2f}")
+    print(f"with the vocabulary shortlist: {summary['speedup_with_shortlist']:.2f}x, "
+          f"RSS ratio {summary['rss_ratio_with_shortlist']:.2f}")
+    print("share of translations identical to transformers fp32:",
+          ", ".join(f"{k} {100 * v:.0f}%" for k, v in identical.items()))
     return 0
 
 

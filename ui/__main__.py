@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--engine", choices=sorted(ENGINES))
     parser.add_argument("--device", choices=DEVICES)
     parser.add_argument("--max-chars", type=int, help="largest request in characters (default: $KABAR_MAX_CHARS or 20000)")
+    parser.add_argument("--max-queue", type=int, help="requests that may wait for the model before the server answers "
+                                                      "503/429 with Retry-After (default: $KABAR_MAX_QUEUE or 16)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
     parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files "
                                            "(default: $KABAR_TMP or <system temp>/kabar)")
@@ -28,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None):
+def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from news.pipeline import Pipeline
     from news.store import SentenceCache
@@ -43,7 +45,7 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
         from eval.qe import EmbeddingQE
 
         estimator = EmbeddingQE()
-    return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir)
+    return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir, max_queue=max_queue)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.environ["GRADIO_TEMP_DIR"] = str(default_temp_dir() / "uploads")
     try:
-        service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir)
+        service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
+                                config.positive_int("--max-queue", args.max_queue) if args.max_queue else None)
     except KabarError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ DEFAULT_WORKERS = 1  # model work runs one request at a time on 2 cores; the res
 ENV_API_KEYS = "KABAR_API_KEYS"
 ENV_MAX_CHARS = "KABAR_MAX_CHARS"
 ENV_TMP = "KABAR_TMP"
+ENV_MAX_QUEUE = "KABAR_MAX_QUEUE"
 
 
 class Busy(KabarError):
@@ -53,7 +54,7 @@ class Stats:
 class KabarService:
     """Process articles and translate text for every surface, with limits and a bounded queue."""
 
-    def __init__(self, pipeline: Pipeline, *, max_chars: int | None = None, max_queue: int = DEFAULT_MAX_QUEUE,
+    def __init__(self, pipeline: Pipeline, *, max_chars: int | None = None, max_queue: int | None = None,
                  workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None,
                  temp_dir: str | Path | None = None):
         self.pipeline = pipeline
@@ -64,7 +65,7 @@ class KabarService:
         self._slots = threading.Semaphore(workers)
         self._waiting = 0
         self._waiting_lock = threading.Lock()
-        self.max_queue = max_queue
+        self.max_queue = int(max_queue or os.environ.get(ENV_MAX_QUEUE) or DEFAULT_MAX_QUEUE)
         self.stats = Stats()
         self.qe = qe
 

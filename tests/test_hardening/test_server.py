@@ -63,7 +63,8 @@ class Server:
         self.temp.mkdir()
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "ui", "--model", str(model), "--port", str(self.port),
-                                          "--temp-dir", str(self.temp), "--log-level", "info"],
+                                          "--temp-dir", str(self.temp), "--log-level", "info",
+                                          "--max-queue", "4"],
                                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         for _ in range(600):  # at most 120 s (model conversion, Gradio import)
             if self.proc.poll() is not None:
@@ -149,6 +150,8 @@ def test_100_concurrent_requests_all_answered_and_memory_flat(server):
             assert (headers.get("Retry-After") or "").isdigit(), (path, status, dict(headers))
             assert "busy" in payload["error"].lower()
     assert sum(statuses.values()) == 100 and statuses.get(200, 0) >= 1
+    # 100 at once against one model slot and a queue of 4: the server must have pushed back, not piled up
+    assert statuses.get(503, 0) + statuses.get(429, 0) >= 1, statuses
     assert request(server.url, "/health")[0] == 200, "the server must keep serving after the burst"
     report("concurrency", {"requests": 100, "statuses": {str(k): v for k, v in sorted(statuses.items())},
                            "rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1),
