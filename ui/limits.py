@@ -15,17 +15,16 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 class BodyLimit:
     """ASGI middleware: answer 413 with ``{"error": ...}`` for bodies over ``limit()`` bytes."""
 
-    def __init__(self, app, *, limit, skip_prefix: str | None = None, drain_limit: int = DRAIN_LIMIT):
+    def __init__(self, app, *, limit, drain_limit: int = DRAIN_LIMIT):
         self.app = app
-        self.limit = limit  # a callable, so the service's max_chars can change at run time
-        self.skip_prefix = skip_prefix
+        self.limit = limit  # path -> bytes, or None for no limit here (read at every request)
         self.drain_limit = drain_limit
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or (self.skip_prefix and scope["path"].startswith(self.skip_prefix)):
+        limit = self.limit(scope["path"]) if scope["type"] == "http" else None
+        if limit is None:
             await self.app(scope, receive, send)
             return
-        limit = self.limit()
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _drain(receive, self.drain_limit)
@@ -79,7 +78,8 @@ async def _drain(receive, budget: int) -> None:
 
 
 async def _reject(send, message: str, limit: int) -> None:
-    payload = json.dumps({"error": message + " Send a shorter text, or raise KABAR_MAX_CHARS on the server.",
+    payload = json.dumps({"error": message + " Send less (API text: raise KABAR_MAX_CHARS on the server; "
+                          "UI uploads: at most 10 MB a request).",
                           "limit_bytes": limit}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),

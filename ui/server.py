@@ -13,6 +13,7 @@ from ui.service import Busy, KabarService, TooLarge
 
 UI_PATH = "/ui"
 MAX_UPLOAD = "10mb"  # per file uploaded through the UI (Gradio answers 413 above it)
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # per upload request, checked as the body arrives (a clean 413, never a reset)
 BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit (4 bytes a character)
 
 
@@ -22,7 +23,12 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
                   description="Indonesian news in, English translations and summaries out. "
                               "LibreTranslate-compatible routes: /translate, /detect, /languages.")
 
-    app.add_middleware(BodyLimit, limit=lambda: service.max_chars * 4 + BODY_OVERHEAD, skip_prefix=UI_PATH)
+    def body_limit(path: str) -> int | None:
+        if path.startswith(UI_PATH):  # Gradio's own routes; only its upload route carries large bodies
+            return MAX_UPLOAD_BYTES + BODY_OVERHEAD if path.endswith("/upload") else None
+        return service.max_chars * 4 + BODY_OVERHEAD
+
+    app.add_middleware(BodyLimit, limit=body_limit)
 
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge):

@@ -190,7 +190,7 @@ def test_upload_and_body_size_limits(server):
                                  headers={"content-type": f"multipart/form-data; boundary={boundary}"})
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=60)
-    assert err.value.code == 413
+    assert err.value.code == 413 and "10 MB" in json.loads(err.value.read())["error"]
     assert not [p for p in server.temp.rglob("huge.txt")], "a refused upload leaves no file behind"
     # An API body far over the limit, declared with Content-Length: a clean 413, not a reset connection.
     status, _, payload = request(server.url, "/api/process", {"text": "kata " * 1_000_000})
