@@ -58,6 +58,16 @@ class _Database:
                 self._conn.execute("ROLLBACK")
                 raise
 
+    def _select_in(self, sql: str, fixed: tuple, values: Sequence[str]) -> list[tuple]:
+        """Rows of ``sql`` (ending in ``IN``) for the distinct ``values``, queried in chunks of ``_CHUNK``."""
+        unique = list(dict.fromkeys(values))
+        rows: list[tuple] = []
+        with self._lock:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start:start + _CHUNK]
+                rows += self._conn.execute(f"{sql} ({','.join('?' * len(chunk))})", (*fixed, *chunk)).fetchall()
+        return rows
+
     def __len__(self) -> int:
         with self._lock:
             return self._conn.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0]
@@ -76,17 +86,8 @@ class SentenceCache(_Database):
 
     def get_many(self, model: str, engine: str, sources: Sequence[str]) -> dict[str, str]:
         """Cached translations for those of ``sources`` that have one."""
-        found: dict[str, str] = {}
-        unique = list(dict.fromkeys(sources))
-        with self._lock:
-            for start in range(0, len(unique), _CHUNK):
-                chunk = unique[start:start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(
-                    f"SELECT source, target FROM translations WHERE model=? AND engine=? AND source IN ({marks})",
-                    (model, engine, *chunk))
-                found.update(rows.fetchall())
-        return found
+        return dict(self._select_in("SELECT source, target FROM translations WHERE model=? AND engine=? AND source IN",
+                                    (model, engine), sources))
 
     def put_many(self, model: str, engine: str, pairs: Iterable[tuple[str, str]]) -> None:
         """Store (source, target) pairs in one transaction."""
@@ -108,17 +109,11 @@ class ArticleCache(_Database):
     def get_many(self, keys: Sequence[str]) -> dict[str, dict]:
         """The stored results (as dicts) for those of ``keys`` that have one."""
         found: dict[str, dict] = {}
-        unique = list(dict.fromkeys(keys))
-        with self._lock:
-            for start in range(0, len(unique), _CHUNK):
-                chunk = unique[start:start + _CHUNK]
-                rows = self._conn.execute(f"SELECT key, data FROM articles WHERE key IN ({','.join('?' * len(chunk))})",
-                                          chunk).fetchall()
-                for key, data in rows:
-                    try:
-                        found[key] = json.loads(zlib.decompress(data))
-                    except (zlib.error, ValueError):
-                        continue  # a damaged entry is a miss: the article is processed again
+        for key, data in self._select_in("SELECT key, data FROM articles WHERE key IN", (), keys):
+            try:
+                found[key] = json.loads(zlib.decompress(data))
+            except (zlib.error, ValueError):
+                continue  # a damaged entry is a miss: the article is processed again
         return found
 
     def put_many(self, items: Iterable[tuple[str, dict]]) -> None:

@@ -12,8 +12,8 @@ from ui.limits import BodyLimit
 from ui.service import Busy, KabarService, TooLarge
 
 UI_PATH = "/ui"
-MAX_UPLOAD = "10mb"  # per file uploaded through the UI (Gradio answers 413 above it)
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # per upload request, checked as the body arrives (a clean 413, never a reset)
+# UI uploads: per request, checked as the body arrives (a clean 413, never a reset); Gradio checks each file too.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit (4 bytes a character)
 
 
@@ -71,7 +71,7 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
         async def root():
             return RedirectResponse(UI_PATH)
 
-        app = gr.mount_gradio_app(app, build_app(service), path=UI_PATH, max_file_size=MAX_UPLOAD, css=CSS,
+        app = gr.mount_gradio_app(app, build_app(service), path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS,
                                    allowed_paths=[str(service.temp_dir)])
     return app
 

@@ -57,9 +57,7 @@ class Seq2SeqEngine:
         # Benchmarks only: decode exactly this many tokens (min = max), as a random model never stops.
         self.decode_length = decode_length
         self.target_token = NLLB_CODES.get(tgt_lang) if model.kind == "nllb" else None
-        self.info = TranslatorInfo(model=model.ref, engine=self.engine_name, model_kind=model.kind, device=device,
-                                   compute_type=compute_type, beam_size=beam_size, src_lang=src_lang,
-                                   tgt_lang=tgt_lang, fingerprint=model.fingerprint, variant=variant)
+        self.info = self._info(model, device, compute_type, beam_size, src_lang, tgt_lang, variant)
         self.segments_translated = 0
         self.parallel = 1  # batches decoded at the same time (ct2 on CPU: one per core)
 
@@ -78,9 +76,15 @@ class Seq2SeqEngine:
                  src_lang: str = "id", tgt_lang: str = "en", **options) -> TranslatorInfo:
         """The :class:`TranslatorInfo` an engine built with these arguments has, without loading anything."""
         device, compute_type = cls.settle(device, compute_type)
+        return cls._info(model, device, compute_type, beam_size, src_lang, tgt_lang, cls.variant_of(**options))
+
+    @classmethod
+    def _info(cls, model: ResolvedModel, device: str, compute_type: str, beam_size: int, src_lang: str,
+              tgt_lang: str, variant: str) -> TranslatorInfo:
+        """The one place a :class:`TranslatorInfo` is made, for loaded engines and planned ones alike."""
         return TranslatorInfo(model=model.ref, engine=cls.engine_name, model_kind=model.kind, device=device,
                               compute_type=compute_type, beam_size=beam_size, src_lang=src_lang, tgt_lang=tgt_lang,
-                              fingerprint=model.fingerprint, variant=cls.variant_of(**options))
+                              fingerprint=model.fingerprint, variant=variant)
 
     def _load_tokenizer(self, model: ResolvedModel, src_lang: str):
         return load_tokenizer(model, src_lang)
