@@ -68,7 +68,7 @@ def main(argv=None) -> int:
         print(f"NTREX-128 not found at {NTREX}: put ../shared beside the project", file=sys.stderr)
         return 2
     from bench.engines import ensure_model
-    from news.pipeline import Pipeline
+    from kabar.pipeline import Pipeline
     from news.read import Document
     from translate.registry import load_translator
 

@@ -1,4 +1,4 @@
-"""Article throughput: the seed corpus repeated to N articles through ``python -m news run``, cold vs warm cache.
+"""Article throughput: the seed corpus repeated to N articles through ``kabar run``, cold vs warm cache.
 
     python bench/articles.py [--articles 500] [--model DIR] [--json]
 
@@ -39,7 +39,7 @@ def build_corpus(path: Path, n: int) -> int:
 
 def run(corpus: Path, out: Path, model: str, cache: Path, *extra: str) -> dict:
     """One CLI run; returns wall time, time to the first result line and the stage sums."""
-    cmd = [sys.executable, "-m", "news", "run", str(corpus), "--out", str(out), "--model", model,
+    cmd = [sys.executable, "-m", "kabar", "run", str(corpus), "--out", str(out), "--model", model,
            "--cache", str(cache), "--quiet", *extra]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

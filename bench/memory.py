@@ -1,4 +1,4 @@
-"""Memory while a large batch streams through ``python -m news run``: RSS sampled over time.
+"""Memory while a large batch streams through ``kabar run``: RSS sampled over time.
 
     python bench/memory.py [--articles 2000] [--model DIR] [--json]
 
@@ -34,7 +34,7 @@ def build_corpus(path: Path, n: int) -> int:
     with open(path, "w", encoding="utf-8") as handle:
         for i in range(n):
             doc = docs[i % len(docs)]
-            text = re.sub(r"([.!?])(\s|$)", lambda m: f" ({i}){m.group(1)}{m.group(2)}", doc.text)
+            text = re.sub(r"([.!?])(\s|$)", lambda m, i=i: f" ({i}){m.group(1)}{m.group(2)}", doc.text)
             sentences += text.count(f"({i})")
             handle.write(json.dumps({"id": f"a{i}", "text": text}, ensure_ascii=False) + "\n")
     return sentences
@@ -79,7 +79,7 @@ def main(argv=None) -> int:
         corpus = work / "corpus.jsonl"
         sentences = build_corpus(corpus, args.articles)
         out = work / "out"
-        cmd = [sys.executable, "-m", "news", "run", str(corpus), "--out", str(out), "--model", model,
+        cmd = [sys.executable, "-m", "kabar", "run", str(corpus), "--out", str(out), "--model", model,
                "--cache", str(work / "cache"), "--quiet"]
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         samples: list[tuple[float, int, float]] = []

@@ -1,22 +1,19 @@
-"""``python -m eval score|run|summ|testsets``: thin doors onto the harness."""
+"""``kabar eval score|run|summ|qe|testsets``: thin doors onto the harness."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Sequence
 
 from news import config
-from news.errors import ConfigError, KabarError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m eval``."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``kabar eval`` with its subcommands."""
     from eval.metrics import DEFAULT_BOOTSTRAP
     from eval.significance import TEST_TYPES
 
-    parser = argparse.ArgumentParser(prog="python -m eval", description="Kabar's evaluation harness.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="eval_command", required=True, metavar="COMMAND")
 
     def common(p):
         p.add_argument("--metrics", default="bleu,chrf,chrf++,ter", help="comma-separated: bleu,chrf,chrf++,ter")
@@ -26,37 +23,38 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
         p.add_argument("--out", metavar="DIR", help="write report.md, report.html, scores.json and plots")
 
-    score = sub.add_parser("score", help="score hypothesis files against a reference")
-    score.add_argument("--ref", required=True)
-    score.add_argument("--hyp", action="append", required=True, metavar="NAME=FILE")
+    score = sub.add_parser("score", formatter_class=parser.formatter_class, help="score hypothesis files against a reference")
+    score.add_argument("--ref", required=True, metavar="FILE", help="reference translations, one segment a line")
+    score.add_argument("--hyp", action="append", required=True, metavar="NAME=FILE",
+                       help="a system's output, one segment a line; repeat to compare systems")
     score.add_argument("--src", help="source file (checked for the same line count)")
     score.add_argument("--baseline", help="system the others are tested against (default: the first)")
     common(score)
 
-    run = sub.add_parser("run", help="translate test sets with Kabar, then score")
-    run.add_argument("--testset", required=True, help="comma-separated names (see `python -m eval testsets`)")
+    run = sub.add_parser("run", formatter_class=parser.formatter_class, help="translate test sets with Kabar, then score")
+    run.add_argument("--testset", required=True, help="comma-separated names (see `kabar eval testsets`)")
     run.add_argument("--model", action="append", help="model reference; repeat to compare models")
     run.add_argument("--engine", help="ct2 or transformers")
     run.add_argument("--limit", type=int, help="only the first N segments of each test set")
     run.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
     common(run)
 
-    summ = sub.add_parser("summ", help="ROUGE of Kabar's summarizer vs LEAD-k and random")
+    summ = sub.add_parser("summ", formatter_class=parser.formatter_class, help="ROUGE of Kabar's summarizer vs LEAD-k and random")
     summ.add_argument("--data", required=True, help="JSONL with 'text' and 'summary' fields")
-    summ.add_argument("--sentences", type=int, default=config.DEFAULT_SUMMARY_SENTENCES)
-    summ.add_argument("--json", action="store_true")
+    summ.add_argument("--sentences", type=int, default=config.DEFAULT_SUMMARY_SENTENCES,
+                      help="summary length in sentences")
+    summ.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    qe = sub.add_parser("qe", help="validate the reference-free quality estimate against sentence chrF")
+    qe = sub.add_parser("qe", formatter_class=parser.formatter_class, help="validate the reference-free quality estimate against sentence chrF")
     qe.add_argument("--testset", required=True, help="one test set, e.g. flores200/devtest")
     qe.add_argument("--hyp", help="real translations of the test set (default: graded degradations of the "
                     "references, seeded)")
     qe.add_argument("--limit", type=int, help="only the first N segments")
     qe.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
-    qe.add_argument("--json", action="store_true")
+    qe.add_argument("--json", action="store_true", help="print JSON instead of a line of text")
 
-    sets = sub.add_parser("testsets", help="list the test sets found")
+    sets = sub.add_parser("testsets", formatter_class=parser.formatter_class, help="list the test sets found")
     sets.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
-    return parser
 
 
 def _print_table(reports) -> None:
@@ -184,12 +182,7 @@ def cmd_testsets(args) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; library errors become a one-line message and exit code 2."""
-    args = build_parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """Run the ``kabar eval`` subcommand in ``args``; library errors propagate to the caller."""
     handlers = {"score": cmd_score, "run": cmd_run, "summ": cmd_summ, "qe": cmd_qe, "testsets": cmd_testsets}
-    try:
-        return handlers[args.command](args)
-    except (KabarError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return handlers[args.eval_command](args)

@@ -1,8 +1,8 @@
 """sacrebleu's corpus metrics, each score with its signature and a bootstrap 95% confidence interval."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from news.errors import choices_error
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from eval.scoring import ScoreReport
 from eval.significance import verdict

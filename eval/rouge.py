@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
+from news.article import clean_and_split
 from news.errors import InputError
-from news.pipeline import clean_and_split
 from summarize.base import select
 from summarize.lead import Lead
 from summarize.textrank import TextRank

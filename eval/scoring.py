@@ -1,8 +1,8 @@
 """Score several systems on one test set: metrics with CIs, and paired significance against a baseline."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from eval.metrics import DEFAULT_BOOTSTRAP, DEFAULT_METRICS, MetricScore, corpus_score
 from eval.significance import paired_pvalues

@@ -1,7 +1,7 @@
 """Paired significance of systems against a baseline, with sacrebleu's own paired tests."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from eval.metrics import make_metric
 

@@ -1,3 +1,4 @@
-"""Kabar's shared core: reading, cleaning, language detection, sentence splitting and the pipeline."""
+"""The article: reading inputs, cleaning boilerplate, language detection, sentence splitting, errors and settings.
 
-__version__ = "0.1.0"
+Imports nothing else of Kabar's: every other layer builds on this one.
+"""

@@ -14,9 +14,9 @@ import shutil
 import tempfile
 import threading
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 MIN_PARAGRAPH_WORDS = 4
 UNDETERMINED = "und"

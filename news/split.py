@@ -9,7 +9,7 @@ paragraph with single spaces gives back the paragraph with its runs of space fol
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 # Abbreviations that are followed by more of the same sentence (lower-cased, without the final dot).
 ABBREVIATIONS_ID = frozenset("""

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from news.errors import ConfigError
 
@@ -23,7 +24,7 @@ class Summarizer(Protocol):
         ...
 
 
-@lru_cache(maxsize=None)
+@cache
 def stopwords(lang: str) -> frozenset[str]:
     """The stop words of ``lang`` (``id`` or ``en``; other languages get none)."""
     path = _STOPWORD_DIR / f"{lang}.txt"

@@ -1,7 +1,7 @@
 """LEAD: the first sentences of a news story, the classic baseline."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 class Lead:

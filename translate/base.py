@@ -1,8 +1,9 @@
 """The :class:`Translator` protocol and the result types shared by every engine."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 # ISO 639-1 codes to NLLB-200's FLORES-200 codes (kept internal: Kabar speaks ISO 639-1).
 NLLB_CODES = {"id": "ind_Latn", "en": "eng_Latn", "ms": "zsm_Latn", "jv": "jav_Latn", "su": "sun_Latn"}

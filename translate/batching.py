@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 DEFAULT_MAX_BATCH_TOKENS = 4096
 DEFAULT_MAX_BATCH_SIZE = 64

@@ -1,10 +1,10 @@
 """A :class:`Translator` wrapper that answers from the SQLite sentence cache and translates only the rest."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from news.store import SentenceCache
 from translate.base import Translator
+from translate.cache import SentenceCache
 
 
 class CachedTranslator:

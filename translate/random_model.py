@@ -11,9 +11,9 @@ import argparse
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 _BUILTIN_CORPUS = """\
 Pemerintah kota meresmikan jembatan baru yang menghubungkan dua kecamatan di tepi sungai.

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 DEFAULT_PER_SOURCE = 50  # candidates kept per source token (Bergamot's shortlists keep 50)
 DEFAULT_FREQUENT = 1000  # most frequent target tokens always allowed

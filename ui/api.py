@@ -1,15 +1,13 @@
 """Kabar's own REST routes: ``/api/process``, ``/api/translate``, ``/api/summarize``, ``/health``."""
 from __future__ import annotations
 
-from typing import Union
-
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from news.article import clean_and_split
 from news.config import DEFAULT_SUMMARY_SENTENCES
 from news.detect import detect
-from news.pipeline import clean_and_split
 from summarize.base import select
 from ui.service import KabarService
 
@@ -46,7 +44,7 @@ class TranslateRequest(BaseModel):
 
     model_config = ConfigDict(strict=True)  # no silent coercion (true is not 1)
 
-    text: Union[str, list[str]]
+    text: str | list[str]
 
 
 class SummarizeRequest(BaseModel):
@@ -85,7 +83,7 @@ class ProcessResponse(BaseModel):
 class TranslateResponse(BaseModel):
     """Translations, in the shape of the request (string or list)."""
 
-    translation: Union[str, list[str]]
+    translation: str | list[str]
 
 
 class SummarizeResponse(BaseModel):

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from news.pipeline import Result
+from kabar.pipeline import Result
+from kabar.writers import ResultStore
 from news.read import read_inputs
-from news.writers import ResultStore
 from ui.service import KabarService
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -79,7 +79,7 @@ class Callbacks:
             lang += f"\n\n{len(result.flagged)} sentence(s) marked as low-confidence translations."
         return lang, side_by_side_html(result), summary_markdown(result), self.model_markdown()
 
-    def run_batch(self, files, progress=gr.Progress()):
+    def run_batch(self, files, progress=gr.Progress()):  # noqa: B008 (Gradio injects progress through this default)
         if not files:
             raise gr.Error("Upload one or more .txt/.md/.html/.jsonl files.")
         out = self.service.work_dir("batch-")

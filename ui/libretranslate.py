@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-
-from typing import Literal, Optional, Union
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -28,18 +27,18 @@ _TAG = re.compile(r"(<[^>]+>)")
 class TranslateBody(BaseModel):
     """LibreTranslate's /translate fields (JSON or form-encoded)."""
 
-    q: Union[str, list[str]] = Field(..., min_length=1, description="text, or a list of texts")
+    q: str | list[str] = Field(..., min_length=1, description="text, or a list of texts")
     source: Literal["auto", "id", "en"]
     target: Literal["en"]
     format: Literal["text", "html"] = "text"
-    api_key: Optional[str] = None
+    api_key: str | None = None
 
 
 class DetectBody(BaseModel):
     """LibreTranslate's /detect fields."""
 
     q: str = Field(..., min_length=1)
-    api_key: Optional[str] = None
+    api_key: str | None = None
 
 
 class Detected(BaseModel):
@@ -48,8 +47,8 @@ class Detected(BaseModel):
 
 
 class TranslateReply(BaseModel):
-    translatedText: Union[str, list[str]]  # noqa: N815 - LibreTranslate's field name
-    detectedLanguage: Optional[Union[Detected, list[Detected]]] = None  # noqa: N815
+    translatedText: str | list[str]  # noqa: N815 - LibreTranslate's field name
+    detectedLanguage: Detected | list[Detected] | None = None  # noqa: N815
 
 
 class Language(BaseModel):

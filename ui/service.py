@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kabar.pipeline import Pipeline, Result
 from news.errors import KabarError
-from news.pipeline import Pipeline, Result
 from news.read import Document
 from news.split import split_paragraph
 

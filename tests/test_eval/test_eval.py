@@ -4,10 +4,10 @@ import json
 import pytest
 import sacrebleu
 
-from eval.cli import main
 from eval.metrics import corpus_score
 from eval.rouge import evaluate_summaries, rouge_f1
 from eval.scoring import score_systems
+from kabar.cli import main
 from tests.conftest import SHARED
 
 REFS = ["The city opened a new bridge on Monday.", "Rice prices rose by five percent.",
@@ -77,7 +77,7 @@ def _files(tmp_path):
 
 def test_score_cli_json_and_report(tmp_path, capsys):
     d = _files(tmp_path)
-    code = main(["score", "--ref", str(d / "ref.txt"), "--hyp", f"good={d / 'hyp.txt'}", "--hyp",
+    code = main(["eval", "score", "--ref", str(d / "ref.txt"), "--hyp", f"good={d / 'hyp.txt'}", "--hyp",
                  f"bad={d / 'bad.txt'}", "--json", "--bootstrap", "100", "--out", str(d / "rep")])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
@@ -100,19 +100,19 @@ def test_score_cli_json_and_report(tmp_path, capsys):
 def test_score_cli_errors_name_file_and_line(tmp_path, capsys, setup, message):
     d = _files(tmp_path)
     setup(d)
-    assert main(["score", "--ref", str(d / "ref.txt"), "--hyp", f"good={d / 'short.txt'}"]) == 2
+    assert main(["eval", "score", "--ref", str(d / "ref.txt"), "--hyp", f"good={d / 'short.txt'}"]) == 2
     assert pytest.importorskip("re").search(message, capsys.readouterr().err)
 
 
 def test_missing_data_folder_is_a_clear_message(tmp_path, capsys):
-    assert main(["testsets", "--data", str(tmp_path)]) == 2
+    assert main(["eval", "testsets", "--data", str(tmp_path)]) == 2
     assert "No test sets" in capsys.readouterr().err
 
 
 def test_eval_run_with_tiny_model(tiny_marian, tmp_path, capsys):
     if not (SHARED / "data" / "mt" / "flores200").is_dir():
         pytest.skip(f"FLORES-200 not found under {SHARED / 'data'}")
-    code = main(["run", "--testset", "flores200/devtest", "--model", str(tiny_marian), "--limit", "5",
+    code = main(["eval", "run", "--testset", "flores200/devtest", "--model", str(tiny_marian), "--limit", "5",
                  "--bootstrap", "50", "--data", str(SHARED / "data"), "--out", str(tmp_path / "rep"), "--json"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
@@ -135,7 +135,7 @@ def test_qe_prefers_faithful_translations():
 
 def test_qe_in_the_pipeline(translators):
     from eval.qe import EmbeddingQE
-    from news.pipeline import Pipeline
+    from kabar.pipeline import Pipeline
     from news.read import Document
 
     doc = Document("q", "q.txt", "Harga beras naik lima persen pekan ini. Banjir merendam ratusan rumah.\n"
@@ -149,6 +149,6 @@ def test_qe_in_the_pipeline(translators):
 def test_qe_cli_on_a_test_set(capsys):
     if not (SHARED / "data" / "mt" / "flores200").is_dir():
         pytest.skip(f"FLORES-200 not found under {SHARED / 'data'}")
-    assert main(["qe", "--testset", "flores200/dev", "--limit", "40", "--data", str(SHARED / "data"), "--json"]) == 0
+    assert main(["eval", "qe", "--testset", "flores200/dev", "--limit", "40", "--data", str(SHARED / "data"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["n"] == 40 and data["spearman"] > 0.3

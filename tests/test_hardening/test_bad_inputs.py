@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from news.pipeline import Pipeline
+from kabar.pipeline import Pipeline
 from news.read import read_inputs
 from tests.conftest import ROOT
 
@@ -77,7 +77,7 @@ def _check(records):
 def test_cli(corpus, tiny_marian, tmp_path):
     out = tmp_path / "out"
     # a "../" in the input path and a second look at one file must not confuse ids or outputs
-    run = subprocess.run([sys.executable, "-m", "news", "run", str(corpus / "loop" / ".." ), "--out", str(out),
+    run = subprocess.run([sys.executable, "-m", "kabar", "run", str(corpus / "loop" / ".." ), "--out", str(out),
                           "--model", str(tiny_marian), "--quiet", "--cache", str(tmp_path / "cache")],
                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert run.returncode == 1 and "Traceback" not in run.stderr

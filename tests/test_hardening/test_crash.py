@@ -23,7 +23,7 @@ def _corpus(path):
 def test_kill_9_then_resume(tiny_marian, tmp_path):
     corpus, out, cache = tmp_path / "in.jsonl", tmp_path / "out", tmp_path / "cache"
     _corpus(corpus)
-    cmd = [sys.executable, "-m", "news", "run", str(corpus), "--out", str(out), "--model", str(tiny_marian),
+    cmd = [sys.executable, "-m", "kabar", "run", str(corpus), "--out", str(out), "--model", str(tiny_marian),
            "--cache", str(cache), "--quiet"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)

@@ -2,8 +2,8 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kabar.pipeline import Pipeline
 from news.clean import clean, line_rule, normalize_space
-from news.pipeline import Pipeline
 from news.read import Document
 
 WORDS = st.sampled_from(["harga", "beras", "naik", "Pemerintah", "kata", "Dr.", "5.000", "Rp1,8", "No.", "3",

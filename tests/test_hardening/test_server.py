@@ -1,4 +1,4 @@
-"""The real server (``python -m ui`` in its own process) under load, hostile uploads and key handling.
+"""The real server (``kabar serve`` in its own process) under load, hostile uploads and key handling.
 
 Every request goes to 127.0.0.1; every wait is bounded. Figures the issue asks for (requests held,
 RSS before/after) are printed and written to ``$KABAR_HARDENING_REPORT`` when that is set.
@@ -50,7 +50,7 @@ def report(key: str, value) -> None:
 
 
 class Server:
-    """``python -m ui`` on a free port with a temp folder, a cache and a log file of its own."""
+    """``kabar serve`` on a free port with a temp folder, a cache and a log file of its own."""
 
     def __init__(self, model: Path, base: Path):
         self.temp = base / "server-tmp"
@@ -62,7 +62,7 @@ class Server:
         env.pop("GRADIO_TEMP_DIR", None)
         self.temp.mkdir()
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "ui", "--model", str(model), "--port", str(self.port),
+            self.proc = subprocess.Popen([sys.executable, "-m", "kabar", "serve", "--model", str(model), "--port", str(self.port),
                                           "--temp-dir", str(self.temp), "--log-level", "info",
                                           "--max-queue", "4"],
                                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from news.read import decode_bytes, html_to_text, read_inputs
 from news.errors import InputError
+from news.read import decode_bytes, html_to_text, read_inputs
 
 
 def _write(path, data):
@@ -15,7 +15,7 @@ def _write(path, data):
 
 
 @pytest.mark.parametrize("data,expected", [
-    (codecs.BOM_UTF8 + "Harga naik.".encode(), "Harga naik."),
+    (codecs.BOM_UTF8 + b"Harga naik.", "Harga naik."),
     ("Harga naik.".encode("utf-16"), "Harga naik."),
     (b"Harga\r\nnaik.", "Harga\nnaik."),
     (b"Harga\x00 naik\x07.", "Harga naik."),

@@ -4,8 +4,8 @@ import os
 import pytest
 
 from news.errors import ConfigError, ModelNotAvailableError
-from news.store import SentenceCache
 from translate import Translator, load_translator
+from translate.cache import SentenceCache
 from translate.cached import CachedTranslator
 from translate.engines.ct2 import converted_path
 

@@ -47,7 +47,7 @@ class Running:
 
 
 def make_service(translator, **options):
-    from news.pipeline import Pipeline
+    from kabar.pipeline import Pipeline
     from ui.service import KabarService
 
     return KabarService(Pipeline(translator), **options)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 from news.errors import ConfigError
 from translate.base import NLLB_CODES, TranslatorInfo

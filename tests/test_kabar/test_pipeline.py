@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from news.pipeline import Pipeline
+from kabar.pipeline import Pipeline
 from news.read import Document, read_inputs
 
 BOILERPLATE = re.compile(r"^(Baca juga|Pewarta|Editor|Copyright|COPYRIGHT|Source:)|\(ANTARA\) -|UTC\+8|"
@@ -87,8 +87,8 @@ def _without_timings(result):
 
 def test_article_cache_gives_the_same_results_and_retires_on_any_change(seed_docs, translators, tmp_path,
                                                                           monkeypatch):
-    from news import pipeline as module
-    from news.store import ArticleCache
+    from kabar import pipeline as module
+    from kabar.store import ArticleCache
 
     cache = ArticleCache(tmp_path / "articles.sqlite")
     first = Pipeline(translators("marian", "ct2"), article_cache=cache).process_many(seed_docs)
@@ -117,7 +117,7 @@ def test_article_cache_gives_the_same_results_and_retires_on_any_change(seed_doc
 def test_damaged_article_cache_entry_is_a_miss(seed_docs, translators, tmp_path):
     import sqlite3
 
-    from news.store import ArticleCache
+    from kabar.store import ArticleCache
 
     path = tmp_path / "articles.sqlite"
     expected = Pipeline(translators("marian", "ct2"), article_cache=ArticleCache(path)).process_many(seed_docs[:1])

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from news.cli import main
+from kabar.cli import main
 from tests.conftest import EXAMPLES
 
 VOLATILE = {"timings"}

@@ -14,10 +14,10 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-from news.pipeline import Result
+from kabar.pipeline import Result
 
 SYNC_EVERY = 16
 SYNC_SECONDS = 1.0

@@ -1,41 +1,57 @@
-"""``python -m news run INPUT... --out DIR``: translate and summarize a batch of articles."""
+"""The ``kabar`` command: ``kabar run INPUT... --out DIR`` (the batch job) and the doors onto every other layer.
+
+``kabar serve``, ``kabar translate``, ``kabar summarize`` and ``kabar eval`` are filled by their own layers'
+CLI modules (``add_arguments(parser)`` and ``run(args)``); this module sits above them all.
+"""
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
+from kabar.assemble import SETTINGS, make_pipeline
+from kabar.pipeline import SOURCE_LANGS, process_documents
+from kabar.writers import ResultStore
 from news import config
 from news.errors import KabarError
-from news.pipeline import SOURCE_LANGS, Pipeline, process_documents
 from news.read import count_inputs, read_inputs
-from news.writers import ResultStore
 from summarize.base import parse_length
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m news``."""
+COMMANDS = {
+    # name: (module with add_arguments(parser) and run(args), one-line help)
+    "run": ("kabar.cli", "translate and summarize articles (files, folders, JSONL) into an output folder"),
+    "serve": ("ui.cli", "serve the Gradio app, Kabar's REST API and LibreTranslate-compatible routes"),
+    "translate": ("translate.cli", "translate lines Indonesian -> English (one sentence a line)"),
+    "summarize": ("summarize.cli", "extractive summary of each article in its own language (no model needed)"),
+    "eval": ("eval.cli", "evaluation harness: BLEU/chrF/TER with CIs, test sets, ROUGE, quality estimates"),
+}
+
+
+def add_arguments(run: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``kabar run``."""
     from translate.registry import DEVICES, ENGINES
 
-    parser = argparse.ArgumentParser(prog="python -m news", description="Kabar: Indonesian news in, English out.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="translate and summarize articles (files, folders, JSONL)")
     run.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt/.md/.html files, .jsonl files or folders")
     run.add_argument("--out", required=True, metavar="DIR", help="output folder (results.jsonl, articles/, index.html)")
     run.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
-    run.add_argument("--engine", choices=sorted(ENGINES), help=f"default: $KABAR_ENGINE or {config.DEFAULT_ENGINE}")
-    run.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto")
-    run.add_argument("--compute-type", help="engine precision (ct2: int8 on CPU, float16 on GPU by default)")
-    run.add_argument("--beam-size", type=int, default=config.DEFAULT_BEAM_SIZE)
+    run.add_argument("--engine", choices=sorted(ENGINES),
+                     help=f"ct2 (CTranslate2) or transformers (default: $KABAR_ENGINE or {config.DEFAULT_ENGINE})")
+    run.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto (cuda when available)")
+    run.add_argument("--compute-type", help="engine precision (default: ct2 int8 on CPU, float16 on GPU)")
+    run.add_argument("--beam-size", type=int, default=config.DEFAULT_BEAM_SIZE,
+                     help="beam width (default: %(default)s)")
     run.add_argument("--batch-size", type=int, metavar="N",
-                     help="most sentences in one batch (default: 8 for ct2 on CPU, one batch per core at a time; 64 otherwise)")
+                     help="most sentences in one batch (default: 8 for ct2 on CPU, one batch per core at a time; "
+                          "64 otherwise)")
     run.add_argument("--vmap", metavar="FILE", help="ct2 only: target-vocabulary shortlist (python -m translate.vmap)")
     run.add_argument("--sentences", default=str(config.DEFAULT_SUMMARY_SENTENCES), metavar="N",
-                     help="summary length: a number of sentences (3) or a share of the article (20%%)")
+                     help="summary length: a number of sentences or a share of the article such as 20%% "
+                          "(default: %(default)s)")
     run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
     run.add_argument("--encoding", help="encoding of input files that are not UTF-8 (e.g. latin-1)")
     run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
@@ -47,53 +63,37 @@ def build_parser() -> argparse.ArgumentParser:
                      help="estimate translation quality per sentence (multilingual-e5 cosine) and flag weak ones")
     run.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                      help="run on Ray Data: a local instance, or a cluster address (ray://host:10001, auto)")
-    run.add_argument("--ray-actors", type=int, default=2, metavar="N", help="pipeline actors (one model each)")
+    run.add_argument("--ray-actors", type=int, default=2, metavar="N",
+                     help="pipeline actors, one model each (default: %(default)s)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that ends every option with its default, where it has one worth printing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``kabar``: one subcommand a door, each filled by its own layer's CLI module."""
+    import importlib
+
+    from kabar import __version__
+
+    parser = argparse.ArgumentParser(prog="kabar", description="Kabar: Indonesian news in, English out, with "
+                                     "summaries in both languages and quality scores.", formatter_class=HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kabar {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
+                                 formatter_class=HelpFormatter)
+        command.set_defaults(module=module)
+        importlib.import_module(module).add_arguments(command)
     return parser
-
-
-SETTINGS = ("model", "engine", "device", "compute_type", "beam_size", "batch_size", "vmap", "no_cache",
-            "no_article_cache", "qe", "sentences", "lang")
-
-
-def make_pipeline(settings: dict) -> Pipeline:
-    """A pipeline from plain settings (CLI options as a dict), so that Ray actors can build their own."""
-    cache_dir = config.cache_dir(settings.get("cache"))
-    from news import detect
-
-    detect.use_cache_dir(cache_dir)
-
-    def load():
-        from translate.registry import load_translator
-
-        extra = {"vmap": settings["vmap"]} if settings.get("vmap") else {}
-        if settings.get("threads"):
-            extra["threads"] = settings["threads"]
-        if settings.get("batch_size"):
-            extra["max_batch_size"] = config.positive_int("--batch-size", settings["batch_size"])
-        translator = load_translator(settings.get("model"), settings.get("engine"), device=settings.get("device"),
-                                     beam_size=settings.get("beam_size", config.DEFAULT_BEAM_SIZE),
-                                     compute_type=settings.get("compute_type"), cache_dir=cache_dir,
-                                     lazy=not settings.get("no_cache"), **extra)
-        if settings.get("no_cache"):
-            return translator
-        from news.store import SentenceCache
-        from translate.cached import CachedTranslator
-
-        return CachedTranslator(translator, SentenceCache(cache_dir / "sentences.sqlite"))
-
-    qe = None
-    if settings.get("qe"):
-        from eval.qe import EmbeddingQE
-
-        qe = EmbeddingQE()
-    articles = None
-    if not settings.get("no_cache") and not settings.get("no_article_cache"):
-        from news.store import ArticleCache
-
-        articles = ArticleCache(cache_dir / "articles.sqlite")
-    return Pipeline(load_translator=load, summary_length=settings.get("sentences"),
-                    source_lang=settings.get("lang") or "auto", qe=qe, article_cache=articles)
 
 
 def run(args) -> int:
@@ -124,7 +124,7 @@ def run(args) -> int:
 
     docs = pending()
     if args.ray:
-        from news.scaleout import run_on_ray
+        from kabar.scaleout import run_on_ray
 
         results = run_on_ray(docs, settings, address=args.ray, actors=config.positive_int("--ray-actors",
                                                                                           args.ray_actors))
@@ -153,14 +153,16 @@ def run(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse ``argv`` and run; library errors become a message and exit code 2."""
+    """Entry point of ``kabar``: parse ``argv`` and run the subcommand; library errors become exit code 2."""
+    import importlib
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return run(args)
+        return importlib.import_module(args.module).run(args)
     except KabarError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted: finished articles are saved; run the same command again to resume", file=sys.stderr)
+        print("interrupted: finished work is saved; run the same command again to resume", file=sys.stderr)
         return 130

@@ -9,12 +9,12 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
-from news.clean import Cleaned, Removal, clean
+from news.clean import Removal, clean
 from news.config import DEFAULT_SUMMARY_SENTENCES
 from news.detect import detect, detect_paragraphs
 from news.errors import KabarError, choices_error
@@ -31,8 +31,7 @@ NO_TEXT = ("und", "zxx")
 SOURCE_LANGS = ("auto", "id", "en")
 _ROOT = Path(__file__).resolve().parent.parent
 # Everything whose code shapes a result; a change to any of these files retires cached article results.
-_RESULT_CODE = ("news/clean.py", "news/detect.py", "news/split.py", "news/pipeline.py", "news/read.py",
-                "summarize", "eval/qe.py")
+_RESULT_CODE = ("news", "translate", "summarize", "eval/qe.py", "kabar/pipeline.py")
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +41,7 @@ def code_fingerprint() -> str:
     for name in _RESULT_CODE:
         path = _ROOT / name
         for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if file.is_file() and file.suffix in (".py", ".txt"):
+            if file.is_file() and file.suffix in (".py", ".txt", ".json"):
                 digest.update(file.relative_to(_ROOT).as_posix().encode() + b"\0" + file.read_bytes())
     try:
         from py3langid.langid import MODEL_DIR, MODEL_FILE
@@ -60,12 +59,6 @@ def _settings_of(component) -> dict:
         return {}
     simple = {k: v for k, v in sorted(vars(component).items()) if isinstance(v, (int, float, str, bool))}
     return {"class": type(component).__name__, **simple}
-
-
-def clean_and_split(text: str, *, title: str | None = None) -> tuple[Cleaned, list[str]]:
-    """The cleaned article and the sentences Kabar translates and summarizes, as in the pipeline."""
-    cleaned = clean(text, title=title)
-    return cleaned, [s for _, s in split_paragraphs(cleaned.paragraphs)]
 
 
 @dataclass(frozen=True)
@@ -125,7 +118,7 @@ class Result:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Result":
+    def from_dict(cls, data: dict) -> Result:
         """Rebuild a result from :meth:`to_dict` output (for resume and for readers of results.jsonl)."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         for key, value in known.items():
@@ -156,7 +149,7 @@ class Pipeline:
         self.summary_n, self.summary_ratio = parse_length(summary_length, DEFAULT_SUMMARY_SENTENCES)
         self.source_lang = source_lang
         self.qe = qe
-        self.article_cache = article_cache  # news.store.ArticleCache: finished results reused across runs
+        self.article_cache = article_cache  # kabar.store.ArticleCache: finished results reused across runs
         self.articles_reused = 0
 
     @property

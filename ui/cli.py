@@ -1,24 +1,22 @@
-"""``python -m ui``: serve the Gradio app and the REST API from one process."""
+"""``kabar serve``: the Gradio app and the REST API from one process."""
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
 
 from news import config
-from news.errors import KabarError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m ui``."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``kabar serve``."""
     from translate.registry import DEVICES, ENGINES
 
-    parser = argparse.ArgumentParser(prog="python -m ui", description="Kabar server: Gradio UI + REST API.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default: %(default)s)")
     parser.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
-    parser.add_argument("--engine", choices=sorted(ENGINES))
-    parser.add_argument("--device", choices=DEVICES)
+    parser.add_argument("--engine", choices=sorted(ENGINES),
+                        help=f"ct2 or transformers (default: $KABAR_ENGINE or {config.DEFAULT_ENGINE})")
+    parser.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto")
     parser.add_argument("--max-chars", type=int, help="largest request in characters (default: $KABAR_MAX_CHARS or 20000)")
     parser.add_argument("--max-queue", type=int, help="requests that may wait for the model before the server answers "
                                                       "503/429 with Retry-After (default: $KABAR_MAX_QUEUE or 16)")
@@ -26,14 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files "
                                            "(default: $KABAR_TMP or <system temp>/kabar)")
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"],
-                        help="info adds one access line per request (API keys are masked)")
-    return parser
+                        help="default: %(default)s; info adds one access line per request (API keys are masked)")
 
 
 def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
-    from news.pipeline import Pipeline
-    from news.store import SentenceCache
+    from kabar.pipeline import Pipeline
+    from translate.cache import SentenceCache
     from translate.cached import CachedTranslator
     from translate.registry import load_translator
     from ui.service import KabarService
@@ -48,13 +45,12 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
     return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir, max_queue=max_queue)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(args: argparse.Namespace) -> int:
     """Load the model, then serve until interrupted."""
     import os
 
     from ui.service import ENV_TMP
 
-    args = build_parser().parse_args(argv)
     if args.temp_dir:
         os.environ[ENV_TMP] = args.temp_dir
     if args.temp_dir or not os.environ.get("GRADIO_TEMP_DIR"):
@@ -62,12 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ui.service import default_temp_dir
 
         os.environ["GRADIO_TEMP_DIR"] = str(default_temp_dir() / "uploads")
-    try:
-        service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
-                                config.positive_int("--max-queue", args.max_queue) if args.max_queue else None)
-    except KabarError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
+                            config.positive_int("--max-queue", args.max_queue) if args.max_queue else None)
     import uvicorn
 
     from ui.server import create_app
@@ -79,7 +71,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     uvicorn.run(create_app(service), host=args.host, port=args.port, log_level=args.log_level,
                 log_config=uvicorn_log_config(service.api_keys))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,10 +1,10 @@
-"""``python -m news run``: outputs, resume, bad inputs, exit codes and the offline error."""
+"""``kabar run``: outputs, resume, bad inputs, exit codes and the offline error."""
 import json
 import subprocess
 import sys
 
-from news.cli import main
-from news.writers import RESULTS
+from kabar.cli import main
+from kabar.writers import RESULTS
 from tests.conftest import EXAMPLES, ROOT
 
 FIELDS = {"id", "source", "title", "date", "lang", "sentences", "translation", "summary_src", "summary_en",
@@ -60,7 +60,7 @@ def test_torn_last_line_is_dropped_on_resume(tiny_marian, tmp_path):
 
 
 def test_offline_default_model_gives_one_clear_error(tmp_path):
-    env_run = subprocess.run([sys.executable, "-m", "news", "run", str(EXAMPLES), "--out", str(tmp_path / "o"),
+    env_run = subprocess.run([sys.executable, "-m", "kabar", "run", str(EXAMPLES), "--out", str(tmp_path / "o"),
                               "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert env_run.returncode == 2
     assert "error: Model 'Helsinki-NLP/opus-mt-id-en' is not available offline" in env_run.stderr
@@ -84,3 +84,38 @@ def test_lost_markdown_pages_are_rebuilt(tiny_marian, tmp_path):
     pages[0].unlink()
     assert main(["run", str(EXAMPLES), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
     assert sorted((out / "articles").glob("*.md")) == pages
+
+
+def test_kabar_help_lists_every_subcommand_and_each_explains_its_defaults():
+    help_text = subprocess.run([sys.executable, "-m", "kabar", "--help"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120)
+    assert help_text.returncode == 0
+    for command in ("run", "serve", "translate", "summarize", "eval"):
+        assert f"    {command}" in help_text.stdout
+    run_help = subprocess.run([sys.executable, "-m", "kabar", "run", "--help"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120).stdout
+    assert "beam width (default: 4)" in run_help and "(default: 3)" in run_help
+
+
+def test_console_script_is_installed_and_matches_python_m():
+    """``pip install -e .`` (the README's set-up) puts a ``kabar`` command beside the interpreter."""
+    from importlib.metadata import entry_points
+
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert scripts.get("kabar") == "kabar.cli:main"
+
+
+def test_summarize_command_needs_no_model(capsys):
+    assert main(["summarize", str(EXAMPLES / "banjir-jakarta.md"), "--sentences", "2", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["id"] == "banjir-jakarta" and record["lang"] == "id"
+    assert len(record["summary"]) == 2 and record["summary_indices"] == sorted(record["summary_indices"])
+
+
+def test_summarize_reports_a_bad_input_and_goes_on(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("Harga beras naik tajam pekan ini di Bandung. Pedagang mengeluh sepi.\n",
+                                       encoding="utf-8")
+    assert main(["summarize", str(tmp_path), "--sentences", "1"]) == 1
+    captured = capsys.readouterr()
+    assert "# good (id)" in captured.out and "empty.txt" in captured.err

@@ -1,19 +1,19 @@
 """Running a batch on Ray Data: the same pipeline in N actors, results written by the driver.
 
-``python -m news run INPUT --out DIR --ray`` starts a local Ray instance; ``--ray ray://HOST:10001``
+``kabar run INPUT --out DIR --ray`` starts a local Ray instance; ``--ray ray://HOST:10001``
 (or ``--ray auto`` on a cluster node) uses an existing cluster. Each actor loads the model once and
-processes batches of articles with :class:`news.pipeline.Pipeline`; results come back as JSON and
+processes batches of articles with :class:`kabar.pipeline.Pipeline`; results come back as JSON and
 the driver appends them to results.jsonl, so the output is the same as a local run's (order aside).
 """
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
+from kabar.pipeline import Result
 from news.errors import ConfigError
-from news.pipeline import Result
 from news.read import Document
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ class PipelineActor:
     """A Ray actor: one pipeline (one model in memory) that turns batches of documents into results."""
 
     def __init__(self, settings: dict):
-        from news.cli import make_pipeline
+        from kabar.assemble import make_pipeline
 
         self.pipeline = make_pipeline(settings)
 
