@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_WS = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Boilerplate lines are short; longer lines are only checked against the rules that read a prefix
+# (``PREFIX_RULES``). With every line space-normalized first, each rule's work per line is bounded,
+# so cleaning stays linear in the article's length whatever the input.
+MAX_RULE_CHARS = 300
+PREFIX_RULES = frozenset({"read_also"})
 _TERMINAL = tuple('.!?"\u201d\u2019\'):;\u2026')
 
 # (rule name, pattern) applied to every line; the whole line is removed when it matches.
@@ -19,9 +23,11 @@ LINE_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"writer|translator|translated by|edited by|reported by)\s*:.{0,120}$", re.I)),
     ("copyright", re.compile(r"^(copyright|hak cipta)\b.{0,120}$|^(©|\(c\))\s*.{0,120}$", re.I)),
     ("editor_code", re.compile(r"^\(\s*[A-Z]{1,3}[.\d][A-Z0-9./\s-]{1,24}\)$")),
+    # Lines reach the rules space-normalized (one plain space at most between tokens), so each " ?" below
+    # takes one character or none: no two quantifiers compete for the same run of spaces.
     ("timestamp", re.compile(
-        r"^\d{1,2}[:.]\d{2}\s*(utc\s*[+-]\s*\d{1,2}|gmt\s*[+-]?\s*\d{0,2}|wib|wita|wit)?\s*,?\s*"
-        r"(\d{4}-\d{2}-\d{2})?\s*\d*$", re.I)),
+        r"^\d{1,2}[:.]\d{2}( ?(utc ?[+-] ?\d{1,2}|gmt( ?[+-])?( ?\d{1,2})?|wib|wita|wit))?( ?,)?"
+        r"( ?\d{4}-\d{2}-\d{2})?( ?\d+)?$", re.I)),
     ("counter", re.compile(r"^\d{1,7}$")),
 )
 _MONTHS = (r"(jan(uary|uari)?|feb(ruary|ruari)?|mar(ch|et)?|apr(il)?|may|mei|jun(e|i)?|jul(y|i)?|"
@@ -71,16 +77,17 @@ class Cleaned:
 
 
 def normalize_space(line: str) -> str:
-    """Fold runs of spaces (non-breaking and other Unicode spaces included) and strip the ends."""
-    return _WS.sub(" ", line).strip()
+    """Fold every run of whitespace (each character ``str.isspace`` knows, as ``\\s`` does) into one space; strip the ends."""
+    return " ".join(line.split())
 
 
 def line_rule(line: str) -> str | None:
     """The name of the boilerplate rule that matches ``line`` (already space-normalized), or None."""
+    short = len(line) <= MAX_RULE_CHARS
     for name, pattern in LINE_RULES:
-        if pattern.search(line):
+        if (short or name in PREFIX_RULES) and pattern.search(line):
             return name
-    if DATE_LINE.match(line):
+    if short and DATE_LINE.match(line):
         return "date"
     return None
 
@@ -88,10 +95,8 @@ def line_rule(line: str) -> str | None:
 def _paragraphs(text: str) -> list[str]:
     """Split text into paragraphs: one per line, re-joining lines hard-wrapped mid-sentence."""
     out: list[str] = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = [normalize_space(x) for x in block.split("\n")]
-        lines = [x for x in lines if x]
-        for line in lines:
+    for block in _blocks(text):
+        for line in block:
             if out and out[-1] != "" and not out[-1].endswith(_TERMINAL) and line[:1].islower() \
                     and len(out[-1]) >= 40 and line_rule(out[-1]) is None:  # boilerplate is never continued
                 out[-1] = f"{out[-1]} {line}"
@@ -99,6 +104,18 @@ def _paragraphs(text: str) -> list[str]:
                 out.append(line)
         out.append("")  # block boundary: never join across it
     return [p for p in out if p]
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """Space-normalized non-blank lines, grouped into blocks that blank lines separate."""
+    blocks: list[list[str]] = [[]]
+    for raw in text.split("\n"):
+        line = normalize_space(raw)
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
 
 
 def _date_of(line: str) -> str:
@@ -133,7 +150,7 @@ def _strip_header(paras: list[str], removed: list[Removal]) -> tuple[list[str], 
         date = m.group(1)
         removed.append(Removal("date", paras[0][: m.start(2)].strip()))
         paras = ([m.group(2)] if m.group(2) else []) + paras[1:]
-    if paras and SECTION_LINE.match(paras[0]) and len(paras) > 2:
+    if paras and len(paras[0]) <= MAX_RULE_CHARS and SECTION_LINE.match(paras[0]) and len(paras) > 2:
         section = paras[0]
         removed.append(Removal("section", paras.pop(0)))
     return paras, date, section

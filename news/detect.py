@@ -32,7 +32,9 @@ _INDONESIAN_ONLY = frozenset("karena sudah bisa saja yaitu uang setelah selama p
                              "polisi mobil tidak kendaraan pengadilan banyak hanya juga bahwa".split())
 
 # Links and e-mail addresses carry no language; they are left out before detection.
-_LINKS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An e-mail match only starts where its local part starts (look-behind): otherwise "@" followed by
+# n letters, or n "a." before an "@", is rescanned from every position (quadratic).
+_LINKS = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _lock = threading.Lock()
 _identifier = None
 _model_cache: Path | None = None  # where the unpacked langid model is kept (Kabar's cache folder)

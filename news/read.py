@@ -12,10 +12,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 from news.errors import InputError
+from news.markup import html_to_text, markdown_to_text
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
@@ -37,6 +37,7 @@ _BOMS = (
 )
 # C0/C1 control characters except tab and newline; they carry no text and confuse tokenizers.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone half of a UTF-16 pair (JSON "\\ud800"): not text
 
 
 @dataclass(frozen=True)
@@ -105,115 +106,7 @@ def normalize_text(text: str) -> str:
     """Unify newlines, apply Unicode NFC and drop control characters (keeping tab and newline)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = unicodedata.normalize("NFC", text)
-    return _CONTROL.sub("", text)
-
-
-class _HTMLText(HTMLParser):
-    """Collect the visible text of an HTML page as paragraphs."""
-
-    SKIP = {"script", "style", "noscript", "template", "svg", "nav", "footer", "header", "aside", "form",
-            "iframe", "button", "select"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section",
-             "article", "pre", "td", "th", "dd", "dt", "figcaption", "hr", "ul", "ol", "table", "main"}
-    VOID = {"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[str, bool]] = []  # (text, inside <article>)
-        self._buf: list[str] = []
-        self._skip = 0
-        self._article = 0
-        self._in_title = False
-        self._in_h1 = False
-        self.title: str | None = None
-        self.h1: str | None = None
-
-    def _flush(self) -> None:
-        text = re.sub(r"\s+", " ", "".join(self._buf)).strip()
-        self._buf = []
-        if text:
-            self.blocks.append((text, self._article > 0))
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "article":
-            self._flush()
-            self._article += 1
-        if tag == "h1":
-            self._in_h1 = True
-        if tag in self.BLOCK:
-            self._flush()
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in self.BLOCK:
-            self._flush()
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and tag not in self.VOID:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif tag == "article":
-            self._flush()
-            self._article = max(0, self._article - 1)
-        if tag == "h1":
-            self._in_h1 = False
-        if tag in self.BLOCK:
-            self._flush()
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title = ((self.title or "") + data).strip() or None
-            return
-        if self._skip:
-            return
-        if self._in_h1:
-            self.h1 = ((self.h1 or "") + " " + data).strip()
-        self._buf.append(data)
-
-    def close(self):
-        super().close()
-        self._flush()
-
-
-def html_to_text(html: str) -> tuple[str, str | None]:
-    """Return the visible text of an HTML document (one paragraph a line) and its title.
-
-    Scripts, styles, navigation, headers and footers are dropped and entities decoded; when the
-    page has an ``<article>`` element only its text is kept.
-    """
-    parser = _HTMLText()
-    parser.feed(html)
-    parser.close()
-    blocks = parser.blocks
-    if any(in_article for _, in_article in blocks):
-        blocks = [b for b in blocks if b[1]]
-    title = parser.h1 or parser.title
-    return "\n\n".join(text for text, _ in blocks), (title.strip() if title else None)
-
-
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPH = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
-
-
-def markdown_to_text(md: str) -> tuple[str, str | None]:
-    """Strip light Markdown (headings, links, emphasis); a leading ``# heading`` becomes the title."""
-    title = None
-    lines = []
-    for line in md.split("\n"):
-        heading = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
-        if heading:
-            if title is None and heading.group(1) == "#" and not any(x.strip() for x in lines):
-                title = heading.group(2)
-                continue
-            line = heading.group(2)
-        line = _MD_LINK.sub(r"\1", line)
-        line = _MD_EMPH.sub(r"\2", line)
-        lines.append(line)
-    return "\n".join(lines).strip("\n"), title
+    return _CONTROL.sub("", _SURROGATE.sub("\ufffd", text))
 
 
 def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterator[Document]:

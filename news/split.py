@@ -35,7 +35,12 @@ ini itu ia dia mereka kami kita saya namun tetapi sementara selain pada di dalam
 kemudian selanjutnya adapun bahkan hal sedangkan untuk dengan jika bila dari sejak oleh
 """.split())
 
-_BOUNDARY = re.compile(r"([.!?\u2026]+)([\"'\u201d\u2019)\]]*)(\s+)")
+# A match only starts at the first mark of a run ("...", "?!"): without the look-behind, a run of n
+# marks not followed by a space would be rescanned from each of its n positions (quadratic).
+_BOUNDARY = re.compile(r"(?<![.!?\u2026])([.!?\u2026]+)([\"'\u201d\u2019)\]]*)(\s+)")
+# How much text either side of a boundary the decision reads: a word and a little more. Reading a
+# bounded window keeps splitting linear in the paragraph's length.
+CONTEXT_CHARS = 64
 _OPENERS = "\"'\u201c\u2018([-\u2013\u2014"
 _PREV_WORD = re.compile(r"([\w.\-]+)$")
 
@@ -83,7 +88,8 @@ def split_paragraph(paragraph: str) -> list[str]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.end(2)
-        if _ends_sentence(text[start:match.start(1)], match.group(1)[-1], text[match.end():]):
+        before = text[max(start, match.start(1) - CONTEXT_CHARS):match.start(1)]
+        if _ends_sentence(before, match.group(1)[-1], text[match.end():match.end() + CONTEXT_CHARS]):
             sentences.append(text[start:end])
             start = match.end()
     if start < len(text):
