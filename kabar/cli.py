@@ -111,12 +111,12 @@ def run(args) -> int:
     start = time.perf_counter()
     from tqdm import tqdm
 
-    bar = tqdm(total=count_inputs(args.inputs), unit="article", disable=args.quiet, file=sys.stderr,
+    bar = tqdm(total=count_inputs(args.inputs, exclude=[args.out]), unit="article", disable=args.quiet, file=sys.stderr,
                dynamic_ncols=True)
 
     def pending():
         """Documents not yet done, streamed (memory stays flat however large the input)."""
-        for doc in read_inputs(args.inputs, encoding=args.encoding):
+        for doc in read_inputs(args.inputs, encoding=args.encoding, exclude=[args.out]):
             if doc.id in store.done:
                 bar.update(1)
             else:

@@ -127,6 +127,15 @@ class Result:
         return cls(**known)
 
 
+def _restorable(data) -> bool:
+    """Whether a cached entry rebuilds into a :class:`Result` (a damaged or foreign row is a cache miss)."""
+    try:
+        Result.from_dict(dict(data, id="", source=""))
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
 @dataclass
 class _Prepared:
     doc: Document
@@ -181,7 +190,7 @@ class Pipeline:
             return self._process_many(docs)
         start = time.perf_counter()
         keys = [self.article_key(doc) if doc.ok else None for doc in docs]
-        known = self.article_cache.get_many([k for k in keys if k])
+        known = {k: v for k, v in self.article_cache.get_many([k for k in keys if k]).items() if _restorable(v)}
         lookup = (time.perf_counter() - start) / max(1, len(docs))
         todo = [doc for doc, key in zip(docs, keys) if key not in known]
         fresh = iter(self._process_many(todo)) if todo else iter(())

@@ -15,9 +15,11 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from kabar.pipeline import Result
+from news.errors import ConfigError
 
 SYNC_EVERY = 16
 SYNC_SECONDS = 1.0
@@ -27,10 +29,26 @@ INDEX = "index.html"
 DONE_STATUSES = ("ok", "skipped")
 
 
+MAX_STEM_BYTES = 180  # a name's stem in UTF-8; with the hash, ".md" and a temp file's extra characters it stays
+#                      under the 255 bytes most file systems allow
+
+
 def safe_name(article_id: str) -> str:
-    """A file name for ``article_id``: readable, no path separators, unique by a short hash suffix."""
-    stem = re.sub(r"[^\w.-]+", "_", article_id).strip("._")[:80] or "article"
-    return f"{stem}-{hashlib.sha1(article_id.encode()).hexdigest()[:8]}"
+    """A file name for ``article_id``: readable, no path separators, unique by a short hash suffix, and short
+    enough in bytes (not characters) for any common file system."""
+    stem = re.sub(r"[^\w.-]+", "_", article_id).strip("._")
+    stem = stem.encode("utf-8", "replace")[:MAX_STEM_BYTES].decode("utf-8", "ignore") or "article"
+    digest = hashlib.sha1(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{stem}-{digest}"
+
+
+# Characters that Markdown (or HTML inside Markdown) would read as markup; each is written escaped.
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]()#+!|{}~"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
+
+
+def md_text(text: str | None) -> str:
+    """``text`` as literal Markdown: markup characters escaped, line breaks folded (one line, no headings)."""
+    return " ".join(str(text or "").split()).translate(_MD_SPECIAL)
 
 
 def read_results(path: Path) -> Iterator[dict]:
@@ -47,6 +65,13 @@ def read_results(path: Path) -> Iterator[dict]:
                 continue
 
 
+@lru_cache(maxsize=1)
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, text: str, *, sync: bool = True) -> None:
     """Write ``text`` to a temporary file and rename it over ``path`` (readers never see half a file).
 
@@ -55,7 +80,8 @@ def _atomic_write(path: Path, text: str, *, sync: bool = True) -> None:
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.chmod(tmp, 0o666 & ~_umask())  # the mode any new file of the user's gets (mkstemp makes it 0600)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as handle:
             handle.write(text)
             if sync:
                 handle.flush()
@@ -71,12 +97,17 @@ class ResultStore:
 
     def __init__(self, out_dir: str | Path):
         self.dir = Path(out_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / ARTICLES).mkdir(exist_ok=True)
         self.path = self.dir / RESULTS
         self.done: set[str] = set()
-        self._compact()
-        self._handle = open(self.path, "a", encoding="utf-8")
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            (self.dir / ARTICLES).mkdir(exist_ok=True)
+            self._compact()
+            # errors="replace": a lone surrogate that slipped into a result never makes the file invalid UTF-8
+            self._handle = open(self.path, "a", encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ConfigError(f"--out {self.dir}: cannot write results there ({exc.strerror or exc}: "
+                              f"{exc.filename or self.dir}); pass a folder you can write to") from None
         self._unsynced = 0
         self._synced_at = time.monotonic()
 
@@ -131,36 +162,38 @@ class ResultStore:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text)
 
 
 def to_markdown(result: Result) -> str:
     """A Markdown page: metadata, the summary in both languages, then the article side by side."""
-    lines = [f"# {result.title or result.id}", ""]
-    meta = [f"source: `{result.source}`", f"language: {result.lang} ({result.lang_confidence:.2f})"]
-    meta += [f"date: {result.date}"] * bool(result.date) + [f"dateline: {result.dateline}"] * bool(result.dateline)
-    meta.append(f"model: {result.model or 'none'} ({result.engine})")
+    lines = [f"# {md_text(result.title or result.id)}", ""]
+    meta = [f"source: {md_text(result.source)}", f"language: {md_text(result.lang)} ({result.lang_confidence:.2f})"]
+    meta += [f"date: {md_text(result.date)}"] * bool(result.date)
+    meta += [f"dateline: {md_text(result.dateline)}"] * bool(result.dateline)
+    meta.append(f"model: {md_text(result.model or 'none')} ({md_text(result.engine)})")
     lines += [" · ".join(meta), ""]
     for error in result.errors:
-        lines.append(f"> {error}")
+        lines.append(f"> {md_text(error)}")
     lines += ["## Summary", ""]
     if result.lang != "en" and result.summary_en:
-        lines += ["**English**", ""] + [f"- {s}" for s in result.summary_en] + [""]
-        lines += [f"**Original ({result.lang})**", ""] + [f"- {s}" for s in result.summary_src] + [""]
+        lines += ["**English**", ""] + [f"- {md_text(s)}" for s in result.summary_en] + [""]
+        lines += [f"**Original ({md_text(result.lang)})**", ""] + [f"- {md_text(s)}" for s in result.summary_src] + [""]
     else:
-        lines += [f"- {s}" for s in result.summary_src] + [""]
+        lines += [f"- {md_text(s)}" for s in result.summary_src] + [""]
     if result.flagged:
         lines += ["## Sentences to check", "", "Quality estimate below the threshold (source/translation "
                   "similarity):", ""]
-        lines += [f"- ({result.quality[i]:.2f}) {result.sentences[i]} → {result.translation[i]}" for i in result.flagged]
+        lines += [f"- ({result.quality[i]:.2f}) {md_text(result.sentences[i])} → {md_text(result.translation[i])}"
+                  for i in result.flagged]
         lines.append("")
     lines += ["## Article", ""]
     if result.lang != "en" and result.translation:
-        lines += [f"| Original ({result.lang}) | English |", "| --- | --- |"]
+        lines += [f"| Original ({md_text(result.lang)}) | English |", "| --- | --- |"]
         for src, tgt in zip(result.paragraphs(), result.paragraphs(result.translation)):
             lines.append(f"| {_cell(src)} | {_cell(tgt)} |")
     else:
-        lines += [p + "\n" for p in result.paragraphs()]
+        lines += [md_text(p) + "\n" for p in result.paragraphs()]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -9,6 +9,7 @@ import codecs
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -102,6 +103,12 @@ def decode_bytes(data: bytes, source: str, *, encoding: str | None = None) -> st
     return normalize_text(text)
 
 
+def replace_surrogates(text: str) -> str:
+    """``text`` with each lone UTF-16 surrogate (from JSON such as ``"\\ud800"``) replaced by U+FFFD, so it
+    can always be written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def normalize_text(text: str) -> str:
     """Unify newlines, apply Unicode NFC and drop control characters (keeping tab and newline)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
@@ -187,17 +194,20 @@ def _jsonl_record(lineno: int, line: str | InputError, source: str, default_pref
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return Document(fallback_id, where, error=f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:
+        return Document(fallback_id, where, error=f"{where}: JSON nested too deeply to read; each line must be "
+                        "one object such as {\"text\": \"...\"}")
     if not isinstance(record, dict):
         return Document(fallback_id, where, error=f"{where}: expected a JSON object with a 'text' field, "
                         f"got {type(record).__name__}")
     raw_id = record.get("id")
-    doc_id = str(raw_id) if raw_id not in (None, "") else fallback_id
+    doc_id = normalize_text(str(raw_id)) if raw_id not in (None, "") else fallback_id
     if doc_id in seen:
         return Document(f"{doc_id}@{lineno}", where, error=f"{where}: duplicate id {doc_id!r} (first used on line "
                         f"{seen[doc_id]}); give every article its own id")
     seen[doc_id] = lineno
     body = record.get("text")
-    title = record.get("title") if isinstance(record.get("title"), str) else None
+    title = normalize_text(record["title"]) if isinstance(record.get("title"), str) else None
     if body is None:
         return Document(doc_id, where, error=f"{where}: missing 'text' field (each line needs "
                         "{\"text\": \"...\"}, optionally \"id\" and \"title\")")
@@ -208,11 +218,13 @@ def _jsonl_record(lineno: int, line: str | InputError, source: str, default_pref
     return Document(doc_id, where, text=normalize_text(body), title=title)
 
 
-def _walk(root: Path) -> list[Path]:
-    """Supported files below ``root`` in a stable order; links are not followed into folders (no loops)."""
+def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
+    """Supported files below ``root`` in a stable order; links are not followed into folders (no loops),
+    and folders in ``exclude`` (a run's own output folder) are not entered."""
     found = []
     for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _is_excluded(Path(folder) / d, exclude))
         for name in sorted(files):
             path = Path(folder) / name
             if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -221,21 +233,45 @@ def _walk(root: Path) -> list[Path]:
     return found
 
 
+def _is_excluded(folder: Path, exclude: tuple[Path, ...]) -> bool:
+    try:
+        resolved = folder.resolve()
+    except (OSError, RuntimeError):
+        return True
+    return any(resolved == e or resolved.is_relative_to(e) for e in exclude)
+
+
+def _unreadable(path: Path, root: Path | None) -> str | None:
+    """Why ``path`` must not be opened, or None: a FIFO or device (opening it could block forever), or a
+    link that leads out of the input folder ``root``."""
+    try:
+        mode = os.stat(path).st_mode
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        return f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+    if not stat.S_ISREG(mode):
+        return f"{path}: not a regular file (a FIFO, socket or device); skipped"
+    if root is not None and path.is_symlink() and not target.is_relative_to(root.resolve()):
+        return f"{path}: a link to {target}, outside the input folder {root}; links out of a folder are not followed"
+    return None
+
+
 def _file_id(path: Path, root: Path | None) -> str:
     rel = path.relative_to(root) if root is not None else Path(path.name)
     return rel.with_suffix("").as_posix()
 
 
-def count_inputs(inputs: Iterable[str | os.PathLike]) -> int:
+def count_inputs(inputs: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.PathLike] = ()) -> int:
     """How many documents :func:`read_inputs` will yield, without decoding anything (for progress bars)."""
     total = 0
+    skip = _resolved(exclude)
     for item in inputs:
         path = Path(item)
-        files = _walk(path) if path.is_dir() else [path] if path.is_file() else []
+        files = _walk(path, skip) if path.is_dir() else [path] if path.is_file() else []
         if not files:
             total += 1  # an error document
         for file in files:
-            if file.suffix.lower() in JSONL_SUFFIXES:
+            if file.suffix.lower() in JSONL_SUFFIXES and not _unreadable(file, None):
                 try:
                     with open(file, "rb") as handle:
                         total += sum(1 for line in handle if line.strip()) or 1
@@ -246,16 +282,30 @@ def count_inputs(inputs: Iterable[str | os.PathLike]) -> int:
     return total
 
 
-def read_inputs(inputs: Iterable[str | os.PathLike], *, encoding: str | None = None) -> Iterator[Document]:
+def _resolved(paths: Iterable[str | os.PathLike]) -> tuple[Path, ...]:
+    out = []
+    for p in paths:
+        try:
+            out.append(Path(p).resolve())
+        except (OSError, RuntimeError):
+            continue
+    return tuple(out)
+
+
+def read_inputs(inputs: Iterable[str | os.PathLike], *, encoding: str | None = None,
+                exclude: Iterable[str | os.PathLike] = ()) -> Iterator[Document]:
     """Yield a :class:`Document` for every article in ``inputs`` (files and folders), errors included.
 
-    Ids are unique across the whole run: a clash gets a ``~2``, ``~3`` ... suffix.
+    Ids are unique across the whole run: a clash gets a ``~2``, ``~3`` ... suffix. Folders in
+    ``exclude`` (the run's own output folder, when it lies inside an input folder) are not read.
     """
     used: set[str] = set()
+    skip = _resolved(exclude)
     for item in inputs:
         path = Path(item)
+        root = path if path.is_dir() else None
         if path.is_dir():
-            pairs = [(p, _file_id(p, path)) for p in _walk(path)]
+            pairs = [(p, _file_id(p, path)) for p in _walk(path, skip)]
             if not pairs:
                 yield Document(path.name or str(path), str(path),
                                error=f"{path}: folder has no {', '.join(SUPPORTED_SUFFIXES)} files")
@@ -266,11 +316,18 @@ def read_inputs(inputs: Iterable[str | os.PathLike], *, encoding: str | None = N
                                f"accepted: {', '.join(SUPPORTED_SUFFIXES)}")
                 continue
             pairs = [(path, _file_id(path, None))]
+        elif path.exists():
+            yield Document(path.name or str(path), str(path),
+                           error=f"{path}: not a regular file (a FIFO, socket or device); skipped")
+            continue
         else:
             yield Document(path.name or str(path), str(path), error=f"{path}: no such file or folder")
             continue
         for file_path, file_id in pairs:
-            for doc in read_file(file_path, doc_id=file_id, encoding=encoding):
+            problem = _unreadable(file_path, root)
+            docs = [Document(file_id, str(file_path), error=problem)] if problem else \
+                read_file(file_path, doc_id=file_id, encoding=encoding)
+            for doc in docs:
                 yield _unique(doc, used)
 
 

@@ -3,12 +3,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from news.article import clean_and_split
 from news.config import DEFAULT_SUMMARY_SENTENCES
-from news.detect import detect
-from summarize.base import select
 from ui.service import KabarService
 
 
@@ -25,6 +21,7 @@ ERRORS = {
     400: {"model": ErrorResponse, "description": "Invalid request or an article that cannot be processed"},
     403: {"model": ErrorResponse, "description": "Missing or wrong API key (only when keys are configured)"},
     413: {"model": ErrorResponse, "description": "Text or body over the server's limit"},
+    504: {"model": ErrorResponse, "description": "The work ran past the server's deadline"},
     503: {"model": ErrorResponse, "description": "Work queue full: retry after Retry-After seconds",
           "headers": RETRY_AFTER},
 }
@@ -112,7 +109,7 @@ def build_router(service: KabarService) -> APIRouter:
                  responses=ERRORS,
                  summary="Clean, translate and summarize one article")
     async def process(body: ProcessRequest):
-        result = await run_in_threadpool(service.process, body.text, title=body.title, route="api/process")
+        result = await service.run(service.process, body.text, title=body.title, route="api/process")
         if result.status == "error":
             raise HTTPException(status_code=400, detail="; ".join(result.errors) or "unprocessable article")
         en = result.paragraphs(result.translation) if result.translation else []
@@ -129,18 +126,13 @@ def build_router(service: KabarService) -> APIRouter:
                  dependencies=[Depends(require_key)], responses=ERRORS, summary="Translate Indonesian text to English")
     async def translate(body: TranslateRequest):
         texts = body.text if isinstance(body.text, list) else [body.text]
-        out = await run_in_threadpool(service.translate_texts, texts, route="api/translate")
+        out = await service.run(service.translate_texts, texts, route="api/translate")
         return TranslateResponse(translation=out if isinstance(body.text, list) else out[0])
 
     @router.post("/api/summarize", response_model=SummarizeResponse, tags=["kabar"],
                  dependencies=[Depends(require_key)], responses=ERRORS,
                  summary="Extractive summary in the text's own language")
     async def summarize(body: SummarizeRequest):
-        service.check_size(body.text)
-        cleaned, sentences = clean_and_split(body.text)
-        lang = detect(cleaned.text).lang
-        scores = service.pipeline.summarizer.rank(sentences, "en" if lang == "en" else "id")
-        chosen = select(scores, n=body.sentences)
-        return SummarizeResponse(lang=lang, summary=[sentences[i] for i in chosen], indices=chosen)
+        return SummarizeResponse(**await service.run(service.summarize, body.text, sentences=body.sentences))
 
     return router

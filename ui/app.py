@@ -10,6 +10,7 @@ import gradio as gr
 
 from kabar.pipeline import Result
 from kabar.writers import ResultStore
+from news.errors import KabarError
 from news.read import read_inputs
 from ui.service import KabarService
 
@@ -41,14 +42,30 @@ def side_by_side_html(result: Result) -> str:
             f"<th>English</th></tr>{''.join(rows)}</table></div>")
 
 
-def summary_markdown(result: Result) -> str:
-    """The summary in English and in the original language."""
+def summary_html(result: Result) -> str:
+    """The summary in English and in the original language, as escaped HTML (article text is never markup)."""
     if not result.sentences:
         return ""
-    parts = ["### Summary (English)", *[f"- {s}" for s in (result.summary_en or result.summary_src)]]
+    esc = html.escape
+
+    def bullets(heading: str, sentences) -> str:
+        return f"<h3>{esc(heading)}</h3><ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>"
+
+    parts = [bullets("Summary (English)", result.summary_en or result.summary_src)]
     if result.lang != "en":
-        parts += ["", f"### Summary ({result.lang})", *[f"- {s}" for s in result.summary_src]]
-    return "\n".join(parts)
+        parts.append(bullets(f"Summary ({result.lang})", result.summary_src))
+    return f'<div class="kabar-summary">{"".join(parts)}</div>'
+
+
+def status_html(result: Result) -> str:
+    """The detected language, counts and any warnings, as escaped HTML."""
+    esc = html.escape
+    parts = [f"<p><b>Detected language:</b> <code>{esc(str(result.lang))}</code> ({result.lang_confidence:.2f}) · "
+             f"{len(result.sentences)} sentences · {len(result.removed)} boilerplate lines removed</p>"]
+    parts += [f"<blockquote>{esc(e)}</blockquote>" for e in result.errors]
+    if result.flagged:
+        parts.append(f"<p>{len(result.flagged)} sentence(s) marked as low-confidence translations.</p>")
+    return "".join(parts)
 
 
 class Callbacks:
@@ -58,38 +75,42 @@ class Callbacks:
         self.service = service
 
     def run_article(self, text, upload):
-        if upload:
-            docs = list(read_inputs([upload]))
-            if not docs or not docs[0].ok:
-                raise gr.Error(docs[0].error if docs else "The file holds no article.")
-            text = docs[0].text
-        if not text or not text.strip():
-            raise gr.Error("Paste an article or upload a file first.")
         try:
+            if upload:
+                docs = list(read_inputs([self.service.own_file(upload)]))
+                if not docs or not docs[0].ok:
+                    raise gr.Error(docs[0].error if docs else "The file holds no article.")
+                text = docs[0].text
+            if not text or not text.strip():
+                raise gr.Error("Paste an article or upload a file first.")
             result = self.service.process(text, route="ui/article")
+        except gr.Error:
+            raise
         except Exception as exc:  # shown to the user, never a traceback
             raise gr.Error(str(exc)) from None
         if result.status == "error":
             raise gr.Error("; ".join(result.errors))
-        lang = (f"**Detected language:** `{result.lang}` ({result.lang_confidence:.2f}) · "
-                f"{len(result.sentences)} sentences · {len(result.removed)} boilerplate lines removed")
-        if result.errors:
-            lang += "\n\n" + "\n".join(f"> {e}" for e in result.errors)
-        if result.flagged:
-            lang += f"\n\n{len(result.flagged)} sentence(s) marked as low-confidence translations."
-        return lang, side_by_side_html(result), summary_markdown(result), self.model_markdown()
+        return status_html(result), side_by_side_html(result), summary_html(result), self.model_markdown()
 
     def run_batch(self, files, progress=gr.Progress()):  # noqa: B008 (Gradio injects progress through this default)
         if not files:
             raise gr.Error("Upload one or more .txt/.md/.html/.jsonl files.")
+        try:
+            paths = [self.service.own_file(f) for f in files]
+        except KabarError as exc:
+            raise gr.Error(str(exc)) from None
         out = self.service.work_dir("batch-")
-        docs = list(read_inputs(files))
+        docs = list(read_inputs(paths))
         store = ResultStore(out / "run")
         failed = 0
         for n, doc in enumerate(docs):
             progress((n, len(docs)), desc=f"article {n + 1} of {len(docs)}")
-            with self.service.slot("ui/batch"):
-                result = self.service.pipeline.process(doc)
+            try:
+                self.service.check_size(doc.text)
+                with self.service.slot("ui/batch"):
+                    result = self.service.pipeline.process(doc)
+            except KabarError as exc:  # over the size limit, or the queue is full: this article only
+                result = Result(doc.id, doc.source, "error", title=doc.title, errors=(f"{doc.source}: {exc}",))
             store.write(result)
             failed += result.status == "error"
         store.close()
@@ -121,7 +142,7 @@ class Callbacks:
                     with self.service.slot("ui/evaluate"):
                         systems["kabar"] = self.service.pipeline.translator.translate(src)
                 for f in hyp_files or []:
-                    systems[Path(f).stem] = read_lines(f)[:n]
+                    systems[Path(f).stem] = read_lines(self.service.own_file(f))[:n]
                 check_parallel({k: v for k, v in systems.items()}, ts.name, refs)
                 reports.append(score_systems(refs, systems, testset=ts.name, n_bootstrap=200))
         except Exception as exc:
@@ -154,8 +175,8 @@ def _article_tab() -> SimpleNamespace:
                              elem_id="article-upload")
         run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article")
         gr.Examples(_examples(), inputs=[text], label="Sample articles")
-        return SimpleNamespace(text=text, upload=upload, run=run, lang=gr.Markdown(elem_id="out-lang"),
-                               summary=gr.Markdown(elem_id="out-summary"), side=gr.HTML(elem_id="out-side"))
+        return SimpleNamespace(text=text, upload=upload, run=run, lang=gr.HTML(elem_id="out-lang"),
+                               summary=gr.HTML(elem_id="out-summary"), side=gr.HTML(elem_id="out-side"))
 
 
 def _batch_tab() -> SimpleNamespace:
@@ -204,4 +225,4 @@ def build_app(service: KabarService) -> gr.Blocks:
     return demo
 
 
-__all__ = ["CSS", "build_app", "side_by_side_html", "summary_markdown"]
+__all__ = ["CSS", "build_app", "side_by_side_html", "status_html", "summary_html"]

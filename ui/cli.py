@@ -6,6 +6,8 @@ import sys
 
 from news import config
 
+DEFAULT_MAX_CONNECTIONS = 100
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Fill the parser of ``kabar serve``."""
@@ -20,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-chars", type=int, help="largest request in characters (default: $KABAR_MAX_CHARS or 20000)")
     parser.add_argument("--max-queue", type=int, help="requests that may wait for the model before the server answers "
                                                       "503/429 with Retry-After (default: $KABAR_MAX_QUEUE or 16)")
+    parser.add_argument("--max-connections", type=int,
+                        help="open connections and requests in flight before new ones get 503 "
+                             "(default: $KABAR_MAX_CONNECTIONS or 100)")
+    parser.add_argument("--deadline", type=float, help="seconds one request may work before the client gets 504 "
+                                                       "(default: $KABAR_DEADLINE or 120)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
     parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files "
                                            "(default: $KABAR_TMP or <system temp>/kabar)")
@@ -27,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default: %(default)s; info adds one access line per request (API keys are masked)")
 
 
-def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None):
+def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None,
+                  deadline=None):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from kabar.pipeline import Pipeline
     from translate.cache import SentenceCache
@@ -42,7 +50,8 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
         from eval.qe import EmbeddingQE
 
         estimator = EmbeddingQE()
-    return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir, max_queue=max_queue)
+    return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir, max_queue=max_queue,
+                        deadline=deadline)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,13 +62,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.temp_dir:
         os.environ[ENV_TMP] = args.temp_dir
-    if args.temp_dir or not os.environ.get("GRADIO_TEMP_DIR"):
-        # Gradio reads this when it is imported: uploads go under the server's own temp folder.
-        from ui.service import default_temp_dir
-
-        os.environ["GRADIO_TEMP_DIR"] = str(default_temp_dir() / "uploads")
     service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
-                            config.positive_int("--max-queue", args.max_queue) if args.max_queue else None)
+                            config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
+                            args.deadline)
+    connections = config.positive_int("--max-connections", args.max_connections
+                                      or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_CONNECTIONS)
     import uvicorn
 
     from ui.server import create_app
@@ -69,5 +76,6 @@ def run(args: argparse.Namespace) -> int:
     from ui.logs import uvicorn_log_config
 
     uvicorn.run(create_app(service), host=args.host, port=args.port, log_level=args.log_level,
-                log_config=uvicorn_log_config(service.api_keys))
+                log_config=uvicorn_log_config(service.api_keys), limit_concurrency=connections,
+                timeout_keep_alive=5)
     return 0

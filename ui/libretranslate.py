@@ -7,21 +7,21 @@ Bodies may be JSON or form-encoded, as LibreTranslate accepts both.
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from news.detect import detect
+from news.read import replace_surrogates
 from ui.api import RETRY_AFTER, ErrorResponse
 from ui.service import Busy, KabarService, TooLarge
 
 LANGUAGES = [{"code": "en", "name": "English", "targets": []},
              {"code": "id", "name": "Indonesian", "targets": ["en"]}]
-_TAG = re.compile(r"(<[^>]+>)")
+_TAG = re.compile(r"(<[^<>]+>)")
 
 
 class TranslateBody(BaseModel):
@@ -83,19 +83,31 @@ async def read_body(request: Request) -> dict:
     kind = request.headers.get("content-type", "")
     if "application/json" in kind:
         try:
-            data = await request.json()
-        except ValueError:
+            data = json.loads(await request.body())
+        except (ValueError, RecursionError):  # broken, or nested deeper than the parser's stack
             return {}
         return data if isinstance(data, dict) else {}
     form = await request.form()
     return {k: form.get(k) for k in form.keys()}
 
 
+def sanitize_html(text: str) -> str:
+    """``text`` as safe HTML (nh3, the ammonia sanitizer): scripts and styles dropped with their content,
+    event-handler attributes and ``javascript:`` links removed, stray ``<`` escaped."""
+    import nh3
+
+    return nh3.clean(text, clean_content_tags={"script", "style"}, link_rel=None)
+
+
 def _html_translate(service: KabarService, texts: list[str]) -> list[str]:
-    """Translate the text between tags, leaving the markup as it was."""
+    """Translate the text between tags of the sanitized HTML, leaving the markup as it is.
+
+    After :func:`sanitize_html` every ``<`` outside a tag is escaped, so the tag pattern only ever
+    meets closed tags and splitting stays linear.
+    """
     out = []
     for text in texts:
-        parts = _TAG.split(text)
+        parts = _TAG.split(sanitize_html(text))
         slots = [i for i, p in enumerate(parts) if p and not p.startswith("<") and p.strip()]
         done = service.translate_texts([html.unescape(parts[i]).strip() for i in slots], route="translate")
         for i, translated in zip(slots, done):
@@ -164,10 +176,10 @@ async def detect_text(service: KabarService, request: Request):
     if not q or not isinstance(q, str):
         return error(400, "Invalid request: missing q parameter")
     try:
-        service.check_size(q)
+        guesses = await service.run(service.detect_many, [q])
     except TooLarge as exc:
         return error(413, str(exc))
-    return [_detected(detect(q))]
+    return [_detected(guesses[0])]
 
 
 async def translate_text(service: KabarService, request: Request):
@@ -177,16 +189,16 @@ async def translate_text(service: KabarService, request: Request):
         return bad
     q, source = body["q"], body["source"]
     batch = isinstance(q, list)
-    texts = q if batch else [q]
+    texts = [replace_surrogates(t) for t in (q if batch else [q])]
     try:
         service.check_size(*texts)
-        detected = [detect(t) for t in texts] if source == "auto" else None
+        detected = await service.run(service.detect_many, texts) if source == "auto" else None
         langs = [d.lang for d in detected] if detected else [source] * len(texts)
         todo = [i for i, lang in enumerate(langs) if lang != "en"]
         outs = list(texts)
         if todo:
             fn = _html_translate if body.get("format") == "html" else (lambda s, t: s.translate_texts(t))
-            for i, text in zip(todo, await run_in_threadpool(fn, service, [texts[i] for i in todo])):
+            for i, text in zip(todo, await service.run(fn, service, [texts[i] for i in todo])):
                 outs[i] = text
     except TooLarge as exc:
         return error(413, str(exc))

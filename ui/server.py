@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from news.errors import KabarError
 from ui import api, libretranslate
 from ui.limits import BodyLimit
-from ui.service import Busy, KabarService, TooLarge
+from ui.service import Busy, DeadlineExceeded, KabarService, TooLarge
 
 UI_PATH = "/ui"
 # UI uploads: per request, checked as the body arrives (a clean 413, never a reset); Gradio checks each file too.
@@ -33,6 +33,10 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge):
         return JSONResponse({"error": str(exc)}, status_code=413)
+
+    @app.exception_handler(DeadlineExceeded)
+    async def too_slow(request: Request, exc: DeadlineExceeded):
+        return JSONResponse({"error": str(exc)}, status_code=504)
 
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):
@@ -63,6 +67,12 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
     _document_errors_as_sent(app)
 
     if with_ui:
+        import os
+
+        # Gradio reads its upload folder from here when the app is built: uploads land inside the
+        # server's temp folder, the only place callbacks accept file paths from (KabarService.own_file).
+        service.upload_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["GRADIO_TEMP_DIR"] = str(service.upload_dir)
         import gradio as gr
 
         from ui.app import CSS, build_app
@@ -71,8 +81,12 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
         async def root():
             return RedirectResponse(UI_PATH)
 
+        # With API keys set, the UI and its API (/ui/gradio_api/...) need a sign-in too: any user name,
+        # an API key as the password (gradio_client: Client(url, auth=("kabar", key))).
+        auth = (lambda _user, password: service.key_ok(password)) if service.api_keys else None
         app = gr.mount_gradio_app(app, build_app(service), path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS,
-                                   allowed_paths=[str(service.temp_dir)])
+                                   allowed_paths=[str(service.temp_dir)], auth=auth,
+                                   auth_message="Kabar: sign in with any user name and an API key as the password.")
     return app
 
 

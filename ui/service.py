@@ -12,16 +12,18 @@ from pathlib import Path
 
 from kabar.pipeline import Pipeline, Result
 from news.errors import KabarError
-from news.read import Document
+from news.read import Document, replace_surrogates
 from news.split import split_paragraph
 
 DEFAULT_MAX_CHARS = 20_000
 DEFAULT_MAX_QUEUE = 16
+DEFAULT_DEADLINE = 120.0  # seconds one request may take before the client gets 504
 DEFAULT_WORKERS = 1  # model work runs one request at a time on 2 cores; the rest wait in the queue
 ENV_API_KEYS = "KABAR_API_KEYS"
 ENV_MAX_CHARS = "KABAR_MAX_CHARS"
 ENV_TMP = "KABAR_TMP"
 ENV_MAX_QUEUE = "KABAR_MAX_QUEUE"
+ENV_DEADLINE = "KABAR_DEADLINE"
 
 
 class Busy(KabarError):
@@ -34,6 +36,14 @@ class Busy(KabarError):
 
 class TooLarge(KabarError):
     """A request carries more text than the configured maximum."""
+
+
+class DeadlineExceeded(KabarError):
+    """A request's work ran past the server's deadline (answered 504)."""
+
+
+class NotAnUpload(KabarError):
+    """A file path from a client that is not a file inside the server's own temp folder."""
 
 
 def default_temp_dir() -> Path:
@@ -56,8 +66,9 @@ class KabarService:
 
     def __init__(self, pipeline: Pipeline, *, max_chars: int | None = None, max_queue: int | None = None,
                  workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None,
-                 temp_dir: str | Path | None = None):
+                 temp_dir: str | Path | None = None, deadline: float | None = None):
         self.pipeline = pipeline
+        self.deadline = float(deadline or os.environ.get(ENV_DEADLINE) or DEFAULT_DEADLINE)
         self.temp_dir = Path(temp_dir).resolve() if temp_dir else default_temp_dir()
         self.max_chars = int(max_chars or os.environ.get(ENV_MAX_CHARS) or DEFAULT_MAX_CHARS)
         keys = api_keys if api_keys is not None else os.environ.get(ENV_API_KEYS, "")
@@ -76,6 +87,39 @@ class KabarService:
         if total > self.max_chars:
             raise TooLarge(f"Request has {total} characters; the limit is {self.max_chars} "
                            f"(set {ENV_MAX_CHARS} to change it). Split the text or use the batch CLI.")
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where Gradio stores uploads: a folder inside ``temp_dir``."""
+        return self.temp_dir / "uploads"
+
+    def own_file(self, path: str | Path) -> Path:
+        """``path`` resolved, if it is a regular file inside ``temp_dir``; else :class:`NotAnUpload`.
+
+        Every file path a client sends (a Gradio upload, a hypothesis file) goes through here, so a
+        crafted path (``/etc/passwd``, ``../../x``, a symlink out) never reaches a reader.
+        """
+        name = Path(str(path)).name
+        try:
+            resolved = Path(path).resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            raise NotAnUpload(f"{name}: not a file uploaded to this server") from None
+        if not resolved.is_relative_to(self.temp_dir) or not resolved.is_file():
+            raise NotAnUpload(f"{name}: not a file uploaded to this server")
+        return resolved
+
+    async def run(self, fn, *args, **kwargs):
+        """Run ``fn`` in a worker thread (never on the event loop), bounded by the request deadline."""
+        import asyncio
+        import functools
+
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            return await asyncio.wait_for(run_in_threadpool(functools.partial(fn, *args, **kwargs)), self.deadline)
+        except asyncio.TimeoutError:
+            raise DeadlineExceeded(f"The request took longer than the server's deadline ({self.deadline:g} s; "
+                                   f"{ENV_DEADLINE} sets it). Send less text a request.") from None
 
     def work_dir(self, prefix: str) -> Path:
         """A fresh folder for one job's files, always inside ``temp_dir``."""
@@ -117,17 +161,40 @@ class KabarService:
                 route: str = "process") -> Result:
         """Run the whole pipeline on one pasted article."""
         self.check_size(text)
+        text, title = replace_surrogates(text), replace_surrogates(title) if title else title
         with self.slot(route):
             return self.pipeline.process(Document(article_id, route, text=text, title=title))
 
     def translate_texts(self, texts: list[str], *, route: str = "translate") -> list[str]:
         """Translate each text sentence by sentence, keeping its line breaks; one output per input."""
         self.check_size(*texts)
+        texts = [replace_surrogates(t) for t in texts]
         with self.slot(route):
             pieces: list[list[list[str]]] = [[split_paragraph(line) for line in t.split("\n")] for t in texts]
             flat = [s for doc in pieces for line in doc for s in line]
             done = iter(self.pipeline.translator.translate(flat)) if flat else iter(())
             return ["\n".join(" ".join(next(done) for _ in line) for line in doc) for doc in pieces]
+
+    def summarize(self, text: str, *, sentences: int | str | None = None) -> dict:
+        """The extractive summary of one text in its own language: ``lang``, ``summary`` and ``indices``."""
+        from news.article import clean_and_split
+        from news.config import DEFAULT_SUMMARY_SENTENCES
+        from news.detect import detect
+        from summarize.base import parse_length, select
+
+        self.check_size(text)
+        n, ratio = parse_length(sentences, DEFAULT_SUMMARY_SENTENCES)
+        cleaned, found = clean_and_split(replace_surrogates(text))
+        lang = detect(cleaned.text).lang
+        chosen = select(self.pipeline.summarizer.rank(found, "en" if lang == "en" else "id"), n=n, ratio=ratio)
+        return {"lang": lang, "summary": [found[i] for i in chosen], "indices": chosen}
+
+    def detect_many(self, texts: list[str]) -> list:
+        """Language guesses for each text (CPU work: callers run it in a worker thread)."""
+        from news.detect import detect
+
+        self.check_size(*texts)
+        return [detect(replace_surrogates(t)) for t in texts]
 
     def info(self) -> dict:
         """Model, engine and timing facts for the model-info panel and /health."""

@@ -87,6 +87,17 @@ class Server:
             self.proc.wait(timeout=20)
 
 
+def signed_in(url: str, key: str = API_KEY) -> urllib.request.OpenerDirector:
+    """An opener holding the Gradio session cookie: signed in with an API key as the password."""
+    import http.cookiejar
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = urllib.parse.urlencode({"username": "editor", "password": key}).encode()
+    with opener.open(urllib.request.Request(url + "/ui/login", data=form), timeout=60) as response:
+        assert response.status == 200
+    return opener
+
+
 @pytest.fixture(scope="module")
 def server(tiny_marian, tmp_path_factory):
     running = Server(tiny_marian, tmp_path_factory.mktemp("served"))
@@ -161,6 +172,7 @@ def test_100_concurrent_requests_all_answered_and_memory_flat(server):
 
 def test_uploads_stay_in_the_server_temp_folder(server, tmp_path):
     outside = tmp_path.parent  # the folder that holds the server's own temp folder and this test's
+    opener = signed_in(server.url)
     names = ["../../../escape-kabar-1.txt", "..\\..\\escape-kabar-2.txt", "/etc/escape-kabar-3.txt",
              "sub/../../escape-kabar-4.txt", "berita dengan spasi.txt"]
     for name in names:
@@ -169,7 +181,7 @@ def test_uploads_stay_in_the_server_temp_folder(server, tmp_path):
                 f"Content-Type: text/plain\r\n\r\n{ARTICLE}\r\n--{boundary}--\r\n").encode()
         req = urllib.request.Request(server.url + "/ui/gradio_api/upload", data=body,
                                      headers={"content-type": f"multipart/form-data; boundary={boundary}"})
-        with urllib.request.urlopen(req, timeout=60) as response:
+        with opener.open(req, timeout=60) as response:
             stored = json.loads(response.read())
         assert len(stored) == 1
         path = Path(stored[0]).resolve()
@@ -189,7 +201,7 @@ def test_upload_and_body_size_limits(server):
     req = urllib.request.Request(server.url + "/ui/gradio_api/upload", data=body,
                                  headers={"content-type": f"multipart/form-data; boundary={boundary}"})
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(req, timeout=60)
+        signed_in(server.url).open(req, timeout=60)
     assert err.value.code == 413 and "10 MB" in json.loads(err.value.read())["error"]
     assert not [p for p in server.temp.rglob("huge.txt")], "a refused upload leaves no file behind"
     # An API body far over the limit, declared with Content-Length: a clean 413, not a reset connection.

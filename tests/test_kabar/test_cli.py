@@ -26,7 +26,7 @@ def test_run_on_seeds_writes_everything_and_resumes(seeds_dir, tiny_marian, tmp_
     html = (out / "index.html").read_text(encoding="utf-8")
     assert html.count("<section") == 5 and "Kabar results (5 articles)" in html
     page = next((out / "articles").glob("002_*.md")).read_text(encoding="utf-8")
-    assert page.startswith("# 002_42fce3e9fbddbd0d") and "## Summary" in page and "| Original (id) | English |" in page
+    assert page.startswith("# 002\\_42fce3e9fbddbd0d") and "## Summary" in page and "| Original (id) | English |" in page
     capsys.readouterr()
     assert main(["run", str(seeds_dir), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
     assert "0 translated/passed through, 0 skipped (language), 0 failed, 5 already done" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -12,6 +13,8 @@ from news.errors import ConfigError, EngineError
 from translate.engines.common import Seq2SeqEngine, available_cpus
 from translate.models import ResolvedModel
 from translate.tokenization import HFPieces, load_pieces
+
+log = logging.getLogger(__name__)
 
 CPU_COMPUTE_TYPES = ("int8", "int8_float32", "float32")
 GPU_COMPUTE_TYPES = ("float16", "int8_float16", "bfloat16", "int8", "float32")
@@ -73,6 +76,16 @@ def convert_once(model: ResolvedModel, quantization: str | None, cache_dir: Path
     return target
 
 
+def _move_aside(folder: Path) -> None:
+    """Rename a damaged conversion out of the way (kept for inspection; never reused)."""
+    aside = folder.with_name(f".damaged-{folder.name}-{os.getpid()}")
+    shutil.rmtree(aside, ignore_errors=True)
+    try:
+        os.replace(folder, aside)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class CT2Translator(Seq2SeqEngine):
     """Translate with ``ctranslate2.Translator.translate_batch`` on a converted copy of the model."""
 
@@ -95,8 +108,20 @@ class CT2Translator(Seq2SeqEngine):
         # faster even for one sentence (bench/RESULTS.md). ``threads`` caps the cores used.
         cores = threads or available_cpus()
         self.parallel = inter_threads or (cores if device == "cpu" else 1)
-        self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
-                                  inter_threads=self.parallel, intra_threads=1)
+        try:
+            self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
+                                      inter_threads=self.parallel, intra_threads=1)
+        except (RuntimeError, ValueError) as exc:  # a damaged conversion in the cache: convert again, once
+            log.warning("converted model %s could not be loaded (%s); converting again", self.model_dir, exc)
+            _move_aside(self.model_dir)
+            self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir(),
+                                          Path(vmap) if vmap else None)
+            try:
+                self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
+                                          inter_threads=self.parallel, intra_threads=1)
+            except (RuntimeError, ValueError) as again:
+                raise EngineError(f"CTranslate2 cannot load the model converted from {model.ref!r} ({again}). "
+                                  "Try --engine transformers.") from None
 
     @classmethod
     def settle(cls, device: str, compute_type: str | None) -> tuple[str, str]:
