@@ -118,24 +118,26 @@ class ResultStore:
         self._unsynced = 0
         self._synced_at = time.monotonic()
 
-    def _compact(self) -> None:
-        """Keep one good line per finished article; drop failed, duplicate and torn lines."""
+    def _compact(self, *, keep_failed: bool = False) -> None:
+        """Keep one line per article, the newest; drop torn lines, and failed ones unless ``keep_failed``
+        (a new run drops them so they are retried; a closing run keeps them as the record of what failed)."""
         if not self.path.exists():
             return
-        kept, changed = [], False
+        latest: dict[str, str] = {}  # id -> its last good line (a --force run appends newer results)
         raw_lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
         for line in raw_lines:
             try:
                 record = json.loads(line) if line.endswith("\n") else None
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 record = None
-            if not record or record.get("status") not in DONE_STATUSES or record.get("id") in self.done:
-                changed = True
-                continue
-            self.done.add(record["id"])
-            kept.append(line)
-        if changed:
-            _atomic_write(self.path, "".join(kept))
+            if isinstance(record, dict) and isinstance(record.get("id"), str) and \
+                    (keep_failed or record.get("status") in DONE_STATUSES):
+                latest.pop(record["id"], None)
+                latest[record["id"]] = line
+        if not keep_failed:
+            self.done = set(latest)
+        if len(latest) != len(raw_lines):
+            _atomic_write(self.path, "".join(latest.values()))
 
     def write(self, result: Result) -> None:
         """Append ``result`` to results.jsonl and write its Markdown page if it succeeded."""
@@ -150,9 +152,10 @@ class ResultStore:
             _atomic_write(self.dir / ARTICLES / f"{safe_name(result.id)}.md", to_markdown(result), sync=False)
 
     def close(self) -> None:
-        """Close results.jsonl and write index.html over every result in it."""
+        """Close results.jsonl (one line an article, the newest kept) and write index.html over every result."""
         self.sync()
         self._handle.close()
+        self._compact(keep_failed=True)
         results = [Result.from_dict(r) for r in read_results(self.path)]
         for result in results:  # pages lost in a crash (they are written without fsync) come back here
             page = self.dir / ARTICLES / f"{safe_name(result.id)}.md"

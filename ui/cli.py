@@ -6,7 +6,7 @@ import sys
 
 from news import config
 
-DEFAULT_MAX_CONNECTIONS = 100
+DEFAULT_MAX_CONNECTIONS = 256
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                       "503/429 with Retry-After (default: $KABAR_MAX_QUEUE or 16)")
     parser.add_argument("--max-connections", type=int,
                         help="open connections and requests in flight before new ones get 503 "
-                             "(default: $KABAR_MAX_CONNECTIONS or 100)")
+                             "(default: $KABAR_MAX_CONNECTIONS or 256)")
     parser.add_argument("--deadline", type=float, help="seconds one request may work before the client gets 504 "
                                                        "(default: $KABAR_DEADLINE or 120)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")

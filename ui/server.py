@@ -84,7 +84,12 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
         # With API keys set, the UI and its API (/ui/gradio_api/...) need a sign-in too: any user name,
         # an API key as the password (gradio_client: Client(url, auth=("kabar", key))).
         auth = (lambda _user, password: service.key_ok(password)) if service.api_keys else None
-        app = gr.mount_gradio_app(app, build_app(service), path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS,
+        blocks = build_app(service)
+        # Gradio checks that a file a client names was uploaded by a client only once the app "has
+        # launched", which a mounted app never does: mark it so, and Gradio refuses any other path before
+        # a callback runs (the callbacks check again: KabarService.own_file).
+        blocks.has_launched = True
+        app = gr.mount_gradio_app(app, blocks, path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS,
                                    allowed_paths=[str(service.temp_dir)], auth=auth,
                                    auth_message="Kabar: sign in with any user name and an API key as the password.")
     return app

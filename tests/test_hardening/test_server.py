@@ -52,7 +52,7 @@ def report(key: str, value) -> None:
 class Server:
     """``kabar serve`` on a free port with a temp folder, a cache and a log file of its own."""
 
-    def __init__(self, model: Path, base: Path):
+    def __init__(self, model: Path, base: Path, extra: list[str] | None = None):
         self.temp = base / "server-tmp"
         self.log = base / "server.log"
         self.port = _free_port()
@@ -64,7 +64,7 @@ class Server:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "kabar", "serve", "--model", str(model), "--port", str(self.port),
                                           "--temp-dir", str(self.temp), "--log-level", "info",
-                                          "--max-queue", "4"],
+                                          "--max-queue", "4", *(extra or [])],
                                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         for _ in range(600):  # at most 120 s (model conversion, Gradio import)
             if self.proc.poll() is not None:

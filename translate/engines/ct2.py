@@ -111,7 +111,7 @@ class CT2Translator(Seq2SeqEngine):
         try:
             self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
                                       inter_threads=self.parallel, intra_threads=1)
-        except (RuntimeError, ValueError) as exc:  # a damaged conversion in the cache: convert again, once
+        except Exception as exc:  # a damaged conversion in the cache (ct2 raises Runtime/Value/IndexError): redo once
             log.warning("converted model %s could not be loaded (%s); converting again", self.model_dir, exc)
             _move_aside(self.model_dir)
             self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir(),
@@ -119,7 +119,7 @@ class CT2Translator(Seq2SeqEngine):
             try:
                 self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
                                           inter_threads=self.parallel, intra_threads=1)
-            except (RuntimeError, ValueError) as again:
+            except Exception as again:
                 raise EngineError(f"CTranslate2 cannot load the model converted from {model.ref!r} ({again}). "
                                   "Try --engine transformers.") from None
 
