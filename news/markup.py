@@ -114,9 +114,25 @@ def _inline_text(token) -> str:
     return "".join(parts)
 
 
+MAX_BRACKETS_A_BLOCK = 200  # links in one paragraph; beyond this "[" is text, not markup
+
+
+def _defuse_brackets(md: str) -> str:
+    """Escape every ``[`` of a block holding more than :data:`MAX_BRACKETS_A_BLOCK` of them.
+
+    markdown-it looks for the end of a link label from each ``[``; a block of thousands of unmatched
+    ``[`` costs time quadratic in its length. No news paragraph has hundreds of links, so such a block's
+    brackets are text: escaped, they are parsed in one pass.
+    """
+    if md.count("[") <= MAX_BRACKETS_A_BLOCK:
+        return md
+    blocks = md.split("\n\n")
+    return "\n\n".join(b.replace("[", "\\[") if b.count("[") > MAX_BRACKETS_A_BLOCK else b for b in blocks)
+
+
 def markdown_to_text(md: str) -> tuple[str, str | None]:
     """Strip Markdown to its text (headings, lists, links, emphasis); a leading ``# heading`` becomes the title."""
-    tokens = _markdown().parse(md)
+    tokens = _markdown().parse(_defuse_brackets(md))
     title = None
     blocks: list[str] = []
     heading = None

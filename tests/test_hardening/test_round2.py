@@ -332,3 +332,16 @@ def test_fifo_and_outside_links_are_named_errors(tiny_marian, tmp_path):
 ])
 def test_short_texts_weigh_the_languages_kabar_reads(text, lang):
     assert detect(text).lang == lang
+
+
+def test_gradio_client_signs_in_with_an_api_key(capped):
+    """What the README documents: gradio_client with any user name and an API key as the password."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
+    client = Client(capped.url + "/ui", auth=("editor", API_KEY), verbose=False)
+    status, side, summary, _ = client.predict("Harga beras naik lima persen pekan ini. Pedagang mengeluh.", None,
+                                               api_name="/run_article")
+    assert "Detected language" in status and "Summary (English)" in summary
+    with pytest.raises(AuthenticationError):  # a wrong key is refused at sign-in
+        Client(capped.url + "/ui", auth=("editor", "wrong-" + API_KEY), verbose=False)
