@@ -8,8 +8,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHARED = Path(os.environ.get("KABAR_SHARED", ROOT.parent / "shared"))
-SEEDS = SHARED / "seeds"
+# One documented variable: KABAR_DATA names the data folder (default ../shared/data); the seeds sit beside it.
+DATA = Path(os.environ.get("KABAR_DATA") or ROOT.parent / "shared" / "data")
+SEEDS = DATA.parent / "seeds"
+REQUIRE_DATA = "KABAR_REQUIRE_DATA"  # set in CI: missing shared data fails the tests instead of skipping them
+
+
+def need_shared(path: Path, what: str) -> Path:
+    """``path`` if it exists; else skip with a message, or fail when ``KABAR_REQUIRE_DATA`` is set (CI)."""
+    if path.exists():
+        return path
+    message = (f"{what} not found at {path}; put the shared folder beside the project or set KABAR_DATA "
+               "to its data folder")
+    if os.environ.get(REQUIRE_DATA):
+        pytest.fail(f"{message} ({REQUIRE_DATA} is set)")
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,9 +69,8 @@ def tiny_nllb(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     """The five seed articles in ../shared/seeds (skipped with a message when absent)."""
-    if not SEEDS.is_dir() or len(list(SEEDS.glob("*.txt"))) < 5:
-        pytest.skip(f"seed articles not found at {SEEDS}; put the shared folder beside the project "
-                    "or set KABAR_SHARED")
+    need_shared(SEEDS, "the seed articles")
+    assert len(list(SEEDS.glob("*.txt"))) == 5, f"expected the five seed articles in {SEEDS}"
     return SEEDS
 
 

@@ -60,7 +60,7 @@ def _download(ref: str) -> Path:
         f"Model {ref!r} is not available offline and could not be downloaded ({reason}). "
         f"Looked in the Hugging Face cache at {_hf_cache_dir()} and on the hub. "
         f"Fix: run once where the hub is reachable (the model is then cached), or download it elsewhere "
-        f"(`huggingface-cli download {ref} --local-dir PATH`) and pass --model PATH or set KABAR_MODEL=PATH."
+        f"(`hf download {ref} --local-dir PATH`) and pass --model PATH or set KABAR_MODEL=PATH."
     )
 
 

@@ -8,7 +8,7 @@ from eval.metrics import corpus_score
 from eval.rouge import evaluate_summaries, rouge_f1
 from eval.scoring import score_systems
 from kabar.cli import main
-from tests.conftest import SHARED
+from tests.conftest import DATA, need_shared
 
 REFS = ["The city opened a new bridge on Monday.", "Rice prices rose by five percent.",
         "Floods hit three villages after heavy rain.", "The president said work will continue next year.",
@@ -110,10 +110,9 @@ def test_missing_data_folder_is_a_clear_message(tmp_path, capsys):
 
 
 def test_eval_run_with_tiny_model(tiny_marian, tmp_path, capsys):
-    if not (SHARED / "data" / "mt" / "flores200").is_dir():
-        pytest.skip(f"FLORES-200 not found under {SHARED / 'data'}")
+    need_shared(DATA / "mt" / "flores200", "FLORES-200")
     code = main(["eval", "run", "--testset", "flores200/devtest", "--model", str(tiny_marian), "--limit", "5",
-                 "--bootstrap", "50", "--data", str(SHARED / "data"), "--out", str(tmp_path / "rep"), "--json"])
+                 "--bootstrap", "50", "--data", str(DATA), "--out", str(tmp_path / "rep"), "--json"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["n_segments"] == 5 and data["testset"] == "flores200/devtest"
@@ -147,8 +146,7 @@ def test_qe_in_the_pipeline(translators):
 
 
 def test_qe_cli_on_a_test_set(capsys):
-    if not (SHARED / "data" / "mt" / "flores200").is_dir():
-        pytest.skip(f"FLORES-200 not found under {SHARED / 'data'}")
-    assert main(["eval", "qe", "--testset", "flores200/dev", "--limit", "40", "--data", str(SHARED / "data"), "--json"]) == 0
+    need_shared(DATA / "mt" / "flores200", "FLORES-200")
+    assert main(["eval", "qe", "--testset", "flores200/dev", "--limit", "40", "--data", str(DATA), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["n"] == 40 and data["spearman"] > 0.3

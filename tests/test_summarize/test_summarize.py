@@ -63,11 +63,9 @@ def test_direct_quotes_are_discounted():
 
 def test_beats_lead3_on_antara_indosum():
     from eval.rouge import evaluate_summaries, read_summ_data
-    from tests.conftest import SHARED
+    from tests.conftest import DATA, need_shared
 
-    path = SHARED / "data" / "summarization" / "antara_indosum.jsonl"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
+    path = need_shared(DATA / "summarization" / "antara_indosum.jsonl", "IndoSum ANTARA articles")
     systems = evaluate_summaries(read_summ_data(path), n=3)["systems"]
     for rouge in ("rouge1", "rouge2", "rougeL"):
         assert systems["kabar"][rouge]["f"] > systems["lead3"][rouge]["f"], rouge
