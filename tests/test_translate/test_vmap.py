@@ -30,8 +30,18 @@ def test_ct2_decodes_inside_the_shortlist(tiny_marian, tmp_path):
     allowed = set(" ".join(line.split("\t")[1] for line in vmap.read_text(encoding="utf-8").splitlines()).split())
     t = load_translator(str(tiny_marian), "ct2", vmap=str(vmap), cache_dir=tmp_path / "cache")
     assert t.use_vmap and "-vmap" in t.model_dir.name
+    # Kabar's own path passes the shortlist to every batch it decodes (a spy that calls through)
+    calls = []
+    real = t.net.translate_batch
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("use_vmap"))
+        return real(*args, **kwargs)
+
+    t.net = type("Net", (), {"translate_batch": staticmethod(spy)})()
     out = t.translate(sentences)
-    assert len(out) == 2
+    t.net = real.__self__
+    assert len(out) == 2 and calls and all(flag is True for flag in calls)
     tokens = t.net.translate_batch(t._encode(sentences), use_vmap=True, max_decoding_length=10)
     produced = {tok for r in tokens for tok in r.hypotheses[0]}
     assert produced <= allowed | {"</s>", "<unk>"}
