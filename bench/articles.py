@@ -1,4 +1,4 @@
-"""Article throughput: the seed corpus repeated to N articles through ``kabar run``, cold vs warm cache.
+"""Article throughput: N distinct articles (the seeds, each copy's sentences numbered) through ``kabar run``, cold vs warm.
 
     python bench/articles.py [--articles 500] [--model DIR] [--json]
 
@@ -24,17 +24,26 @@ sys.path.insert(0, str(ROOT))
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+REPEATS = 3  # each condition is timed this many times (fresh caches for every cold run); medians are reported
+
+
 def build_corpus(path: Path, n: int) -> int:
-    """Write n articles (the seeds, or the samples when the seeds are absent, repeated) as JSONL."""
+    """Write n distinct articles as JSONL: the seeds repeated, every sentence of copy i tagged "(i)", so a
+    cold run really translates every article (no copy is answered by the article or sentence cache)."""
+    import re
+
     from news.read import read_inputs
 
-    docs = [d for d in read_inputs([SEEDS if SEEDS.is_dir() else ROOT / "examples"]) if d.ok]
+    if not SEEDS.is_dir():  # no silent fallback to a smaller, different corpus
+        raise SystemExit(f"seed articles not found at {SEEDS}; put the shared folder beside the project")
+    docs = [d for d in read_inputs([SEEDS]) if d.ok]
     with open(path, "w", encoding="utf-8") as handle:
         for i in range(n):
             doc = docs[i % len(docs)]
-            handle.write(json.dumps({"id": f"{doc.id}#{i}", "text": doc.text, "title": doc.title},
+            text = re.sub(r"([.!?])(\s|$)", lambda m, i=i: f" ({i}){m.group(1)}{m.group(2)}", doc.text)
+            handle.write(json.dumps({"id": f"{doc.id}#{i}", "text": text, "title": doc.title},
                                     ensure_ascii=False) + "\n")
-    return len(docs)
+    return n
 
 
 def run(corpus: Path, out: Path, model: str, cache: Path, *extra: str) -> dict:
@@ -65,6 +74,12 @@ def run(corpus: Path, out: Path, model: str, cache: Path, *extra: str) -> dict:
             "articles_per_min": 60 * count / wall, "stages_s": dict(stages), "log": err.strip().splitlines()[-2:]}
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median wall time, with every run's time beside it."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    return dict(ordered[len(ordered) // 2], all_seconds=[round(r["seconds"], 2) for r in runs])
+
+
 def main(argv=None) -> int:
     """Cold run, warm run, ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -80,22 +95,21 @@ def main(argv=None) -> int:
     try:
         corpus = work / "corpus.jsonl"
         distinct = build_corpus(corpus, args.articles)
-        sentence_cache = work / "cache"
         from translate.registry import load_translator
 
-        load_translator(model, "ct2", cache_dir=Path(args.cache))  # convert once, outside both timed runs
-        for name in ("ct2",):  # keep the converted model: conversion is a one-off, not part of a run
-            src = Path(args.cache) / name
-            if src.is_dir():
-                (sentence_cache / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copytree(src, sentence_cache / name, dirs_exist_ok=True)
-        cold = run(corpus, work / "cold", model, sentence_cache)
-        warm = run(corpus, work / "warm", model, sentence_cache)
-        # the same warm run with only the sentence cache: every stage but translation is redone
-        sentences_only = run(corpus, work / "warm-sentences", model, sentence_cache, "--no-article-cache")
+        load_translator(model, "ct2", cache_dir=Path(args.cache))  # convert once, outside every timed run
+        colds, warms, onlys = [], [], []
+        for k in range(REPEATS):
+            cache = work / f"cache-{k}"  # fresh caches for each cold run, with the converted model copied in
+            shutil.copytree(Path(args.cache) / "ct2", cache / "ct2", dirs_exist_ok=True)
+            colds.append(run(corpus, work / f"cold-{k}", model, cache))
+            warms.append(run(corpus, work / f"warm-{k}", model, cache))
+            # the same warm run with only the sentence cache: every stage but translation is redone
+            onlys.append(run(corpus, work / f"warm-sentences-{k}", model, cache, "--no-article-cache"))
+        cold, warm, sentences_only = median_run(colds), median_run(warms), median_run(onlys)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    summary = {"articles": args.articles, "distinct_articles": distinct, "cold": cold, "warm": warm,
+    summary = {"articles": args.articles, "distinct_articles": distinct, "repeats": REPEATS, "cold": cold, "warm": warm,
                "warm_sentence_cache_only": sentences_only,
                "warm_over_cold": cold["seconds"] / warm["seconds"],
                "warm_sentence_cache_only_over_cold": cold["seconds"] / sentences_only["seconds"], "model": model,
@@ -105,7 +119,8 @@ def main(argv=None) -> int:
         return 0
     for label, r in (("cold", cold), ("warm", warm), ("warm, sentence cache only", sentences_only)):
         stages = ", ".join(f"{k} {v:.2f}s" for k, v in sorted(r["stages_s"].items(), key=lambda kv: -kv[1]))
-        print(f"{label}: {r['articles']} articles in {r['seconds']:.1f}s = {r['articles_per_min']:.0f} articles/min; "
+        print(f"{label}: {r['articles']} articles in {r['seconds']:.1f}s (median of {r['all_seconds']}) = "
+              f"{r['articles_per_min']:.0f} articles/min; "
               f"first article after {r['first_article_s']:.2f}s; stages: {stages}")
     print(f"warm is {summary['warm_over_cold']:.1f}x faster than cold "
           f"({summary['warm_sentence_cache_only_over_cold']:.1f}x with the sentence cache only)")

@@ -33,14 +33,12 @@ REPEATS = 3  # timed passes per configuration; the median is reported
 def sentences(n: int, split: str = "devtest") -> list[str]:
     """Benchmark inputs: FLORES-200 Indonesian sentences, or the sample articles' sentences."""
     path = FLORES / f"{split}.ind"
-    if path.is_file():
-        lines = path.read_text(encoding="utf-8").splitlines()
-    else:
-        from news.read import read_inputs
-        from news.split import split_paragraph
-
-        lines = [s for d in read_inputs([ROOT / "examples"]) for p in d.text.split("\n") for s in split_paragraph(p)]
-    return [lines[i % len(lines)] for i in range(n)]
+    if not path.is_file():  # no silent fallback: a few repeated sentences would inflate tokens/s
+        raise SystemExit(f"FLORES-200 not found at {path}; put the shared folder beside the project")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if n > len(lines):
+        raise SystemExit(f"--sentences {n} is more than the {len(lines)} FLORES sentences")
+    return lines[:n]
 
 
 def worker(args) -> dict:
@@ -219,12 +217,23 @@ def main(argv=None) -> int:
                     == (engine, compute, use_vmap, 4, best_batch))
 
     hf, ct2, shortlist = pick("transformers", "float32"), default_rows[4], pick("ct2", "int8", True)
+    beam4_hf = [r for r in rows if r["engine"] == "transformers" and r["beam"] == 4 and r["batch"] != "default"]
+    fastest_hf = max(beam4_hf, key=lambda r: r["tokens_per_s"])
+    same_batch = next((r for r in beam4_hf if r["batch"] == 8), fastest_hf)  # Kabar's own CPU batch size is 8
     summary = {
         "tokens_per_s": {f"{name(r)}:beam{r['beam']}:batch{r['batch']}": r["tokens_per_s"] for r in rows},
         "peak_rss_mb": {f"{name(r)}:beam{r['beam']}:batch{r['batch']}": r["peak_rss_mb"] for r in rows},
         "speedup": ct2["tokens_per_s"] / hf["tokens_per_s"], "rss_ratio": ct2["peak_rss_mb"] / hf["peak_rss_mb"],
         "speedup_with_shortlist": shortlist["tokens_per_s"] / hf["tokens_per_s"],
         "rss_ratio_with_shortlist": shortlist["peak_rss_mb"] / hf["peak_rss_mb"],
+        "vs_transformers_same_batch": {"batch": same_batch["batch"], "baseline_peak_rss_mb": same_batch["peak_rss_mb"],
+                                       "baseline_tokens_per_s": same_batch["tokens_per_s"],
+                                       "speedup": ct2["tokens_per_s"] / same_batch["tokens_per_s"],
+                                       "rss_ratio": ct2["peak_rss_mb"] / same_batch["peak_rss_mb"]},
+        "vs_transformers_fastest": {"batch": fastest_hf["batch"], "baseline_peak_rss_mb": fastest_hf["peak_rss_mb"],
+                                    "baseline_tokens_per_s": fastest_hf["tokens_per_s"],
+                                    "speedup": ct2["tokens_per_s"] / fastest_hf["tokens_per_s"],
+                                    "rss_ratio": ct2["peak_rss_mb"] / fastest_hf["peak_rss_mb"]},
         "identical_to_transformers_fp32": identical, "forced_length": args.length, "sentences": args.sentences,
         "device": args.device, "machine": versions(), "date": time.strftime("%Y-%m-%d"),
     }
@@ -234,6 +243,10 @@ def main(argv=None) -> int:
     print(f"speed-up Kabar default ({name(ct2)}) / transformers fp32 batch {best_batch}, beam 4: "
           f"{summary['speedup']:.2f}x")
     print(f"peak RSS ratio Kabar default / transformers fp32: {summary['rss_ratio']:.2f}")
+    for key, label in (("vs_transformers_same_batch", "same batch size"), ("vs_transformers_fastest", "its fastest batch")):
+        v = summary[key]
+        print(f"vs transformers fp32 at {label} ({v['batch']}; {v['baseline_tokens_per_s']:.1f} tok/s, "
+              f"{v['baseline_peak_rss_mb']:.0f} MB): {v['speedup']:.2f}x, peak RSS ratio {v['rss_ratio']:.2f}")
     print(f"with the vocabulary shortlist: {summary['speedup_with_shortlist']:.2f}x, "
           f"RSS ratio {summary['rss_ratio_with_shortlist']:.2f}")
     print("share of translations identical to transformers fp32:",

@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--model", action="append", help="model reference; repeat to compare models")
     run.add_argument("--engine", help="ct2 or transformers")
     run.add_argument("--limit", type=int, help="only the first N segments of each test set")
+    run.add_argument("--baseline", help="model the others are tested against (default: the first --model)")
     run.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
     common(run)
 
@@ -123,7 +124,7 @@ def cmd_run(args) -> int:
         print(f"{ts.name}: translating {len(src)} segments with {len(translators)} model(s)", file=sys.stderr)
         systems = {m: t.translate(src) for m, t in translators.items()}
         reports.append(score_systems(refs, systems, metrics=parse_metrics(args.metrics), n_bootstrap=args.bootstrap,
-                                     test_type=args.test, testset=ts.name))
+                                     test_type=args.test, testset=ts.name, baseline=args.baseline))
     _emit(args, reports)
     return 0
 

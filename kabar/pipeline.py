@@ -34,15 +34,15 @@ _ROOT = Path(__file__).resolve().parent.parent
 _RESULT_CODE = ("news", "translate", "summarize", "eval/qe.py", "kabar/pipeline.py")
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """A hash of the source of every stage that shapes a result (and of py3langid's model file)."""
+@lru_cache(maxsize=4)
+def code_fingerprint(root: Path = _ROOT) -> str:
+    """A hash of the source of every stage that shapes a result under ``root`` (and of py3langid's model file)."""
     digest = hashlib.blake2b(digest_size=16)
     for name in _RESULT_CODE:
-        path = _ROOT / name
+        path = root / name
         for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if file.is_file() and file.suffix in (".py", ".txt", ".json"):
-                digest.update(file.relative_to(_ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+            if file.is_file() and file.suffix in (".py", ".txt", ".json") and "__pycache__" not in file.parts:
+                digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
     try:
         from py3langid.langid import MODEL_DIR, MODEL_FILE
 

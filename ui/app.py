@@ -149,8 +149,11 @@ class Callbacks:
             raise gr.Error(str(exc)) from None
         out = self.service.work_dir("eval-")
         write_report(reports, out)
-        header, rows = leaderboard_rows(reports)
-        return [header] + rows, [str(out / p) for p in ("scores.png", "testsets.png", "length_ratio.png")]
+        import pandas as pd
+
+        header, rows = leaderboard_rows(reports)  # the header goes in as column names, never as a data row
+        return pd.DataFrame(rows, columns=header), [str(out / p) for p in ("scores.png", "testsets.png",
+                                                                          "length_ratio.png")]
 
     def model_markdown(self):
         info = self.service.info()
@@ -196,7 +199,7 @@ def _evaluate_tab(names: list[str]) -> SimpleNamespace:
         use_model = gr.Checkbox(value=True, label="Translate with the loaded model")
         hyps = gr.File(label="Hypothesis files (one line per segment; the file name is the system name)",
                        file_count="multiple", type="filepath")
-        limit = gr.Number(value=100, precision=0, label="First N segments (0 = all)")
+        limit = gr.Number(value=100, precision=0, label="First N segments (0 = all)", elem_id="eval-limit")
         run = gr.Button("Score", variant="primary", elem_id="run-eval")
         table = gr.Dataframe(headers=["system", "test set", "bleu", "chrf", "chrf++", "ter", "len ratio",
                                       "vs baseline"], label="Scores with 95% CIs", elem_id="eval-table")

@@ -114,6 +114,35 @@ def test_article_cache_gives_the_same_results_and_retires_on_any_change(seed_doc
     assert changed.articles_reused == 0
 
 
+@pytest.mark.parametrize("edited, changes", [
+    ("translate/batching.py", True),    # translation code shapes results (it is part of the fingerprint)
+    ("news/split.py", True),
+    ("summarize/textrank.py", True),
+    ("kabar/pipeline.py", True),
+    ("ui/app.py", False),               # the server's code does not shape a result
+    ("kabar/writers.py", False),
+])
+def test_a_real_source_edit_changes_the_fingerprint(tmp_path, edited, changes):
+    import shutil
+
+    from kabar.pipeline import _RESULT_CODE, code_fingerprint
+    from tests.conftest import ROOT
+
+    for name in {*_RESULT_CODE, "ui/app.py", "kabar/writers.py"}:
+        source, target = ROOT / name, tmp_path / name
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
+    before = code_fingerprint(tmp_path)
+    assert before == code_fingerprint(ROOT)  # the copy hashes like the checkout
+    with open(tmp_path / edited, "a", encoding="utf-8") as handle:
+        handle.write("\n# an edit\n")
+    code_fingerprint.cache_clear()
+    assert (code_fingerprint(tmp_path) != before) is changes
+
+
 def test_damaged_article_cache_entry_is_a_miss(seed_docs, translators, tmp_path):
     import sqlite3
 

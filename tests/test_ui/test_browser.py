@@ -55,3 +55,22 @@ def test_batch_tab_upload_and_download(browser, server, tmp_path):
         page.screenshot(path=str(tmp_path / f"{tab.lower()}.png"), full_page=True)
     assert "engine" in page.locator("#model-info").inner_text()
     page.close()
+
+
+def test_evaluate_tab_scores_the_loaded_model(browser, server, tmp_path):
+    """The Evaluate tab end to end: a test set from ../shared/data, the loaded model, 5 segments, a score table."""
+    from tests.conftest import DATA, need_shared
+
+    need_shared(DATA / "mt" / "flores200", "FLORES-200")
+    page = _open(browser, server)
+    page.get_by_role("tab", name="Evaluate").click()
+    page.get_by_label("flores200/dev", exact=True).check()
+    limit = page.locator("#eval-limit input")
+    limit.fill("5")
+    page.locator("#run-eval").click()
+    page.wait_for_function("document.querySelector('#eval-table').innerText.includes('kabar')", timeout=180_000)
+    table = page.locator("#eval-table").inner_text()
+    assert "flores200/dev" in table and "bleu" in table.lower()
+    assert table.lower().count("test set") == 1, "the header row appears once (no header repeated as data)"
+    page.screenshot(path=str(tmp_path / "evaluate-scored.png"), full_page=True)
+    page.close()
