@@ -61,11 +61,13 @@ def test_direct_quotes_are_discounted():
     assert quoted[1] < plain[1]
 
 
-def test_beats_lead3_on_antara_indosum():
+def test_beats_lead3_on_articles_never_used_for_tuning():
+    """TextRank's two settings were tuned on two thirds of antara_indosum.jsonl, so its win is asserted on the
+    1,000 non-ANTARA IndoSum articles that no setting was chosen on (docs/summarization.md)."""
     from eval.rouge import evaluate_summaries, read_summ_data
     from tests.conftest import DATA, need_shared
 
-    path = need_shared(DATA / "summarization" / "antara_indosum.jsonl", "IndoSum ANTARA articles")
+    path = need_shared(DATA / "summarization" / "indosum_other.jsonl", "IndoSum non-ANTARA articles")
     systems = evaluate_summaries(read_summ_data(path), n=3)["systems"]
     for rouge in ("rouge1", "rouge2", "rougeL"):
         assert systems["kabar"][rouge]["f"] > systems["lead3"][rouge]["f"], rouge
