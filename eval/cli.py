@@ -42,8 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     summ = sub.add_parser("summ", formatter_class=parser.formatter_class, help="ROUGE of Kabar's summarizer vs LEAD-k and random")
     summ.add_argument("--data", required=True, help="JSONL with 'text' and 'summary' fields")
-    summ.add_argument("--sentences", type=int, default=config.DEFAULT_SUMMARY_SENTENCES,
-                      help="summary length in sentences")
+    summ.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH,
+                      help="summary length: auto (the summarizer decides) or a number of sentences")
+    summ.add_argument("--summarizer", choices=["learned", "textrank", "lead"], default=config.DEFAULT_SUMMARIZER,
+                      help="the summarizer scored as 'kabar'")
     summ.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     qe = sub.add_parser("qe", formatter_class=parser.formatter_class, help="validate the reference-free quality estimate against sentence chrF")
@@ -132,13 +134,15 @@ def cmd_run(args) -> int:
 def cmd_summ(args) -> int:
     """ROUGE table for summaries."""
     from eval.rouge import evaluate_summaries, read_summ_data
+    from summarize import SUMMARIZERS
 
-    result = evaluate_summaries(read_summ_data(args.data), n=config.positive_int("--sentences", args.sentences))
+    n = None if str(args.sentences).lower() == "auto" else config.positive_int("--sentences", args.sentences)
+    result = evaluate_summaries(read_summ_data(args.data), n=n, summarizer=SUMMARIZERS[args.summarizer]())
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{result['n_articles']} articles, {result['sentences']} sentences per summary; ROUGE F1 "
-          "with 95% bootstrap CI")
+    print(f"{result['n_articles']} articles, summarizer {result['summarizer']}, "
+          f"{result['sentences'] or 'auto'} sentences per summary; ROUGE F1 with 95% bootstrap CI")
     print(f"{'system':8}  {'ROUGE-1':>20}  {'ROUGE-2':>20}  {'ROUGE-L':>20}")
     for name, scores in result["systems"].items():
         cells = [f"{s['f']:.2f} [{s['ci'][0]:.2f}, {s['ci'][1]:.2f}]" for s in scores.values()]

@@ -11,7 +11,7 @@ import numpy as np
 
 from news.article import clean_and_split
 from news.errors import InputError
-from summarize.base import select
+from summarize.base import choose
 from summarize.lead import Lead
 from summarize.textrank import TextRank
 
@@ -93,13 +93,17 @@ def baselines(n: int) -> dict[str, Callable[[list[str], int], list[int]]]:
     return {"lead1": lead(1), "lead2": lead(2), "lead3": lead(3), "random": rand}
 
 
-def evaluate_summaries(records: Sequence[dict], *, n: int = 3, summarizer=None,
+def evaluate_summaries(records: Sequence[dict], *, n: int | None = 3, summarizer=None,
                        lang: str = "id") -> dict:
-    """ROUGE of Kabar's summarizer and the baselines on the same articles, with bootstrap CIs."""
+    """ROUGE of Kabar's summarizer and the baselines on the same articles, with bootstrap CIs.
+
+    ``n=None`` lets the summarizer choose the length (the learned one's word budget); the random
+    baseline then takes 3 sentences.
+    """
     summarizer = summarizer or TextRank()
     docs = [article_sentences(r["text"]) for r in records]
     refs = [r["summary"] for r in records]
-    pickers = {"kabar": lambda sents, i: select(summarizer.rank(sents, lang), n=n)} | baselines(n)
+    pickers = {"kabar": lambda sents, i: choose(summarizer, sents, lang, n=n)} | baselines(n or 3)
     systems = {}
     for name, pick in pickers.items():
         summaries = [" ".join(s[j] for j in pick(s, i)) for i, s in enumerate(docs)]

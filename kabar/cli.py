@@ -49,9 +49,11 @@ def add_arguments(run: argparse.ArgumentParser) -> None:
                      help="most sentences in one batch (default: 8 for ct2 on CPU, one batch per core at a time; "
                           "64 otherwise)")
     run.add_argument("--vmap", metavar="FILE", help="ct2 only: target-vocabulary shortlist (python -m translate.vmap)")
-    run.add_argument("--sentences", default=str(config.DEFAULT_SUMMARY_SENTENCES), metavar="N",
-                     help="summary length: a number of sentences or a share of the article such as 20%% "
-                          "(default: %(default)s)")
+    run.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH, metavar="N",
+                     help="summary length: auto (the learned summarizer's length, 1 to 5 sentences), a number "
+                          "of sentences, or a share of the article such as 20%% (default: %(default)s)")
+    run.add_argument("--summarizer", choices=["learned", "textrank", "lead"], default=config.DEFAULT_SUMMARIZER,
+                     help="how summary sentences are chosen (default: %(default)s)")
     run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
     run.add_argument("--encoding", help="encoding of input files that are not UTF-8 (e.g. latin-1)")
     run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
@@ -101,7 +103,7 @@ def run(args) -> int:
     settings = {name: getattr(args, name) for name in SETTINGS} | {"cache": str(config.cache_dir(args.cache))}
     # With --ray every actor builds its own pipeline; the driver only reads and writes (but still
     # rejects a bad summary length before anything starts).
-    parse_length(args.sentences, config.DEFAULT_SUMMARY_SENTENCES)
+    parse_length(args.sentences, config.DEFAULT_SUMMARY_SENTENCES)  # a bad length fails before any work
     pipeline = None if args.ray else make_pipeline(settings)
     store = ResultStore(args.out)
     if args.force:

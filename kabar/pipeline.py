@@ -15,13 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from news.clean import Removal, clean
-from news.config import DEFAULT_SUMMARY_SENTENCES
+from news.config import DEFAULT_SUMMARY_LENGTH, DEFAULT_SUMMARY_SENTENCES
 from news.detect import detect, detect_paragraphs
 from news.errors import KabarError, choices_error
 from news.read import Document
 from news.split import split_paragraphs
-from summarize.base import parse_length, select
-from summarize.textrank import TextRank
+from summarize.base import choose, parse_length
+from summarize.learned import Learned
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +148,13 @@ class Pipeline:
     """Turn documents into results with one translator (loaded on first need) and one summarizer."""
 
     def __init__(self, translator=None, *, load_translator: Callable[[], object] | None = None,
-                 summarizer=None, summary_length: int | float | str | None = DEFAULT_SUMMARY_SENTENCES,
+                 summarizer=None, summary_length: int | float | str | None = DEFAULT_SUMMARY_LENGTH,
                  source_lang: str = "auto", qe=None, article_cache=None):
         if source_lang not in SOURCE_LANGS:
             raise choices_error("source language", source_lang, SOURCE_LANGS)
         self._translator = translator
         self._load_translator = load_translator
-        self.summarizer = summarizer or TextRank()
+        self.summarizer = summarizer or Learned()
         self.summary_n, self.summary_ratio = parse_length(summary_length, DEFAULT_SUMMARY_SENTENCES)
         self.source_lang = source_lang
         self.qe = qe
@@ -290,8 +290,8 @@ class Pipeline:
             translation[i] = text
         start = time.perf_counter()
         rank_lang = "id" if f["lang"] in TRANSLATABLE else f["lang"]
-        scores = self.summarizer.rank(sentences, rank_lang)
-        chosen = select(scores, n=self.summary_n, ratio=self.summary_ratio)
+        chosen = choose(self.summarizer, sentences, rank_lang, n=self.summary_n, ratio=self.summary_ratio,
+                        fallback=DEFAULT_SUMMARY_SENTENCES)
         p.timings["summarize"] = time.perf_counter() - start
         quality: list = []
         flagged: tuple[int, ...] = ()

@@ -13,7 +13,9 @@ DEFAULT_MODEL = "Helsinki-NLP/opus-mt-id-en"
 DEFAULT_ENGINE = "ct2"
 DEFAULT_DEVICE = "auto"
 DEFAULT_BEAM_SIZE = 4
-DEFAULT_SUMMARY_SENTENCES = 3
+DEFAULT_SUMMARY_SENTENCES = 3  # for rankers that cannot choose a length themselves
+DEFAULT_SUMMARY_LENGTH = "auto"  # the learned summarizer's word budget, 1 to 5 sentences
+DEFAULT_SUMMARIZER = "learned"
 DEFAULT_MAX_BATCH_TOKENS = 4096
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

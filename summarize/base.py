@@ -44,26 +44,29 @@ def content_words(sentence: str, lang: str) -> list[str]:
 
 
 def parse_length(value: int | float | str | None, default: int) -> tuple[int | None, float | None]:
-    """Parse a summary length: ``3`` sentences, ``"20%"`` or ``0.2`` of the article. Returns (n, ratio)."""
+    """Parse a summary length: ``3`` sentences, ``"20%"`` or ``0.2`` of the article, or ``"auto"`` (the
+    summarizer decides). Returns (n, ratio); ``"auto"`` is (None, None)."""
     if value is None:
         return default, None
     if isinstance(value, str):
         text = value.strip()
+        if text.lower() == "auto":
+            return None, None
         if text.endswith("%"):
             try:
                 ratio = float(text[:-1]) / 100
             except ValueError:
                 ratio = -1.0
             if not 0 < ratio <= 1:
-                raise ConfigError(f"{value!r} is not a valid summary length. Accepted: a number of sentences "
-                                  "(3) or a percentage of the article (20%).")
+                raise ConfigError(f"{value!r} is not a valid summary length. Accepted: auto, a number of "
+                                  "sentences (3) or a percentage of the article (20%).")
             return None, ratio
         value = float(text) if "." in text else int(text) if text.isdigit() else text
     if isinstance(value, float) and 0 < value < 1:
         return None, value
     if isinstance(value, (int, float)) and value >= 1 and float(value).is_integer():
         return int(value), None
-    raise ConfigError(f"{value!r} is not a valid summary length. Accepted: a number of sentences (3) "
+    raise ConfigError(f"{value!r} is not a valid summary length. Accepted: auto, a number of sentences (3) "
                       "or a percentage of the article (20%).")
 
 
@@ -78,3 +81,18 @@ def select(scores: Sequence[float], *, n: int | None = None, ratio: float | None
     n = len(scores) if n is None else min(n, len(scores))
     best = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:n]
     return sorted(best)
+
+
+def choose(summarizer, sentences: Sequence[str], lang: str, *, n: int | None = None,
+           ratio: float | None = None, fallback: int = 3) -> list[int]:
+    """The summary's sentence indices in article order.
+
+    A summarizer with its own ``choose`` (the learned one: length from its word budget when ``n`` and
+    ``ratio`` are both None, redundancy control) decides; any other is ranked and cut by :func:`select`,
+    with ``fallback`` sentences when no length was given.
+    """
+    if hasattr(summarizer, "choose"):
+        return summarizer.choose(sentences, lang, n=n, ratio=ratio)
+    if n is None and ratio is None:
+        n = fallback
+    return select(summarizer.rank(sentences, lang), n=n, ratio=ratio)

@@ -7,18 +7,16 @@ import sys
 
 from news import config
 
-DEFAULT_SUMMARIZER = "textrank"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Fill the parser of ``kabar summarize``."""
     from summarize import SUMMARIZERS
 
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt/.md/.html files, .jsonl files or folders")
-    parser.add_argument("--sentences", default=str(config.DEFAULT_SUMMARY_SENTENCES), metavar="N",
-                        help="summary length: a number of sentences or a share of the article such as 20%% "
+    parser.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH, metavar="N",
+                        help="summary length: auto, a number of sentences or a share of the article such as 20%% "
                              "(default: %(default)s)")
-    parser.add_argument("--summarizer", choices=sorted(SUMMARIZERS), default=DEFAULT_SUMMARIZER,
+    parser.add_argument("--summarizer", choices=sorted(SUMMARIZERS), default=config.DEFAULT_SUMMARIZER,
                         help="how sentences are rated (default: %(default)s)")
     parser.add_argument("--lang", choices=("auto", "id", "en"), default="auto",
                         help="the articles' language, for stop words (default: detected)")
@@ -33,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from news.detect import detect
     from news.read import read_inputs
     from summarize import SUMMARIZERS
-    from summarize.base import parse_length, select
+    from summarize.base import choose, parse_length
 
     n, ratio = parse_length(args.sentences, config.DEFAULT_SUMMARY_SENTENCES)
     summarizer = SUMMARIZERS[args.summarizer]()
@@ -45,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {doc.error or f'{doc.source}: no text left after removing boilerplate'}", file=sys.stderr)
             continue
         lang = detect(cleaned.text).lang if args.lang == "auto" else args.lang
-        chosen = select(summarizer.rank(sentences, "id" if lang == "ms" else lang), n=n, ratio=ratio)
+        chosen = choose(summarizer, sentences, "id" if lang == "ms" else lang, n=n, ratio=ratio,
+                        fallback=config.DEFAULT_SUMMARY_SENTENCES)
         summary = [sentences[i] for i in chosen]
         if args.json:
             print(json.dumps({"id": doc.id, "source": doc.source, "lang": lang, "summary_indices": chosen,

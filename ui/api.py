@@ -4,7 +4,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from news.config import DEFAULT_SUMMARY_SENTENCES
 from ui.service import KabarService
 
 
@@ -50,7 +49,8 @@ class SummarizeRequest(BaseModel):
     model_config = ConfigDict(strict=True)  # no silent coercion (true is not 1)
 
     text: str
-    sentences: int = Field(DEFAULT_SUMMARY_SENTENCES, ge=1, le=50)
+    sentences: int | str = Field("auto", description='"auto" (the learned length), a number of sentences (1-50) '
+                                                      'or a share of the article such as "20%"')
 
 
 class ProcessResponse(BaseModel):

@@ -175,18 +175,19 @@ class KabarService:
             done = iter(self.pipeline.translator.translate(flat)) if flat else iter(())
             return ["\n".join(" ".join(next(done) for _ in line) for line in doc) for doc in pieces]
 
-    def summarize(self, text: str, *, sentences: int | str | None = None) -> dict:
+    def summarize(self, text: str, *, sentences: int | str | None = "auto") -> dict:
         """The extractive summary of one text in its own language: ``lang``, ``summary`` and ``indices``."""
         from news.article import clean_and_split
         from news.config import DEFAULT_SUMMARY_SENTENCES
         from news.detect import detect
-        from summarize.base import parse_length, select
+        from summarize.base import choose, parse_length
 
         self.check_size(text)
         n, ratio = parse_length(sentences, DEFAULT_SUMMARY_SENTENCES)
         cleaned, found = clean_and_split(replace_surrogates(text))
         lang = detect(cleaned.text).lang
-        chosen = select(self.pipeline.summarizer.rank(found, "en" if lang == "en" else "id"), n=n, ratio=ratio)
+        chosen = choose(self.pipeline.summarizer, found, "en" if lang == "en" else "id", n=n, ratio=ratio,
+                        fallback=DEFAULT_SUMMARY_SENTENCES)
         return {"lang": lang, "summary": [found[i] for i in chosen], "indices": chosen}
 
     def detect_many(self, texts: list[str]) -> list:

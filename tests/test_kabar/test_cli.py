@@ -94,7 +94,7 @@ def test_kabar_help_lists_every_subcommand_and_each_explains_its_defaults():
         assert f"    {command}" in help_text.stdout
     run_help = subprocess.run([sys.executable, "-m", "kabar", "run", "--help"], cwd=ROOT, capture_output=True,
                               text=True, timeout=120).stdout
-    assert "beam width (default: 4)" in run_help and "(default: 3)" in run_help
+    assert "beam width (default: 4)" in run_help and "(default: auto)" in run_help
 
 
 def test_console_script_is_installed_and_matches_python_m():

@@ -25,7 +25,7 @@ def test_seeds_end_to_end(seed_docs, translators, kind, engine):
     for r in results:
         assert len(r.translation) == len(r.sentences) == len(r.paragraph_of) > 3
         assert not [s for s in r.sentences if BOILERPLATE.search(s)], r.id
-        assert list(r.summary_indices) == sorted(r.summary_indices) and len(r.summary_indices) == 3
+        assert list(r.summary_indices) == sorted(r.summary_indices) and 1 <= len(r.summary_indices) <= 5  # auto
         assert list(r.summary_src) == [r.sentences[i] for i in r.summary_indices]
         assert list(r.summary_en) == [r.translation[i] for i in r.summary_indices]
         if r.lang == "en":

@@ -1,4 +1,5 @@
 """Summarizers rate sentences; ``select`` picks the best N (or a share) in document order."""
+import numpy as np
 import pytest
 
 from news.errors import ConfigError
@@ -81,3 +82,88 @@ def test_huge_article_ranks_without_a_huge_matrix():
     assert len(scores) == len(sentences)
     assert max(scores[MAX_GRAPH_SENTENCES:]) < min(scores[:MAX_GRAPH_SENTENCES])
     assert all(i < MAX_GRAPH_SENTENCES for i in select(scores, n=3))
+
+
+# ---- the learned summarizer (summarize/learned.py, model from python -m summarize.train) -------------------
+def test_learned_model_ships_as_small_json():
+    import json
+
+    from summarize.features import FEATURES
+    from summarize.learned import MODEL_PATH
+
+    assert MODEL_PATH.stat().st_size < 2 * 1024 * 1024
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURES) and data["trees"] and 20 <= data["word_budget"] <= 120
+    assert data["trained_on"] == ["indosum_train.jsonl", "indosum_other.jsonl"]  # never the ANTARA file
+
+
+@pytest.mark.parametrize("sentences, n, ratio, expected_len, reason", [
+    ([], None, None, 0, "empty article"),
+    (["Harga beras naik lima persen pekan ini di Bandung."], None, None, 1, "one sentence: it is the summary"),
+    (["Satu.", "Dua kalimat.", "Tiga kalimat di sini."], 5, None, 3, "fewer sentences than asked"),
+    (["Harga beras naik.", "Pedagang mengeluh.", "Pemerintah menambah pasokan.", "Warga antre."], 2, None, 2,
+     "an explicit count is honoured"),
+    ([f"Kalimat berbeda nomor {i} tentang topik {i * 7}." for i in range(10)], None, 0.2, 2, "a share"),
+])
+def test_learned_choose_edges(sentences, n, ratio, expected_len, reason):
+    from summarize.learned import Learned
+
+    chosen = Learned().choose(sentences, "id", n=n, ratio=ratio)
+    assert len(chosen) == expected_len, reason
+    assert chosen == sorted(chosen), "article order"
+
+
+def test_auto_length_stays_between_one_and_five(seeds_dir):
+    from news.article import clean_and_split
+    from summarize.learned import Learned
+
+    for path in sorted(seeds_dir.glob("*.txt")):
+        sentences = clean_and_split(path.read_text(encoding="utf-8"))[1]
+        assert 1 <= len(Learned().choose(sentences, "id")) <= 5, path.name
+
+
+def test_no_redundant_summary_sentences_on_the_english_seeds(seeds_dir):
+    """Seeds 000 and 001 open with a teaser and a near-identical lead: only one of the two is kept."""
+    from news.article import clean_and_split
+    from summarize.features import tfidf
+    from summarize.learned import MAX_SIMILARITY, Learned
+
+    for name in ("000_*.txt", "001_*.txt"):
+        sentences = clean_and_split(next(seeds_dir.glob(name)).read_text(encoding="utf-8"))[1]
+        for n in (None, 3):
+            chosen = Learned().choose(sentences, "en", n=n)
+            vectors = tfidf(sentences, "en")[chosen]
+            sim = vectors @ vectors.T
+            assert (sim[~np.eye(len(chosen), dtype=bool)] < MAX_SIMILARITY).all(), (name, chosen)
+
+
+def test_learned_default_beats_lead3_and_textrank_on_antara_never_trained_on():
+    """antara_indosum.jsonl is never read by training (python -m summarize.train reads the two other files)."""
+    from eval.rouge import evaluate_summaries, read_summ_data
+    from summarize.learned import Learned
+    from tests.conftest import DATA, need_shared
+
+    records = read_summ_data(need_shared(DATA / "summarization" / "antara_indosum.jsonl", "IndoSum ANTARA"))
+    learned = evaluate_summaries(records, n=None, summarizer=Learned())["systems"]
+    textrank = evaluate_summaries(records, n=3, summarizer=TextRank())["systems"]
+    for rouge in ("rouge1", "rouge2", "rougeL"):
+        assert learned["kabar"][rouge]["f"] > learned["lead3"][rouge]["f"], rouge
+        assert learned["kabar"][rouge]["f"] > textrank["kabar"][rouge]["f"], rouge
+
+
+def test_training_is_deterministic(tmp_path):
+    """Two trainings on the same small sample write the same file (fixed seed, single thread)."""
+    pytest.importorskip("lightgbm", reason="training needs lightgbm (pip install -e '.[train]')")
+    from summarize.train import main as train
+    from tests.conftest import DATA, need_shared
+
+    source = need_shared(DATA / "summarization", "IndoSum")
+    sample = tmp_path / "data" / "summarization"
+    sample.mkdir(parents=True)
+    for name in ("indosum_train.jsonl", "indosum_other.jsonl"):
+        lines = (source / name).read_text(encoding="utf-8").splitlines()[:40]
+        (sample / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outs = [tmp_path / "a.json", tmp_path / "b.json"]
+    for out in outs:
+        assert train(["--data", str(tmp_path / "data"), "--out", str(out), "--folds", "0"]) == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()
