@@ -147,6 +147,9 @@ def cmd_summ(args) -> int:
     for name, scores in result["systems"].items():
         cells = [f"{s['f']:.2f} [{s['ci'][0]:.2f}, {s['ci'][1]:.2f}]" for s in scores.values()]
         print(f"{name:8}  " + "  ".join(f"{c:>20}" for c in cells))
+    kabar = result["systems"]["kabar"]
+    print("kabar better than lead3 (paired bootstrap, one-sided): "
+          + ", ".join(f"{t} p={kabar[t]['p_vs_lead3']:.3f}" for t in kabar))
     return 0
 
 

@@ -55,6 +55,18 @@ def bootstrap(values: Sequence[float], *, n: int = 1000, seed: int = SEED) -> tu
     return (float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5)))
 
 
+def paired_bootstrap(system: Sequence[float], baseline: Sequence[float], *, n: int = 1000,
+                     seed: int = SEED) -> float:
+    """One-sided p-value that ``system`` is not better than ``baseline`` on the same articles: the share of
+    article resamples (seeded) in which the mean difference is <= 0."""
+    diff = np.asarray(system, dtype=float) - np.asarray(baseline, dtype=float)
+    if len(diff) < 2:
+        return 1.0
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), size=(n, len(diff)))].mean(axis=1)
+    return float((np.sum(means <= 0) + 1) / (n + 1))
+
+
 def read_summ_data(path: str | Path) -> list[dict]:
     """Articles with human summaries (JSONL with ``text`` and ``summary``); bad lines are named errors."""
     path = Path(path)
@@ -104,11 +116,13 @@ def evaluate_summaries(records: Sequence[dict], *, n: int | None = 3, summarizer
     docs = [article_sentences(r["text"]) for r in records]
     refs = [r["summary"] for r in records]
     pickers = {"kabar": lambda sents, i: choose(summarizer, sents, lang, n=n)} | baselines(n or 3)
-    systems = {}
+    systems, per_system = {}, {}
     for name, pick in pickers.items():
         summaries = [" ".join(s[j] for j in pick(s, i)) for i, s in enumerate(docs)]
-        per_article = rouge_f1(summaries, refs)
-        systems[name] = {t: RougeScore(float(np.mean(v)), bootstrap(v)).to_dict() for t, v in per_article.items()}
+        per_system[name] = rouge_f1(summaries, refs)
+        systems[name] = {t: RougeScore(float(np.mean(v)), bootstrap(v)).to_dict() for t, v in per_system[name].items()}
+    for t in ROUGE_TYPES:  # is Kabar better than LEAD-3? paired bootstrap over the same articles
+        systems["kabar"][t]["p_vs_lead3"] = paired_bootstrap(per_system["kabar"][t], per_system["lead3"][t])
     return {"systems": systems, "n_articles": len(records), "sentences": n, "summarizer": summarizer.name}
 
 

@@ -148,6 +148,7 @@ def test_learned_default_beats_lead3_and_textrank_on_antara_never_trained_on():
     textrank = evaluate_summaries(records, n=3, summarizer=TextRank())["systems"]
     for rouge in ("rouge1", "rouge2", "rougeL"):
         assert learned["kabar"][rouge]["f"] > learned["lead3"][rouge]["f"], rouge
+        assert learned["kabar"][rouge]["p_vs_lead3"] < 0.05, rouge  # paired bootstrap over the same articles
         assert learned["kabar"][rouge]["f"] > textrank["kabar"][rouge]["f"], rouge
 
 
