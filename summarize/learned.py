@@ -15,16 +15,25 @@ from pathlib import Path
 import numpy as np
 
 from news.errors import ConfigError
+from summarize.base import content_words
 from summarize.features import FEATURES, sentence_features, tfidf
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "indosum-gbdt.json"
-# Two summary sentences whose TF-IDF cosine reaches this say the same thing; the later-ranked one is
-# skipped (the seeds' teaser and lead are at 0.73; distinct lead sentences of IndoSum articles rarely pass 0.5).
+# Two summary sentences say the same thing when their TF-IDF cosine reaches MAX_SIMILARITY or 60% of the
+# content words of the shorter one are in the other (MAX_OVERLAP); the later-ranked one is skipped. Set
+# from the English seeds: their teaser/lead pairs are at cosine 0.93 (000) and 0.59 with overlap 0.67
+# (001), every other pair of those articles at or below 0.3 overlap.
 MAX_SIMILARITY = 0.6
+MAX_OVERLAP = 0.6
 MAX_AUTO_SENTENCES = 5
 # Only the first sentences are scored (the features compare every pair: n x n). The model was trained on
 # each article's first 60; news puts what a summary needs up front. Later sentences score below all of these.
 MAX_SCORED_SENTENCES = 200
+
+
+def _overlap(a: set, b: set) -> float:
+    """Share of the smaller set's words found in the other (overlap coefficient)."""
+    return len(a & b) / max(1, min(len(a), len(b)))
 
 
 class Trees:
@@ -115,6 +124,7 @@ class Learned:
         if n is not None and n > MAX_SCORED_SENTENCES:  # a long explicit summary: no repeat check over all pairs
             return sorted(candidates[:n])
         vectors = tfidf(sentences[:MAX_SCORED_SENTENCES], lang)
+        words_of = [set(content_words(x, lang)) for x in sentences[:MAX_SCORED_SENTENCES]]
         budget = float(settings["word_budget"])
         chosen: list[int] = []
         skipped: list[int] = []
@@ -127,7 +137,8 @@ class Learned:
             if n is None and (len(chosen) >= MAX_AUTO_SENTENCES
                               or (chosen and words + len(sentences[i].split()) / 2 > budget)):
                 break
-            if chosen and float((vectors[chosen] @ vectors[i]).max()) >= self.max_similarity:
+            if chosen and (float((vectors[chosen] @ vectors[i]).max()) >= self.max_similarity
+                           or max(_overlap(words_of[i], words_of[j]) for j in chosen) >= MAX_OVERLAP):
                 skipped.append(i)
                 continue
             chosen.append(i)

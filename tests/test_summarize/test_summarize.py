@@ -1,5 +1,4 @@
 """Summarizers rate sentences; ``select`` picks the best N (or a share) in document order."""
-import numpy as np
 import pytest
 
 from news.errors import ConfigError
@@ -122,19 +121,19 @@ def test_auto_length_stays_between_one_and_five(seeds_dir):
         assert 1 <= len(Learned().choose(sentences, "id")) <= 5, path.name
 
 
-def test_no_redundant_summary_sentences_on_the_english_seeds(seeds_dir):
-    """Seeds 000 and 001 open with a teaser and a near-identical lead: only one of the two is kept."""
+@pytest.mark.parametrize("name, pair", [
+    ("000_*.txt", (0, 1)),  # "BMW announced the launch of its 360-degree ..." / "German automaker BMW on Tuesday announced ..."
+    ("001_*.txt", (0, 3)),  # "... aims to offer an online-to-offline premium experience ..." / "BMW's goal is to set up ..."
+])
+def test_no_redundant_summary_sentences_on_the_english_seeds(seeds_dir, name, pair):
+    """Seeds 000 and 001 each say one thing twice (teaser and lead): a summary keeps at most one of the two."""
     from news.article import clean_and_split
-    from summarize.features import tfidf
-    from summarize.learned import MAX_SIMILARITY, Learned
+    from summarize.learned import Learned
 
-    for name in ("000_*.txt", "001_*.txt"):
-        sentences = clean_and_split(next(seeds_dir.glob(name)).read_text(encoding="utf-8"))[1]
-        for n in (None, 3):
-            chosen = Learned().choose(sentences, "en", n=n)
-            vectors = tfidf(sentences, "en")[chosen]
-            sim = vectors @ vectors.T
-            assert (sim[~np.eye(len(chosen), dtype=bool)] < MAX_SIMILARITY).all(), (name, chosen)
+    sentences = clean_and_split(next(seeds_dir.glob(name)).read_text(encoding="utf-8"))[1]
+    for n in (None, 2, 3, 4):
+        chosen = Learned().choose(sentences, "en", n=n)
+        assert not set(pair) <= set(chosen), (name, n, chosen)
 
 
 def test_learned_default_beats_lead3_and_textrank_on_antara_never_trained_on():
