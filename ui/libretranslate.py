@@ -79,16 +79,18 @@ def error(status: int, message: str, headers: dict | None = None) -> JSONRespons
 
 
 async def read_body(request: Request) -> dict:
-    """The request's fields from JSON or a form."""
+    """The request's fields from the query string, then JSON or a form on top (as LibreTranslate reads them:
+    some clients, deep-translator's among them, send ``q``, ``source`` and ``target`` in the query string)."""
+    fields: dict = dict(request.query_params)
     kind = request.headers.get("content-type", "")
     if "application/json" in kind:
         try:
             data = json.loads(await request.body())
         except (ValueError, RecursionError):  # broken, or nested deeper than the parser's stack
-            return {}
-        return data if isinstance(data, dict) else {}
+            return fields
+        return fields | data if isinstance(data, dict) else fields
     form = await request.form()
-    return {k: form.get(k) for k in form.keys()}
+    return fields | {k: form.get(k) for k in form.keys()}
 
 
 def sanitize_html(text: str) -> str:
@@ -218,6 +220,13 @@ def build_router(service: KabarService) -> APIRouter:
     @router.get("/languages", summary="Supported languages", response_model=list[Language])
     async def languages():
         return LANGUAGES
+
+    @router.get("/frontend/settings", summary="Server settings, as LibreTranslate's clients read them")
+    async def frontend_settings():
+        return {"charLimit": service.max_chars, "frontendTimeout": 500, "apiKeys": bool(service.api_keys),
+                "keyRequired": bool(service.api_keys), "suggestions": False, "supportedFilesFormat": [],
+                "language": {"source": {"code": "auto", "name": "Auto Detect"},
+                             "target": {"code": "en", "name": "English"}}}
 
     @router.post("/detect", summary="Detect the language of text", responses=DETECT_RESPONSES,
                  openapi_extra=_body(DetectBody))

@@ -4,8 +4,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 
+from kabar import __version__
 from news.errors import KabarError
 from ui import api, libretranslate
 from ui.limits import BodyLimit
@@ -19,7 +21,8 @@ BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit 
 
 def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
     """Build the server app around ``service``."""
-    app = FastAPI(title="Kabar", version="0.1.0",
+    # FastAPIOffline serves Swagger UI and ReDoc from files in its package: /docs works with no internet.
+    app = FastAPIOffline(title="Kabar", version=__version__,
                   description="Indonesian news in, English translations and summaries out. "
                               "LibreTranslate-compatible routes: /translate, /detect, /languages.")
 

@@ -65,6 +65,24 @@ def test_libretranslate_client(server):
     assert lt.translate("The bank kept its rate unchanged.", "auto", "en") == "The bank kept its rate unchanged."
 
 
+def test_deep_translator_libretranslator(server):
+    """deep-translator sends q, source and target in the query string of a POST (LibreTranslate accepts that)."""
+    from deep_translator import LibreTranslator
+
+    english = LibreTranslator(source="id", target="en", custom_url=server.url + "/", api_key="any").translate(
+        PARAGRAPH)
+    assert isinstance(english, str) and english.strip() and english != PARAGRAPH
+    same = LibreTranslator(source="auto", target="en", custom_url=server.url + "/",
+                           api_key="any").translate("The bank kept its rate unchanged.")
+    assert same == "The bank kept its rate unchanged."
+
+
+def test_frontend_settings_for_libretranslate_clients(server):
+    status, body, _ = call(server.url, "/frontend/settings")
+    assert status == 200 and body["charLimit"] == 3000 and body["keyRequired"] is False
+    assert body["language"]["target"]["code"] == "en"
+
+
 @pytest.mark.parametrize("body,status,error", [
     ({"source": "id", "target": "en"}, 400, "Invalid request: missing q parameter"),
     ({"q": "Halo", "target": "en"}, 400, "Invalid request: missing source parameter"),

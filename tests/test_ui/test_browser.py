@@ -74,3 +74,26 @@ def test_evaluate_tab_scores_the_loaded_model(browser, server, tmp_path):
     assert table.lower().count("test set") == 1, "the header row appears once (no header repeated as data)"
     page.screenshot(path=str(tmp_path / "evaluate-scored.png"), full_page=True)
     page.close()
+
+
+def test_api_docs_load_with_the_network_blocked(browser, server, tmp_path):
+    """/docs (Swagger UI) and /redoc use only files the server ships: every other host is refused here."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside = []
+
+    def only_this_server(route):
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto(server.url + "/docs", wait_until="domcontentloaded")
+    page.get_by_text("/api/process").first.wait_for(timeout=60_000)
+    assert page.get_by_text("/translate").count() >= 1
+    page.screenshot(path=str(tmp_path / "docs.png"), full_page=False)
+    page.goto(server.url + "/redoc", wait_until="domcontentloaded")
+    page.get_by_text("Clean, translate and summarize one article").first.wait_for(state="attached", timeout=60_000)
+    assert not outside, outside
+    page.close()
