@@ -267,7 +267,7 @@ class Pipeline:
             to_translate = [i for i, sl in enumerate(fields["sentence_lang"]) if sl not in PASSTHROUGH]
             if lang == "ms":
                 fields["errors"].append("warning: the article looks like Malay (ms); translated with the "
-                                        "Indonesian model. Pass --lang id to silence this.")
+                                        "Indonesian model. Set the source language to id (--lang id) to silence this.")
         elif lang in NO_TEXT:
             fields["errors"].append("warning: no language detected (numbers, links or symbols only); "
                                     "copied as is")
@@ -275,7 +275,7 @@ class Pipeline:
             fields["errors"].append(
                 f"{doc.source}: language detected as {lang!r} (confidence {guess.confidence:.2f}); Kabar "
                 "translates Indonesian to English and passes English through. If this is Indonesian, "
-                "pass --lang id.")
+                "set the source language to id (--lang id on the command line).")
         return _Prepared(doc, fields, to_translate, timings)
 
     def _finish(self, p: _Prepared, translated) -> Result:

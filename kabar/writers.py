@@ -202,7 +202,8 @@ def to_markdown(result: Result) -> str:
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ddd;padding:.4rem;vertical-align:top;width:50%}
-.meta{color:#666;font-size:.9rem}.err{color:#a00}section{margin-bottom:2.5rem}nav li{margin:.2rem 0}"""
+.meta{color:#666;font-size:.9rem}.err{color:#a00}section{margin-bottom:2.5rem}nav li{margin:.2rem 0}
+body,td,li,p,h2{overflow-wrap:anywhere}table{table-layout:fixed}"""
 
 
 def to_html(results: list[Result]) -> str:
@@ -214,13 +215,17 @@ def to_html(results: list[Result]) -> str:
         title = esc(r.title or r.id)
         toc.append(f'<li><a href="#{anchor}">{title}</a> <span class="meta">[{esc(r.lang or "?")}, {esc(r.status)}]'
                    "</span></li>")
+        meta = [r.source, r.lang, r.date, r.dateline,
+                f"{r.model} ({r.engine})" if r.model else r.engine if r.engine != "passthrough" else None]
         parts = [f'<section id="{anchor}"><h2>{title}</h2>',
-                 f'<p class="meta">{esc(r.source)} · {esc(r.lang or "?")} · {esc(r.date or "")} · '
-                 f'{esc(r.model or "no model")} ({esc(r.engine or "")})</p>']
+                 '<p class="meta">' + " · ".join(esc(str(m)) for m in meta if m) + "</p>"]
         parts += [f'<p class="err">{esc(e)}</p>' for e in r.errors]
-        summary = r.summary_en or r.summary_src
-        if summary:
-            parts.append("<h3>Summary</h3><ul>" + "".join(f"<li>{esc(s)}</li>" for s in summary) + "</ul>")
+        summaries = [("Summary (English)", r.summary_en)] if r.summary_en and r.lang != "en" else []
+        summaries.append((f"Summary ({r.lang})" if summaries else "Summary", r.summary_src))
+        for heading, sentences in summaries:
+            if sentences:
+                parts.append(f"<h3>{esc(heading)}</h3><ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences)
+                             + "</ul>")
         if r.ok and r.lang != "en":
             rows = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>"
                            for a, b in zip(r.paragraphs(), r.paragraphs(r.translation)))

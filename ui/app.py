@@ -74,7 +74,9 @@ class Callbacks:
     def __init__(self, service: KabarService):
         self.service = service
 
-    def run_article(self, text, upload):
+    def run_article(self, text: str = "", upload: str | None = None, source_lang: str = "auto",
+                    summary_length: str = "auto"):
+        """Translate and summarize one pasted or uploaded article."""
         try:
             if upload:
                 docs = list(read_inputs([self.service.own_file(upload)]))
@@ -83,7 +85,8 @@ class Callbacks:
                 text = docs[0].text
             if not text or not text.strip():
                 raise gr.Error("Paste an article or upload a file first.")
-            result = self.service.process(text, route="ui/article")
+            result = self.service.process(text, route="ui/article", source_lang=source_lang,
+                                          summary_length=summary_length)
         except gr.Error:
             raise
         except Exception as exc:  # shown to the user, never a traceback
@@ -157,7 +160,8 @@ class Callbacks:
 
     def model_markdown(self):
         info = self.service.info()
-        return "\n".join(f"- **{k.replace('_', ' ')}**: `{v}`" for k, v in info.items())
+        return "\n".join(f"- **{k.replace('_', ' ')}**: " + (f"`{v}`" if v not in (None, "") else "—")
+                         for k, v in info.items())
 
     @staticmethod
     def testset_names():
@@ -176,10 +180,18 @@ def _article_tab() -> SimpleNamespace:
                               placeholder="Paste an Indonesian (or English) news article")
             upload = gr.File(label="…or upload a file", type="filepath", file_types=[".txt", ".md", ".html"],
                              elem_id="article-upload")
-        run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article")
+        with gr.Row():
+            lang = gr.Dropdown(["auto", "id", "en"], value="auto", label="Source language", elem_id="source-lang",
+                               info="auto: detected; id: translate even if detection disagrees; en: pass through")
+            length = gr.Dropdown(["auto", "1", "2", "3", "4", "5", "20%", "30%"], value="auto",
+                                 label="Summary length", elem_id="summary-length", allow_custom_value=True,
+                                 info="auto: the learned length (1-5 sentences), a number, or a share")
+            run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article", size="lg")
         gr.Examples(_examples(), inputs=[text], label="Sample articles")
-        return SimpleNamespace(text=text, upload=upload, run=run, lang=gr.HTML(elem_id="out-lang"),
-                               summary=gr.HTML(elem_id="out-summary"), side=gr.HTML(elem_id="out-side"))
+        return SimpleNamespace(text=text, upload=upload, source_lang=lang, length=length, run=run,
+                               lang=gr.HTML(label="Detected language", elem_id="out-lang"),
+                               summary=gr.HTML(label="Summary", elem_id="out-summary"),
+                               side=gr.HTML(label="Original and English", elem_id="out-side"))
 
 
 def _batch_tab() -> SimpleNamespace:
@@ -218,10 +230,10 @@ def build_app(service: KabarService) -> gr.Blocks:
             batch = _batch_tab()
             evaluate = _evaluate_tab(calls.testset_names())
             with gr.Tab("Model", id="model"):
-                info = gr.Markdown(calls.model_markdown(), elem_id="model-info")
+                info = gr.Markdown(calls.model_markdown(), elem_id="model-info", label="Model")
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
-        article.run.click(calls.run_article, inputs=[article.text, article.upload],
-                          outputs=[article.lang, article.side, article.summary, info])
+        article.run.click(calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length],
+                          outputs=[article.lang, article.side, article.summary, info], api_name="run_article")
         batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status])
         evaluate.run.click(calls.run_eval, inputs=[evaluate.sets, evaluate.hyps, evaluate.use_model, evaluate.limit],
                            outputs=[evaluate.table, evaluate.plots])

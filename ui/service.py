@@ -158,12 +158,20 @@ class KabarService:
 
     # -- work ---------------------------------------------------------------------------------------
     def process(self, text: str, *, title: str | None = None, article_id: str = "request",
-                route: str = "process") -> Result:
-        """Run the whole pipeline on one pasted article."""
+                route: str = "process", source_lang: str | None = None, summary_length: str | int | None = None
+                ) -> Result:
+        """Run the whole pipeline on one pasted article; ``source_lang`` (auto/id/en) and ``summary_length``
+        (auto, N, 20%) override the server's defaults for this request only."""
         self.check_size(text)
         text, title = replace_surrogates(text), replace_surrogates(title) if title else title
+        pipeline = self.pipeline
+        if source_lang not in (None, pipeline.source_lang) or summary_length not in (None, ""):
+            pipeline = Pipeline(pipeline._translator, load_translator=pipeline._load_translator,
+                                summarizer=pipeline.summarizer, qe=pipeline.qe,
+                                source_lang=source_lang or pipeline.source_lang,
+                                summary_length=summary_length if summary_length not in (None, "") else "auto")
         with self.slot(route):
-            return self.pipeline.process(Document(article_id, route, text=text, title=title))
+            return pipeline.process(Document(article_id, route, text=text, title=title))
 
     def translate_texts(self, texts: list[str], *, route: str = "translate") -> list[str]:
         """Translate each text sentence by sentence, keeping its line breaks; one output per input."""

@@ -119,3 +119,14 @@ def test_summarize_reports_a_bad_input_and_goes_on(tmp_path, capsys):
     assert main(["summarize", str(tmp_path), "--sentences", "1"]) == 1
     captured = capsys.readouterr()
     assert "# good (id)" in captured.out and "empty.txt" in captured.err
+
+
+def test_index_html_shows_both_summaries_wraps_and_skips_empty_fields(tiny_marian, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(EXAMPLES), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "<h3>Summary (English)</h3>" in page and "<h3>Summary (id)</h3>" in page
+    assert "overflow-wrap:anywhere" in page
+    assert " ·  · " not in page and "· </p>" not in page  # no empty metadata slots
+    mode = (out / "index.html").stat().st_mode & 0o777
+    assert mode == (out / "results.jsonl").stat().st_mode & 0o777  # the user's normal file mode for both

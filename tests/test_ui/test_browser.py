@@ -97,3 +97,34 @@ def test_api_docs_load_with_the_network_blocked(browser, server, tmp_path):
     page.get_by_text("Clean, translate and summarize one article").first.wait_for(state="attached", timeout=60_000)
     assert not outside, outside
     page.close()
+
+
+def test_source_language_selector_and_summary_length(browser, server, tmp_path):
+    """Forcing the source language to en passes the text through; a summary length of 1 gives one bullet."""
+    page = _open(browser, server)
+    page.locator("#article-input textarea").fill(ARTICLE)
+    page.locator("#source-lang input").fill("en")
+    page.keyboard.press("Enter")
+    page.locator("#summary-length input").fill("1")
+    page.keyboard.press("Enter")
+    page.locator("#run-article").click()
+    page.locator("#side-by-side table").wait_for(timeout=60_000)
+    assert "Detected language: en" in page.locator("#out-lang").inner_text()
+    row = page.locator("#side-by-side tr").nth(1).locator("td")
+    assert row.nth(0).inner_text().strip() == row.nth(1).inner_text().strip()  # passed through
+    assert page.locator("#out-summary li").count() == 1
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(tmp_path / f"article-{width}.png"), full_page=True)
+    page.close()
+
+
+def test_gradio_client_with_only_what_a_user_passes(server):
+    from gradio_client import Client
+
+    client = Client(server.url + "/ui", verbose=False)
+    status, side, summary, _ = client.predict(text=ARTICLE, api_name="/run_article")
+    assert "Detected language" in status and "Summary (English)" in summary and "<table>" in side
+    status, _, summary, _ = client.predict(text=ARTICLE, source_lang="en", summary_length="1",
+                                           api_name="/run_article")
+    assert "<code>en</code>" in status and summary.count("<li>") == 1
