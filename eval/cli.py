@@ -7,6 +7,8 @@ import sys
 
 from news import config
 
+TRANSLATE_CHUNK = 64  # segments translated per call in `eval run` (one progress step)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Fill the parser of ``kabar eval`` with its subcommands."""
@@ -22,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="paired test: bs (bootstrap) or ar (approximate randomization)")
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
         p.add_argument("--out", metavar="DIR", help="write report.md, report.html, scores.json and plots")
+        p.add_argument("--quiet", action="store_true", help="no progress bars on standard error")
 
     score = sub.add_parser("score", formatter_class=parser.formatter_class, help="score hypothesis files against a reference")
     score.add_argument("--ref", required=True, metavar="FILE", help="reference translations, one segment a line")
@@ -71,6 +74,32 @@ def _print_table(reports) -> None:
         print(f"{m}: {s.signature}")
 
 
+def _progress(args, total: int, desc: str):
+    """A tqdm bar on standard error (silent with --quiet) and the ``progress(step, text)`` callback feeding it."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, disable=args.quiet, dynamic_ncols=True)
+
+    def update(step: int, text: str) -> None:
+        bar.set_postfix_str(text, refresh=False)
+        bar.update(step)
+    return bar, update
+
+
+def _score(args, refs, systems, **options):
+    """score_systems with a progress bar: the significance tests, then each system x metric."""
+    from eval.metrics import parse_metrics
+    from eval.scoring import score_systems
+
+    metrics = parse_metrics(args.metrics)
+    bar, update = _progress(args, len(systems) * len(metrics) + (len(systems) > 1), "scoring")
+    try:
+        return score_systems(refs, systems, metrics=metrics, n_bootstrap=args.bootstrap, test_type=args.test,
+                             progress=update, **options)
+    finally:
+        bar.close()
+
+
 def _emit(args, reports) -> None:
     if args.out:
         from eval.report import write_report
@@ -86,8 +115,6 @@ def _emit(args, reports) -> None:
 
 def cmd_score(args) -> int:
     """Score hypothesis files."""
-    from eval.metrics import parse_metrics
-    from eval.scoring import score_systems
     from eval.textio import check_parallel, read_lines
 
     refs = read_lines(args.ref)
@@ -101,8 +128,7 @@ def cmd_score(args) -> int:
     if args.src:
         files[f"source ({args.src})"] = read_lines(args.src)
     check_parallel(files, args.ref, refs)
-    report = score_systems(refs, systems, metrics=parse_metrics(args.metrics), baseline=args.baseline,
-                           n_bootstrap=args.bootstrap, test_type=args.test)
+    report = _score(args, refs, systems, baseline=args.baseline)
     _emit(args, [report])
     return 0
 
@@ -110,8 +136,6 @@ def cmd_score(args) -> int:
 def cmd_run(args) -> int:
     """Translate test sets, then score them."""
     from eval import testsets
-    from eval.metrics import parse_metrics
-    from eval.scoring import score_systems
     from eval.textio import read_lines
     from translate.registry import load_translator
 
@@ -124,9 +148,15 @@ def cmd_run(args) -> int:
         if args.limit:
             src, refs = src[:args.limit], refs[:args.limit]
         print(f"{ts.name}: translating {len(src)} segments with {len(translators)} model(s)", file=sys.stderr)
-        systems = {m: t.translate(src) for m, t in translators.items()}
-        reports.append(score_systems(refs, systems, metrics=parse_metrics(args.metrics), n_bootstrap=args.bootstrap,
-                                     test_type=args.test, testset=ts.name, baseline=args.baseline))
+        systems = {}
+        for m, t in translators.items():  # in chunks, so a long test set shows progress
+            bar, update = _progress(args, len(src), f"{ts.name} · {m}")
+            systems[m] = []
+            for start in range(0, len(src), TRANSLATE_CHUNK):
+                systems[m] += t.translate(src[start:start + TRANSLATE_CHUNK])
+                update(len(src[start:start + TRANSLATE_CHUNK]), "segments")
+            bar.close()
+        reports.append(_score(args, refs, systems, testset=ts.name, baseline=args.baseline))
     _emit(args, reports)
     return 0
 

@@ -53,10 +53,11 @@ def length_ratio(hypotheses: Sequence[str], references: Sequence[str]) -> float:
 def score_systems(references: Sequence[str], systems: Mapping[str, Sequence[str]], *,
                   metrics: Sequence[str] = DEFAULT_METRICS, baseline: str | None = None,
                   n_bootstrap: int = DEFAULT_BOOTSTRAP, test_type: str = "bs", testset: str = "",
-                  n_samples: int = 0) -> ScoreReport:
+                  n_samples: int = 0, progress=None) -> ScoreReport:
     """Score ``systems`` against ``references``; with two or more systems, test each against ``baseline``.
 
-    The baseline defaults to the first system.
+    The baseline defaults to the first system. ``progress(step, description)`` (for example a tqdm bar's
+    update) is called after the significance tests and after each system x metric score.
     """
     if not systems:
         raise ConfigError("No system to score: pass at least one --hyp NAME=FILE.")
@@ -70,9 +71,15 @@ def score_systems(references: Sequence[str], systems: Mapping[str, Sequence[str]
         others = [(n, systems[n]) for n in names if n != baseline]
         p_values = paired_pvalues((baseline, systems[baseline]), others, references, metrics,
                                   test_type=test_type, n_samples=n_samples)
+        if progress:
+            progress(1, "significance")
     out = {}
     for name in names:
-        scores = {m: corpus_score(m, systems[name], references, n_bootstrap=n_bootstrap) for m in metrics}
+        scores = {}
+        for m in metrics:
+            scores[m] = corpus_score(m, systems[name], references, n_bootstrap=n_bootstrap)
+            if progress:
+                progress(1, f"{name} {m}")
         out[name] = SystemScores(name, scores, p_values.get(name, {}), length_ratio(systems[name], references))
     return ScoreReport(testset, out, len(references), baseline if len(names) > 1 else None, tuple(metrics),
                        test_type)

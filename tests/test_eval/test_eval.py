@@ -92,6 +92,16 @@ def test_score_cli_json_and_report(tmp_path, capsys):
     assert json.loads((d / "rep" / "scores.json").read_text())[0]["n_segments"] == 6
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_score_cli_shows_progress_on_stderr_unless_quiet(tmp_path, capsys, quiet):
+    d = _files(tmp_path)
+    args = ["eval", "score", "--ref", str(d / "ref.txt"), "--hyp", f"good={d / 'hyp.txt'}", "--hyp",
+            f"bad={d / 'bad.txt'}", "--bootstrap", "20"] + ["--quiet"] * quiet
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert ("scoring" in err and "9/9" in err) is not quiet  # 1 significance step + 2 systems x 4 metrics
+
+
 @pytest.mark.parametrize("setup,message", [
     (lambda d: (d / "short.txt").write_text("one line\n"), r"has 6 lines but good \(.*short.txt\) has 1 lines"),
     (lambda d: (d / "short.txt").write_text(""), r"short.txt: is empty"),
