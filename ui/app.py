@@ -68,6 +68,20 @@ def status_html(result: Result) -> str:
     return "".join(parts)
 
 
+BATCH_COLUMNS = ("file", "language", "sentences", "status", "error")
+
+
+def _as_uploaded(doc, paths) -> object:
+    """``doc`` with the server's upload paths in its source and error replaced by the uploaded file names."""
+    from news.read import Document
+
+    source, error = doc.source, doc.error
+    for path in paths:
+        source = source.replace(str(path), path.name)
+        error = error.replace(str(path), path.name) if error else error
+    return Document(doc.id, source, doc.text, doc.title, error)
+
+
 class Callbacks:
     """What the app's buttons do; each is a short adapter over the shared :class:`KabarService`."""
 
@@ -103,9 +117,8 @@ class Callbacks:
         except KabarError as exc:
             raise gr.Error(str(exc)) from None
         out = self.service.work_dir("batch-")
-        docs = list(read_inputs(paths))
         store = ResultStore(out / "run")
-        failed = 0
+        rows, failed, docs = [], 0, [_as_uploaded(doc, paths) for doc in read_inputs(paths)]
         for n, doc in enumerate(docs):
             progress((n, len(docs)), desc=f"article {n + 1} of {len(docs)}")
             try:
@@ -116,13 +129,18 @@ class Callbacks:
                 result = Result(doc.id, doc.source, "error", title=doc.title, errors=(f"{doc.source}: {exc}",))
             store.write(result)
             failed += result.status == "error"
+            rows.append([result.source, result.lang or "", len(result.sentences), result.status,
+                         "; ".join(result.errors)])
         store.close()
         zip_path = out / "kabar-markdown.zip"
         with zipfile.ZipFile(zip_path, "w") as archive:
             for md in sorted((out / "run" / "articles").glob("*.md")):
                 archive.write(md, md.name)
         summary = f"{len(docs) - failed} of {len(docs)} articles processed" + (f"; {failed} failed" if failed else "")
-        return [str(out / "run" / "results.jsonl"), str(zip_path), str(out / "run" / "index.html")], summary
+        import pandas as pd
+
+        table = pd.DataFrame(rows, columns=list(BATCH_COLUMNS))
+        return [str(out / "run" / "results.jsonl"), str(zip_path), str(out / "run" / "index.html")], summary, table
 
     def run_eval(self, names, hyp_files, use_model, limit):
         from eval import testsets
@@ -200,9 +218,11 @@ def _batch_tab() -> SimpleNamespace:
                         elem_id="batch-files")
         run = gr.Button("Run batch", variant="primary", elem_id="run-batch")
         status = gr.Markdown(elem_id="batch-status")
+        table = gr.Dataframe(headers=list(BATCH_COLUMNS), label="Per file", elem_id="batch-table", wrap=True,
+                             interactive=False)
         downloads = gr.File(label="Downloads: results.jsonl, Markdown zip, HTML", file_count="multiple",
                             elem_id="batch-downloads")
-        return SimpleNamespace(files=files, run=run, status=status, downloads=downloads)
+        return SimpleNamespace(files=files, run=run, status=status, table=table, downloads=downloads)
 
 
 def _evaluate_tab(names: list[str]) -> SimpleNamespace:
@@ -234,7 +254,8 @@ def build_app(service: KabarService) -> gr.Blocks:
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
         article.run.click(calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length],
                           outputs=[article.lang, article.side, article.summary, info], api_name="run_article")
-        batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status])
+        batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status, batch.table],
+                        api_name="run_batch")
         evaluate.run.click(calls.run_eval, inputs=[evaluate.sets, evaluate.hyps, evaluate.use_model, evaluate.limit],
                            outputs=[evaluate.table, evaluate.plots])
     return demo

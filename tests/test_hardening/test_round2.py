@@ -89,8 +89,8 @@ def test_callbacks_check_paths_themselves(translators, tmp_path):
             call()
     inside = service.work_dir("up-") / "ok.txt"
     inside.write_text(ARTICLE, encoding="utf-8")
-    files, status = calls.run_batch([str(inside)], progress=lambda *a, **k: None)
-    assert status == "1 of 1 articles processed"
+    files, status, table = calls.run_batch([str(inside)], progress=lambda *a, **k: None)
+    assert status == "1 of 1 articles processed" and list(table["file"]) == ["ok.txt"]
 
 
 # 2. The reviewer's super-linear body, answered at once (the scaling itself: test_linear.py) ------------

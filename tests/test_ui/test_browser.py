@@ -128,3 +128,25 @@ def test_gradio_client_with_only_what_a_user_passes(server):
     status, _, summary, _ = client.predict(text=ARTICLE, source_lang="en", summary_length="1",
                                            api_name="/run_article")
     assert "<code>en</code>" in status and summary.count("<li>") == 1
+
+
+def test_batch_table_names_the_uploaded_files_and_the_failure(browser, server, tmp_path):
+    """One bad file among good ones: the table lists every file by its own name, the bad one with its error."""
+    empty = tmp_path / "kosong.txt"
+    empty.write_text("", encoding="utf-8")
+    page = _open(browser, server)
+    page.get_by_role("tab", name="Batch").click()
+    page.locator("#batch-files input[type=file]").set_input_files(
+        [str(EXAMPLES / "banjir-jakarta.md"), str(empty), str(EXAMPLES / "english-brief.txt")])
+    page.wait_for_function("document.querySelector('#batch-files').innerText.includes('kosong')", timeout=30_000)
+    page.locator("#run-batch").click()
+    page.wait_for_function("document.querySelector('#batch-table').innerText.includes('kosong.txt')",
+                           timeout=120_000)
+    table = page.locator("#batch-table").inner_text()
+    assert "2 of 3 articles processed; 1 failed" in page.locator("#batch-status").inner_text()
+    assert "banjir-jakarta.md" in table and "english-brief.txt" in table and "is empty" in table
+    assert "uploads" not in table and str(server.service.temp_dir) not in table  # no server paths
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(tmp_path / f"batch-{width}.png"), full_page=True)
+    page.close()
