@@ -21,8 +21,10 @@ def leaderboard_rows(reports: Sequence[ScoreReport]) -> tuple[list[str], list[li
     rows = []
     for rep in reports:
         for name, sys_scores in rep.systems.items():
+            base = rep.systems.get(rep.baseline) if rep.baseline else None
             versus = "baseline" if name == rep.baseline else "; ".join(
-                f"{m}: {verdict(p)}" for m, p in sys_scores.p_values.items())
+                f"{m}: {verdict(p, delta=sys_scores.scores[m].score - base.scores[m].score if base else None, metric=m)}"
+                for m, p in sys_scores.p_values.items())
             rows.append([name, rep.testset or "-"] + [_fmt(sys_scores.scores[m]) for m in metrics]
                         + [f"{sys_scores.length_ratio:.3f}", versus or "-"])
     return header, rows
@@ -53,10 +55,15 @@ def to_html(reports: Sequence[ScoreReport]) -> str:
     table = "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"
     table += "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
     imgs = "".join(f'<p><img src="{p}" alt="{p}"></p>' for p in ("scores.png", "testsets.png", "length_ratio.png"))
+    signatures = ""
+    if reports:  # as in report.md: how to reproduce every score
+        first = next(iter(reports[0].systems.values()))
+        signatures = "<h2>Signatures</h2><ul>" + "".join(
+            f"<li>{esc(m)}: <code>{esc(sc.signature)}</code></li>" for m, sc in first.scores.items()) + "</ul>"
     return ("<!doctype html><html><head><meta charset='utf-8'><title>Kabar evaluation</title><style>"
             "body{font-family:system-ui,sans-serif;margin:2rem}td,th{border:1px solid #ccc;padding:.3rem}"
             "table{border-collapse:collapse}</style></head><body><h1>Kabar evaluation</h1>"
-            f"{table}{imgs}</body></html>\n")
+            f"{table}{signatures}{imgs}</body></html>\n")
 
 
 def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:

@@ -39,6 +39,15 @@ def paired_pvalues(baseline: tuple[str, Sequence[str]], systems: Sequence[tuple[
     return out
 
 
-def verdict(p_value: float, alpha: float = ALPHA) -> str:
-    """Plain words for a p-value."""
-    return f"significant (p={p_value:.4f})" if p_value < alpha else f"no significant difference (p={p_value:.4f})"
+LOWER_IS_BETTER = frozenset({"ter"})
+
+
+def verdict(p_value: float, alpha: float = ALPHA, *, delta: float | None = None, metric: str = "") -> str:
+    """Plain words for a p-value: "better", "worse" (by the sign of ``delta`` = system - baseline, TER
+    read the other way round) or "no significant difference"."""
+    if p_value >= alpha or delta == 0:
+        return f"no significant difference (p={p_value:.4f})"
+    if delta is None:
+        return f"significant (p={p_value:.4f})"
+    better = delta < 0 if metric in LOWER_IS_BETTER else delta > 0
+    return f"{'better' if better else 'worse'} (p={p_value:.4f})"

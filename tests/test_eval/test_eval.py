@@ -89,6 +89,11 @@ def test_score_cli_json_and_report(tmp_path, capsys):
     for png in ("scores.png", "testsets.png", "length_ratio.png"):
         assert (d / "rep" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| good |" in (d / "rep" / "report.md").read_text()
+    report = (d / "rep" / "report.html").read_text()
+    assert "Signatures" in report and "nrefs:1|case:mixed" in report  # as in report.md
+    md = (d / "rep" / "report.md").read_text()
+    bad_row = next(line for line in md.splitlines() if line.startswith("| bad |"))
+    assert "bleu: worse (p=" in bad_row and "ter: worse (p=" in bad_row  # degraded: worse, TER read upside down
     assert json.loads((d / "rep" / "scores.json").read_text())[0]["n_segments"] == 6
 
 
