@@ -107,7 +107,21 @@ class Callbacks:
             raise gr.Error(str(exc)) from None
         if result.status == "error":
             raise gr.Error("; ".join(result.errors))
-        return status_html(result), side_by_side_html(result), summary_html(result), self.model_markdown()
+        return (status_html(result), side_by_side_html(result), summary_html(result), self.model_markdown(),
+                "\n\n".join(result.paragraphs(result.translation)) if result.translation else "",
+                self._result_files(result))
+
+    def _result_files(self, result: Result) -> list[str]:
+        """This article's result as a Markdown page and as JSON, in a job folder of the server's temp folder."""
+        import json
+
+        from kabar.writers import to_markdown
+
+        folder = self.service.work_dir("article-")
+        (folder / "kabar-article.md").write_text(to_markdown(result), encoding="utf-8", errors="replace")
+        (folder / "kabar-article.json").write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1),
+                                                   encoding="utf-8", errors="replace")
+        return [str(folder / "kabar-article.md"), str(folder / "kabar-article.json")]
 
     def run_batch(self, files, progress=gr.Progress()):  # noqa: B008 (Gradio injects progress through this default)
         if not files:
@@ -206,10 +220,16 @@ def _article_tab() -> SimpleNamespace:
                                  info="auto: the learned length (1-5 sentences), a number, or a share")
             run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article", size="lg")
         gr.Examples(_examples(), inputs=[text], label="Sample articles")
-        return SimpleNamespace(text=text, upload=upload, source_lang=lang, length=length, run=run,
-                               lang=gr.HTML(label="Detected language", elem_id="out-lang"),
-                               summary=gr.HTML(label="Summary", elem_id="out-summary"),
-                               side=gr.HTML(label="Original and English", elem_id="out-side"))
+        out = SimpleNamespace(text=text, upload=upload, source_lang=lang, length=length, run=run,
+                              lang=gr.HTML(label="Detected language", elem_id="out-lang"),
+                              summary=gr.HTML(label="Summary", elem_id="out-summary"),
+                              side=gr.HTML(label="Original and English", elem_id="out-side"))
+        with gr.Row():
+            out.english = gr.Textbox(label="English (to copy)", lines=4, buttons=["copy"], elem_id="out-english",
+                                     interactive=False)
+            out.files = gr.File(label="Download this result (Markdown, JSON)", file_count="multiple",
+                                elem_id="out-files")
+        return out
 
 
 def _batch_tab() -> SimpleNamespace:
@@ -253,7 +273,8 @@ def build_app(service: KabarService) -> gr.Blocks:
                 info = gr.Markdown(calls.model_markdown(), elem_id="model-info", label="Model")
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
         article.run.click(calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length],
-                          outputs=[article.lang, article.side, article.summary, info], api_name="run_article")
+                          outputs=[article.lang, article.side, article.summary, info, article.english, article.files],
+                          api_name="run_article")
         batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status, batch.table],
                         api_name="run_batch")
         evaluate.run.click(calls.run_eval, inputs=[evaluate.sets, evaluate.hyps, evaluate.use_model, evaluate.limit],

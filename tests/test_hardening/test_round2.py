@@ -339,7 +339,7 @@ def test_gradio_client_signs_in_with_an_api_key(capped):
     from gradio_client import Client
 
     client = Client(capped.url + "/ui", auth=("editor", API_KEY), verbose=False)
-    status, side, summary, _ = client.predict("Harga beras naik lima persen pekan ini. Pedagang mengeluh.", None,
+    status, side, summary, *_ = client.predict("Harga beras naik lima persen pekan ini. Pedagang mengeluh.", None,
                                                api_name="/run_article")
     assert "Detected language" in status and "Summary (English)" in summary
     with pytest.raises(ValueError, match="Could not login"):  # a wrong key is refused at sign-in

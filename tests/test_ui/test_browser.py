@@ -1,4 +1,7 @@
 """The Gradio app in headless Chromium: Article and Batch tabs end to end, a screenshot of each tab."""
+import json
+from pathlib import Path
+
 from tests.conftest import EXAMPLES
 
 ARTICLE = ("Harga beras di pasar tradisional naik lima persen pekan ini. Pedagang mengatakan pembeli "
@@ -123,9 +126,11 @@ def test_gradio_client_with_only_what_a_user_passes(server):
     from gradio_client import Client
 
     client = Client(server.url + "/ui", verbose=False)
-    status, side, summary, _ = client.predict(text=ARTICLE, api_name="/run_article")
+    status, side, summary, _, english, files = client.predict(text=ARTICLE, api_name="/run_article")
     assert "Detected language" in status and "Summary (English)" in summary and "<table>" in side
-    status, _, summary, _ = client.predict(text=ARTICLE, source_lang="en", summary_length="1",
+    assert english.strip() and sorted(Path(f).name for f in files) == ["kabar-article.json", "kabar-article.md"]
+    assert json.loads(Path(next(f for f in files if f.endswith(".json"))).read_text())["lang"] == "id"
+    status, _, summary, *_ = client.predict(text=ARTICLE, source_lang="en", summary_length="1",
                                            api_name="/run_article")
     assert "<code>en</code>" in status and summary.count("<li>") == 1
 
