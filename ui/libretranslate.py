@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from news.read import replace_surrogates
 from ui.api import RETRY_AFTER, ErrorResponse
+from ui.files import FILE_FORMATS, download_file, translate_file
 from ui.service import Busy, KabarService, TooLarge
 
 LANGUAGES = [{"code": "en", "name": "English", "targets": []},
@@ -224,9 +225,22 @@ def build_router(service: KabarService) -> APIRouter:
     @router.get("/frontend/settings", summary="Server settings, as LibreTranslate's clients read them")
     async def frontend_settings():
         return {"charLimit": service.max_chars, "frontendTimeout": 500, "apiKeys": bool(service.api_keys),
-                "keyRequired": bool(service.api_keys), "suggestions": False, "supportedFilesFormat": [],
+                "keyRequired": bool(service.api_keys), "suggestions": False, "supportedFilesFormat": list(FILE_FORMATS),
                 "language": {"source": {"code": "auto", "name": "Auto Detect"},
                              "target": {"code": "en", "name": "English"}}}
+
+    @router.post("/translate_file", summary="Translate a .txt, .md or .html file (Indonesian → English)",
+                 responses={200: {"description": "{translatedFileUrl}"}, 400: _ERR, 403: _ERR, 413: _ERR},
+                 openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                     "type": "object", "required": ["file", "source", "target"],
+                     "properties": {"file": {"type": "string", "format": "binary"}, "source": {"type": "string"},
+                                    "target": {"type": "string"}, "api_key": {"type": "string"}}}}}}})
+    async def translate_file_route(request: Request):
+        return await translate_file(service, request)
+
+    @router.get("/download_file/{name}", summary="Download a translated file", responses={404: _ERR})
+    async def download_file_route(name: str):
+        return await download_file(service, name)
 
     @router.post("/detect", summary="Detect the language of text", responses=DETECT_RESPONSES,
                  openapi_extra=_body(DetectBody))

@@ -127,3 +127,45 @@ def test_api_keys_required_when_configured(translators):
         assert call(running.url, "/health")[0] == 200
     finally:
         running.stop()
+
+
+def _multipart(fields: dict, filename: str, content: bytes) -> tuple[bytes, str]:
+    boundary = "kabar" + "x" * 20
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 "Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize("filename, content", [
+    ("berita.txt", "Harga beras naik lima persen.\n\nPedagang mengeluh pekan ini.\n"),
+    ("berita.html", "<p onclick='x()'>Harga beras naik.</p><script>alert(1)</script><p>Pedagang mengeluh.</p>"),
+])
+def test_translate_file_like_libretranslate(server, filename, content):
+    body, kind = _multipart({"source": "id", "target": "en"}, filename, content.encode())
+    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        url = json.loads(resp.read())["translatedFileUrl"]
+    assert url.startswith(server.url + "/download_file/") and url.endswith(filename)
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        translated = resp.read().decode()
+    assert translated.strip() and translated != content
+    if filename.endswith(".txt"):
+        assert translated.count("\n") == content.count("\n")  # one line out for each line in
+    else:
+        assert "<script" not in translated and "onclick" not in translated and translated.count("<p>") == 2
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "0" * 32 + ".missing.txt", "x.txt", "%2e%2e%2fsecret"])
+def test_download_file_only_serves_translated_files(server, name):
+    status, body, _ = call(server.url, "/download_file/" + name)
+    assert status == 404 and "error" in body
+
+
+def test_translate_file_rejects_other_formats(server):
+    body, kind = _multipart({"source": "id", "target": "en"}, "berita.pdf", b"%PDF-1.4")
+    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=60)
+    assert err.value.code == 400 and "format is not supported" in json.loads(err.value.read())["error"]
