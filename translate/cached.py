@@ -29,3 +29,7 @@ class CachedTranslator:
             self.cache.put_many(model_key, engine_key, zip(todo, fresh))
             known.update(zip(todo, fresh))
         return [known[s] for s in sentences]
+
+    def translate_nbest(self, sentences: Sequence[str], n: int) -> list[list[str]]:
+        """The inner engine's n-best lists (alternatives are not cached)."""
+        return self.inner.translate_nbest(sentences, n)

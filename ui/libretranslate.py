@@ -23,6 +23,7 @@ from ui.service import Busy, KabarService, TooLarge
 LANGUAGES = [{"code": "en", "name": "English", "targets": []},
              {"code": "id", "name": "Indonesian", "targets": ["en"]}]
 _TAG = re.compile(r"(<[^<>]+>)")
+MAX_ALTERNATIVES = 5
 
 
 class TranslateBody(BaseModel):
@@ -32,6 +33,7 @@ class TranslateBody(BaseModel):
     source: Literal["auto", "id", "en"]
     target: Literal["en"]
     format: Literal["text", "html"] = "text"
+    alternatives: int = Field(0, ge=0, le=MAX_ALTERNATIVES, description="alternative translations to add")
     api_key: str | None = None
 
 
@@ -49,6 +51,7 @@ class Detected(BaseModel):
 
 class TranslateReply(BaseModel):
     translatedText: str | list[str]  # noqa: N815 - LibreTranslate's field name
+    alternatives: list[str] | list[list[str]] | None = None
     detectedLanguage: Detected | list[Detected] | None = None  # noqa: N815
 
 
@@ -67,7 +70,9 @@ def _body(model: type[BaseModel]) -> dict:
 
 FIELD_TYPES = {"q": lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(t, str) for t in v)),
                "source": lambda v: isinstance(v, str), "target": lambda v: isinstance(v, str),
-               "format": lambda v: isinstance(v, str), "api_key": lambda v: isinstance(v, str)}
+               "format": lambda v: isinstance(v, str), "api_key": lambda v: isinstance(v, str),
+               "alternatives": lambda v: (isinstance(v, int) and not isinstance(v, bool))
+               or (isinstance(v, str) and v.isdigit())}
 _ERR = {"model": ErrorResponse}
 TRANSLATE_RESPONSES = {200: {"model": TranslateReply}, 400: _ERR, 403: _ERR, 413: _ERR,
                        429: {"model": ErrorResponse, "description": "Busy: retry later", "headers": RETRY_AFTER}}
@@ -167,6 +172,8 @@ def _translate_errors(body: dict) -> JSONResponse | None:
         return error(400, f"{source} is not supported")
     if fmt not in ("text", "html"):
         return error(400, f"{fmt} format is not supported")
+    if not 0 <= int(body.get("alternatives") or 0) <= MAX_ALTERNATIVES:
+        return error(400, f"Invalid request: alternatives must be 0 to {MAX_ALTERNATIVES}")
     return None
 
 
@@ -208,6 +215,17 @@ async def translate_text(service: KabarService, request: Request):
     except Busy as exc:
         return error(429, "Slowdown: " + str(exc), headers={"Retry-After": str(exc.retry_after)})
     response: dict = {"translatedText": outs if batch else outs[0]}
+    wanted = int(body.get("alternatives") or 0)  # checked by _translate_errors
+    if wanted and body.get("format") != "html":
+        alts = [[] for _ in texts]
+        if todo:
+            try:
+                found = await service.run(service.alternatives, [texts[i] for i in todo], wanted)
+            except Busy as exc:
+                return error(429, "Slowdown: " + str(exc), headers={"Retry-After": str(exc.retry_after)})
+            for i, options in zip(todo, found):
+                alts[i] = options
+        response["alternatives"] = alts if batch else alts[0]
     if detected:
         info = [_detected(d) for d in detected]
         response["detectedLanguage"] = info if batch else info[0]

@@ -183,6 +183,21 @@ class KabarService:
             done = iter(self.pipeline.translator.translate(flat)) if flat else iter(())
             return ["\n".join(" ".join(next(done) for _ in line) for line in doc) for doc in pieces]
 
+    def alternatives(self, texts: list[str], n: int, *, route: str = "translate") -> list[list[str]]:
+        """Up to ``n`` alternative English versions of each text besides its translation (LibreTranslate's
+        ``alternatives``): the k-th alternative takes each sentence's k-th best translation where it has one."""
+        self.check_size(*texts)
+        out = []
+        with self.slot(route):
+            for text in texts:
+                lines = [split_paragraph(line) for line in replace_surrogates(text).split("\n")]
+                best = iter(self.pipeline.translator.translate_nbest([s for line in lines for s in line], n + 1))
+                nbest = [[next(best) for _ in line] for line in lines]
+                versions = ["\n".join(" ".join(h[min(k, len(h) - 1)] for h in line) for line in nbest)
+                            for k in range(n + 1)]
+                out.append([v for v in dict.fromkeys(versions[1:]) if v != versions[0]][:n])
+        return out
+
     def summarize(self, text: str, *, sentences: int | str | None = "auto") -> dict:
         """The extractive summary of one text in its own language: ``lang``, ``summary`` and ``indices``."""
         from news.article import clean_and_split

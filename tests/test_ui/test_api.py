@@ -169,3 +169,15 @@ def test_translate_file_rejects_other_formats(server):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=60)
     assert err.value.code == 400 and "format is not supported" in json.loads(err.value.read())["error"]
+
+
+def test_libretranslate_alternatives_from_the_engines_nbest(server):
+    status, body, _ = call(server.url, "/translate", {"q": PARAGRAPH, "source": "id", "target": "en",
+                                                      "alternatives": 2})
+    assert status == 200 and isinstance(body["alternatives"], list) and 1 <= len(body["alternatives"]) <= 2
+    assert all(a and a != body["translatedText"] for a in body["alternatives"])
+    status, body, _ = call(server.url, "/translate", {"q": [PARAGRAPH, "The bank kept its rate."], "source": "auto",
+                                                      "target": "en", "alternatives": 1})
+    assert status == 200 and len(body["alternatives"]) == 2 and body["alternatives"][1] == []  # English: none
+    status, body, _ = call(server.url, "/translate", {"q": "Halo", "source": "id", "target": "en", "alternatives": 9})
+    assert status == 400 and "alternatives" in body["error"]

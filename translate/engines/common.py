@@ -136,6 +136,25 @@ class Seq2SeqEngine:
         by_source = {src: " ".join(t for t in parts if t) for src, parts in zip(texts, joined)}
         return [by_source.get(s.strip(), "") for s in sentences]
 
+    def translate_nbest(self, sentences: Sequence[str], n: int) -> list[list[str]]:
+        """The ``n`` best distinct translations of each sentence, best first (LibreTranslate's alternatives).
+
+        A sentence over the model's input limit is translated in pieces and gets that one translation.
+        """
+        out: list[list[str]] = []
+        for sentence in sentences:
+            text = sentence.strip()
+            encoded = self._encode([text])[0] if text else []
+            if not text or len(encoded) > self.max_input_tokens:
+                out.append(self.translate([text]) if text else [""])
+                continue
+            hypotheses = [h.strip() for h in self._generate_nbest(encoded, n)]
+            out.append(list(dict.fromkeys(h for h in hypotheses if h)) or [""])
+        return out
+
+    def _generate_nbest(self, encoded: list, n: int) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def _generate(self, batch: list[list[int]]) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
 

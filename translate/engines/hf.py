@@ -62,3 +62,12 @@ class HFTranslator(Seq2SeqEngine):
                                     max_new_tokens=self.max_new_tokens(longest),
                                     min_new_tokens=self.min_new_tokens(), **kwargs)
         return self.tokenizer.batch_decode(out, skip_special_tokens=True)
+
+    def _generate_nbest(self, encoded: list[int], n: int) -> list[str]:
+        torch = self._torch
+        kwargs = {"forced_bos_token_id": self.forced_bos} if self.forced_bos is not None else {}
+        with torch.inference_mode():
+            out = self.net.generate(input_ids=torch.tensor([encoded], device=self.device),
+                                    num_beams=max(self.info.beam_size, n), num_return_sequences=n, do_sample=False,
+                                    max_new_tokens=self.max_new_tokens(len(encoded)), **kwargs)
+        return self.tokenizer.batch_decode(out, skip_special_tokens=True)
