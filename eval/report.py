@@ -77,8 +77,13 @@ def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
     metrics = list(reports[0].metrics)
     labels = [f"{n}\n{r.testset}" if len(reports) > 1 else n for r in reports for n in r.systems]
     entries = [s for r in reports for s in r.systems.values()]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.5), squeeze=False)
-    for ax, m in zip(axes[0], metrics):
+    # A 2-column grid of 4:3 panels (not one long row): every plot reads at gallery-thumbnail size too.
+    cols = min(2, len(metrics))
+    rows = -(-len(metrics) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
+    for ax, m in zip(axes.flat, metrics):
         vals = [e.scores[m].score for e in entries]
         err = [[max(0.0, v - e.scores[m].ci[0]) for v, e in zip(vals, entries)],
                [max(0.0, e.scores[m].ci[1] - v) for v, e in zip(vals, entries)]]
@@ -90,7 +95,7 @@ def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
     fig.savefig(written[-1], dpi=100)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(max(4, 1.5 * len(reports)), 3.5))
+    fig, ax = plt.subplots(figsize=(max(5.3, 1.5 * len(reports)), 4))
     systems = list(dict.fromkeys(n for r in reports for n in r.systems))
     width = 0.8 / max(1, len(systems))
     for k, name in enumerate(systems):
@@ -106,7 +111,7 @@ def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
     fig.savefig(written[-1], dpi=100)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(max(4, 0.8 * len(entries)), 3))
+    fig, ax = plt.subplots(figsize=(max(5.3, 0.8 * len(entries)), 4))
     ax.bar(range(len(entries)), [e.length_ratio for e in entries], color="#b5834a")
     ax.axhline(1.0, color="#333", linewidth=0.8)
     ax.set_xticks(range(len(entries)), labels, fontsize=7, rotation=30, ha="right")

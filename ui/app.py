@@ -156,7 +156,9 @@ class Callbacks:
         table = pd.DataFrame(rows, columns=list(BATCH_COLUMNS))
         return [str(out / "run" / "results.jsonl"), str(zip_path), str(out / "run" / "index.html")], summary, table
 
-    def run_eval(self, names, hyp_files, use_model, limit):
+    def run_eval(self, names: list[str], hyp_files: list[str] | None = None, use_model: bool = True,
+                 limit: float | None = 100):
+        """Score the chosen test sets with the loaded model and/or uploaded hypothesis files."""
         from eval import testsets
         from eval.report import leaderboard_rows, write_report
         from eval.scoring import score_systems
@@ -218,9 +220,11 @@ def _article_tab() -> SimpleNamespace:
             length = gr.Dropdown(["auto", "1", "2", "3", "4", "5", "20%", "30%"], value="auto",
                                  label="Summary length", elem_id="summary-length", allow_custom_value=True,
                                  info="auto: the learned length (1-5 sentences), a number, or a share")
-            run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article", size="lg")
+            with gr.Column():
+                run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article", size="lg")
+                progress = gr.HTML(elem_id="article-progress", min_height=60)  # the progress shows here
         gr.Examples(_examples(), inputs=[text], label="Sample articles")
-        out = SimpleNamespace(text=text, upload=upload, source_lang=lang, length=length, run=run,
+        out = SimpleNamespace(text=text, upload=upload, source_lang=lang, length=length, run=run, progress=progress,
                               lang=gr.HTML(label="Detected language", elem_id="out-lang"),
                               summary=gr.HTML(label="Summary", elem_id="out-summary"),
                               side=gr.HTML(label="Original and English", elem_id="out-side"))
@@ -255,7 +259,8 @@ def _evaluate_tab(names: list[str]) -> SimpleNamespace:
         run = gr.Button("Score", variant="primary", elem_id="run-eval")
         table = gr.Dataframe(headers=["system", "test set", "bleu", "chrf", "chrf++", "ter", "len ratio",
                                       "vs baseline"], label="Scores with 95% CIs", elem_id="eval-table")
-        plots = gr.Gallery(label="Plots", columns=3)
+        plots = gr.Gallery(label="Plots (click one to see it whole)", columns=3, object_fit="contain", height=420,
+                           elem_id="eval-plots")
         return SimpleNamespace(sets=sets, use_model=use_model, hyps=hyps, limit=limit, run=run, table=table,
                                plots=plots)
 
@@ -274,11 +279,11 @@ def build_app(service: KabarService) -> gr.Blocks:
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
         article.run.click(calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length],
                           outputs=[article.lang, article.side, article.summary, info, article.english, article.files],
-                          api_name="run_article")
+                          api_name="run_article", show_progress_on=[article.progress])
         batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status, batch.table],
                         api_name="run_batch")
         evaluate.run.click(calls.run_eval, inputs=[evaluate.sets, evaluate.hyps, evaluate.use_model, evaluate.limit],
-                           outputs=[evaluate.table, evaluate.plots])
+                           outputs=[evaluate.table, evaluate.plots], api_name="run_eval")
     return demo
 
 

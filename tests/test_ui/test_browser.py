@@ -55,7 +55,10 @@ def test_batch_tab_upload_and_download(browser, server, tmp_path):
     for tab in ("Evaluate", "Model"):
         page.get_by_role("tab", name=tab).click()
         page.wait_for_timeout(500)
-        page.screenshot(path=str(tmp_path / f"{tab.lower()}.png"), full_page=True)
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(tmp_path / f"{tab.lower()}-{width}.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
     assert "engine" in page.locator("#model-info").inner_text()
     page.close()
 
@@ -75,6 +78,8 @@ def test_evaluate_tab_scores_the_loaded_model(browser, server, tmp_path):
     table = page.locator("#eval-table").inner_text()
     assert "flores200/dev" in table and "bleu" in table.lower()
     assert table.lower().count("test set") == 1, "the header row appears once (no header repeated as data)"
+    page.locator("#eval-plots img").first.wait_for(timeout=60_000)
+    assert page.locator("#eval-plots img").count() == 3
     page.screenshot(path=str(tmp_path / "evaluate-scored.png"), full_page=True)
     page.close()
 
@@ -120,6 +125,17 @@ def test_source_language_selector_and_summary_length(browser, server, tmp_path):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(tmp_path / f"article-{width}.png"), full_page=True)
     page.close()
+
+
+def test_gradio_client_evaluate_endpoint(server):
+    from gradio_client import Client
+
+    from tests.conftest import DATA, need_shared
+
+    need_shared(DATA / "mt" / "flores200", "FLORES-200")
+    table, plots = Client(server.url + "/ui", verbose=False).predict(
+        names=["flores200/dev"], limit=3, api_name="/run_eval")
+    assert table["headers"][0] == "system" and table["data"][0][0] == "kabar" and len(plots) == 3
 
 
 def test_gradio_client_with_only_what_a_user_passes(server):
