@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from news.read import replace_surrogates
+from ui.markup import html_translate
 from ui.service import KabarService
 
 FILE_FORMATS = (".txt", ".md", ".html")
@@ -31,9 +32,7 @@ def _error(status: int, message: str) -> JSONResponse:
 def _translate_document(service: KabarService, text: str, suffix: str) -> str:
     """The translated file: HTML keeps its (sanitized) markup; text and Markdown are translated line by line."""
     if suffix == ".html":
-        from ui.libretranslate import _html_translate
-
-        return _html_translate(service, [text])[0]
+        return html_translate(service, [text])[0]
     return service.translate_texts([text], route="translate_file")[0]
 
 

@@ -6,9 +6,7 @@ Bodies may be JSON or form-encoded, as LibreTranslate accepts both.
 """
 from __future__ import annotations
 
-import html
 import json
-import re
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -18,11 +16,11 @@ from pydantic import BaseModel, Field
 from news.read import replace_surrogates
 from ui.api import RETRY_AFTER, ErrorResponse
 from ui.files import FILE_FORMATS, download_file, translate_file
+from ui.markup import html_translate
 from ui.service import Busy, KabarService, TooLarge
 
 LANGUAGES = [{"code": "en", "name": "English", "targets": []},
              {"code": "id", "name": "Indonesian", "targets": ["en"]}]
-_TAG = re.compile(r"(<[^<>]+>)")
 MAX_ALTERNATIVES = 5
 
 
@@ -97,33 +95,6 @@ async def read_body(request: Request) -> dict:
         return fields | data if isinstance(data, dict) else fields
     form = await request.form()
     return fields | {k: form.get(k) for k in form.keys()}
-
-
-def sanitize_html(text: str) -> str:
-    """``text`` as safe HTML (nh3, the ammonia sanitizer): scripts and styles dropped with their content,
-    event-handler attributes and ``javascript:`` links removed, stray ``<`` escaped."""
-    import nh3
-
-    return nh3.clean(text, clean_content_tags={"script", "style"}, link_rel=None)
-
-
-def _html_translate(service: KabarService, texts: list[str]) -> list[str]:
-    """Translate the text between tags of the sanitized HTML, leaving the markup as it is.
-
-    After :func:`sanitize_html` every ``<`` outside a tag is escaped, so the tag pattern only ever
-    meets closed tags and splitting stays linear.
-    """
-    out = []
-    for text in texts:
-        parts = _TAG.split(sanitize_html(text))
-        slots = [i for i, p in enumerate(parts) if p and not p.startswith("<") and p.strip()]
-        done = service.translate_texts([html.unescape(parts[i]).strip() for i in slots], route="translate")
-        for i, translated in zip(slots, done):
-            lead = parts[i][: len(parts[i]) - len(parts[i].lstrip())]
-            tail = parts[i][len(parts[i].rstrip()):]
-            parts[i] = lead + html.escape(translated, quote=False) + tail
-        out.append("".join(parts))
-    return out
 
 
 def _key_of(request: Request, body: dict) -> str | None:
@@ -207,7 +178,7 @@ async def translate_text(service: KabarService, request: Request):
         todo = [i for i, lang in enumerate(langs) if lang != "en"]
         outs = list(texts)
         if todo:
-            fn = _html_translate if body.get("format") == "html" else (lambda s, t: s.translate_texts(t))
+            fn = html_translate if body.get("format") == "html" else (lambda s, t: s.translate_texts(t))
             for i, text in zip(todo, await service.run(fn, service, [texts[i] for i in todo])):
                 outs[i] = text
     except TooLarge as exc:

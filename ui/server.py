@@ -21,8 +21,9 @@ BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit 
 
 def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
     """Build the server app around ``service``."""
-    # FastAPIOffline serves Swagger UI and ReDoc from files in its package: /docs works with no internet.
-    app = FastAPIOffline(title="Kabar", version=__version__,
+    # FastAPIOffline serves Swagger UI from files in its package: /docs works with no internet. ReDoc is off:
+    # its bundle still fetches a logo from a CDN.
+    app = FastAPIOffline(redoc_url=None, title="Kabar", version=__version__,
                   description="Indonesian news in, English translations and summaries out. "
                               "LibreTranslate-compatible routes: /translate, /detect, /languages.")
 
