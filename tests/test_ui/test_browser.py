@@ -137,6 +137,16 @@ def test_gradio_client_evaluate_endpoint(server):
     assert table["headers"][0] == "system" and table["data"][0][0] == "kabar" and len(plots) == 3
 
 
+def test_gradio_client_batch_endpoint(server):
+    from gradio_client import Client, handle_file
+
+    downloads, status, table = Client(server.url + "/ui", verbose=False).predict(
+        files=[handle_file(str(EXAMPLES / "banjir-jakarta.md")), handle_file(str(EXAMPLES / "english-brief.txt"))],
+        api_name="/run_batch")
+    assert status == "2 of 2 articles processed" and len(downloads) == 3
+    assert [row[0] for row in table["data"]] == ["banjir-jakarta.md", "english-brief.txt"]
+
+
 def test_gradio_client_with_only_what_a_user_passes(server):
     from gradio_client import Client
 
