@@ -127,15 +127,6 @@ class Result:
         return cls(**known)
 
 
-def _restorable(data) -> bool:
-    """Whether a cached entry rebuilds into a :class:`Result` (a damaged or foreign row is a cache miss)."""
-    try:
-        Result.from_dict(dict(data, id="", source=""))
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return True
-
-
 @dataclass
 class _Prepared:
     doc: Document
@@ -190,15 +181,21 @@ class Pipeline:
             return self._process_many(docs)
         start = time.perf_counter()
         keys = [self.article_key(doc) if doc.ok else None for doc in docs]
-        known = {k: v for k, v in self.article_cache.get_many([k for k in keys if k]).items() if _restorable(v)}
-        lookup = (time.perf_counter() - start) / max(1, len(docs))
-        todo = [doc for doc, key in zip(docs, keys) if key not in known]
+        known = self.article_cache.get_many([k for k in keys if k])
+        lookup = {"cache": round((time.perf_counter() - start) / max(1, len(docs)), 6)}
+        cached: dict[int, Result] = {}
+        for i, (doc, key) in enumerate(zip(docs, keys)):
+            if key in known:
+                try:
+                    cached[i] = Result.from_dict(dict(known[key], id=doc.id, source=doc.source, timings=dict(lookup)))
+                except (TypeError, ValueError, AttributeError):
+                    pass  # a damaged or foreign row is a cache miss: the article is processed again
+        todo = [doc for i, doc in enumerate(docs) if i not in cached]
         fresh = iter(self._process_many(todo)) if todo else iter(())
         results, store = [], []
-        for doc, key in zip(docs, keys):
-            if key in known:
-                data = dict(known[key], id=doc.id, source=doc.source, timings={"cache": round(lookup, 6)})
-                results.append(Result.from_dict(data))
+        for i, key in enumerate(keys):
+            if i in cached:
+                results.append(cached[i])
                 self.articles_reused += 1
                 continue
             result = next(fresh)

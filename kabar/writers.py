@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kabar.pipeline import Result
+from news.clean import normalize_space
 from news.errors import ConfigError
 
 SYNC_EVERY = 16
@@ -48,7 +49,7 @@ _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]()#+!|{}~"} | {"<": "&
 
 def md_text(text: str | None) -> str:
     """``text`` as literal Markdown: markup characters escaped, line breaks folded (one line, no headings)."""
-    return " ".join(str(text or "").split()).translate(_MD_SPECIAL)
+    return normalize_space(str(text or "")).translate(_MD_SPECIAL)
 
 
 def read_results(path: Path) -> Iterator[dict]:

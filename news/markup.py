@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from news.clean import normalize_space
+
 # Elements whose text is never article text.
 SKIP = frozenset({"script", "style", "noscript", "template", "svg", "nav", "footer", "header", "aside", "form",
                   "iframe", "button", "select", "head", "title", "textarea", "object"})
@@ -16,11 +18,6 @@ SKIP = frozenset({"script", "style", "noscript", "template", "svg", "nav", "foot
 BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section",
                    "article", "pre", "td", "th", "dd", "dt", "figcaption", "hr", "ul", "ol", "table", "main",
                    "figure", "address", "details", "summary"})
-
-
-def _squash(text: str) -> str:
-    """Fold every run of whitespace (any Unicode space) into one space and strip the ends."""
-    return " ".join(text.split())
 
 
 def _parse_html(html: str):
@@ -54,7 +51,7 @@ def html_to_text(html: str) -> tuple[str, str | None]:
     h1 = title = None
 
     def flush() -> None:
-        text = _squash("".join(buf))
+        text = normalize_space("".join(buf))
         buf.clear()
         if text:
             blocks.append((text, article > 0))
@@ -63,14 +60,14 @@ def html_to_text(html: str) -> tuple[str, str | None]:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if event == "start":
             if tag == "title" and title is None:
-                title = _squash(el.text_content()) or None
+                title = normalize_space(el.text_content()) or None
             if tag in SKIP:
                 skip += 1
                 continue
             if skip:
                 continue
             if tag == "h1" and h1 is None:
-                h1 = _squash(el.text_content()) or None
+                h1 = normalize_space(el.text_content()) or None
             if tag == "article":
                 flush()
                 article += 1
@@ -144,7 +141,7 @@ def markdown_to_text(md: str) -> tuple[str, str | None]:
         elif token.type == "inline":
             text = _inline_text(token)
             if heading == "h1" and title is None and not blocks:
-                title = _squash(text) or None
+                title = normalize_space(text) or None
             elif text.strip():
                 blocks.append(text.strip("\n"))
         elif token.type in ("fence", "code_block") and token.content.strip():

@@ -113,7 +113,7 @@ def normalize_text(text: str) -> str:
     """Unify newlines, apply Unicode NFC and drop control characters (keeping tab and newline)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = unicodedata.normalize("NFC", text)
-    return _CONTROL.sub("", _SURROGATE.sub("\ufffd", text))
+    return _CONTROL.sub("", replace_surrogates(text))
 
 
 def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterator[Document]:
