@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 from news.errors import ConfigError
 
@@ -41,6 +44,20 @@ def content_words(sentence: str, lang: str) -> list[str]:
     """Lower-cased words of ``sentence`` without stop words and without one-letter tokens."""
     stop = stopwords(lang)
     return [w for w in _WORD.findall(sentence.lower()) if w not in stop and len(w) > 1]
+
+
+def tfidf(sentences: Sequence[str], lang: str) -> np.ndarray:
+    """Row-normalized TF-IDF vectors of each sentence's content words (IDF from the article itself)."""
+    bags = [Counter(content_words(s, lang)) for s in sentences]
+    df = Counter(w for bag in bags for w in bag)
+    vocab = {w: j for j, w in enumerate(sorted(df))}
+    n = len(sentences)
+    matrix = np.zeros((n, len(vocab)))
+    for i, bag in enumerate(bags):
+        for w, tf in bag.items():
+            matrix[i, vocab[w]] = (1 + math.log(tf)) * (math.log((1 + n) / (1 + df[w])) + 1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 
 def parse_length(value: int | float | str | None, default: int) -> tuple[int | None, float | None]:

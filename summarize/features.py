@@ -6,14 +6,12 @@ model's input order: never reorder it without retraining (the model file records
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
-from summarize.base import content_words
+from summarize.base import content_words, tfidf
 
 _QUOTE = re.compile(r"[\"\u201c\u201d]")
 _WORD = re.compile(r"\w+")
@@ -26,27 +24,15 @@ FEATURES = (
 )
 
 
-def tfidf(sentences: Sequence[str], lang: str) -> np.ndarray:
-    """Row-normalized TF-IDF vectors of content words (IDF from the article itself)."""
-    bags = [Counter(content_words(s, lang)) for s in sentences]
-    df = Counter(w for bag in bags for w in bag)
-    vocab = {w: j for j, w in enumerate(df)}
-    n = len(sentences)
-    matrix = np.zeros((n, max(1, len(vocab))))
-    for i, bag in enumerate(bags):
-        for w, tf in bag.items():
-            matrix[i, vocab[w]] = (1 + math.log(tf)) * (math.log((1 + n) / (1 + df[w])) + 1)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+def sentence_features(sentences: Sequence[str], lang: str, *, vectors: np.ndarray | None = None) -> np.ndarray:
+    """An ``(n, len(FEATURES))`` matrix for the article's ``n`` sentences (``vectors``: their
+    :func:`~summarize.base.tfidf` rows, when the caller has them already)."""
+    from summarize.textrank import TextRank
 
-
-def sentence_features(sentences: Sequence[str], lang: str, *, textrank_scores: Sequence[float] | None = None
-                      ) -> np.ndarray:
-    """An ``(n, len(FEATURES))`` matrix for the article's ``n`` sentences."""
     n = len(sentences)
     if n == 0:
         return np.zeros((0, len(FEATURES)))
-    vectors = tfidf(sentences, lang)
+    vectors = tfidf(sentences, lang) if vectors is None else vectors
     sim = vectors @ vectors.T
     np.fill_diagonal(sim, 0.0)
     centroid = vectors.sum(axis=0)
@@ -60,11 +46,7 @@ def sentence_features(sentences: Sequence[str], lang: str, *, textrank_scores: S
         tokens = set(content_words(s, lang))
         new_share.append(len(tokens - seen) / max(1, len(tokens)))
         seen |= tokens
-    if textrank_scores is None:
-        from summarize.textrank import TextRank
-
-        textrank_scores = TextRank().rank(sentences, lang)
-    tr = np.asarray(textrank_scores, dtype=float)
+    tr = np.asarray(TextRank().rank_graph(sentences, sim), dtype=float)  # the same graph, not built again
     tr_rank = np.empty(n)
     tr_rank[np.argsort(-tr, kind="stable")] = np.arange(n)
     position = np.arange(n, dtype=float)

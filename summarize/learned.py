@@ -8,6 +8,7 @@ are walked for all sentences at once, one level per step.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -15,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from news.errors import ConfigError
-from summarize.base import content_words
-from summarize.features import FEATURES, sentence_features, tfidf
+from summarize.base import content_words, tfidf
+from summarize.features import FEATURES, sentence_features
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "indosum-gbdt.json"
 # Two summary sentences say the same thing when their TF-IDF cosine reaches MAX_SIMILARITY or 60% of the
@@ -100,30 +101,31 @@ class Learned:
 
     def rank(self, sentences: Sequence[str], lang: str) -> list[float]:
         """The model's score for each sentence (higher: more summary-worthy)."""
-        if not sentences:
-            return []
+        return self._scores(sentences, lang)[0] if sentences else []
+
+    def _scores(self, sentences: Sequence[str], lang: str) -> tuple[list[float], np.ndarray]:
+        """Scores of every sentence, and the TF-IDF vectors of the scored head (reused by :meth:`choose`)."""
         trees, _ = self._load()
-        head = [float(v) for v in trees.predict(sentence_features(sentences[:MAX_SCORED_SENTENCES], lang))]
-        floor = min(head) - 1.0
-        return head + [floor - i * 1e-6 for i in range(len(sentences) - len(head))]
+        head = sentences[:MAX_SCORED_SENTENCES]
+        vectors = tfidf(head, lang)
+        scores = [float(v) for v in trees.predict(sentence_features(head, lang, vectors=vectors))]
+        floor = min(scores) - 1.0
+        return scores + [floor - i * 1e-6 for i in range(len(sentences) - len(head))], vectors
 
     def choose(self, sentences: Sequence[str], lang: str, *, n: int | None = None,
                ratio: float | None = None) -> list[int]:
         """Indices of the summary, in article order: ``n`` sentences, a ``ratio``, or (both None) as many as
         the learned word budget holds (1 to 5); a sentence too similar to a chosen one is skipped (with an
         asked-for length, repeats fill the summary only when the article has no other sentence left)."""
-        import math
-
         if not sentences:
             return []
-        scores = self.rank(sentences, lang)
+        scores, vectors = self._scores(sentences, lang)
         _, settings = self._load()
         if ratio is not None:
             n = max(1, math.ceil(ratio * len(sentences)))
         candidates = sorted(range(len(sentences)), key=lambda k: (-scores[k], k))
         if n is not None and n > MAX_SCORED_SENTENCES:  # a long explicit summary: no repeat check over all pairs
             return sorted(candidates[:n])
-        vectors = tfidf(sentences[:MAX_SCORED_SENTENCES], lang)
         words_of = [set(content_words(x, lang)) for x in sentences[:MAX_SCORED_SENTENCES]]
         budget = float(settings["word_budget"])
         chosen: list[int] = []

@@ -5,14 +5,12 @@ reflects how news puts the most important facts first.
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
-from summarize.base import content_words
+from summarize.base import tfidf
 
 # Tuned on two thirds of the IndoSum ANTARA articles (docs/summarization.md): a low damping keeps the
 # lead prior strong (PageRank's usual 0.85 scored ROUGE-1 59.1 there, 0.35 scored 64.0).
@@ -41,17 +39,8 @@ class TextRank:
 
     def similarity(self, sentences: Sequence[str], lang: str) -> np.ndarray:
         """Cosine similarity of TF-IDF vectors (IDF from the article itself), zero on the diagonal."""
-        bags = [Counter(content_words(s, lang)) for s in sentences]
-        df = Counter(w for bag in bags for w in bag)
-        vocab = {w: j for j, w in enumerate(sorted(df))}
-        matrix = np.zeros((len(sentences), len(vocab)))
-        n = len(sentences)
-        for i, bag in enumerate(bags):
-            for w, tf in bag.items():
-                matrix[i, vocab[w]] = (1 + math.log(tf)) * (math.log((1 + n) / (1 + df[w])) + 1)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
-        sim = matrix @ matrix.T
+        vectors = tfidf(sentences, lang)
+        sim = vectors @ vectors.T
         np.fill_diagonal(sim, 0.0)
         return sim
 
@@ -61,12 +50,13 @@ class TextRank:
             head = self.rank(sentences[:MAX_GRAPH_SENTENCES], lang)
             floor = min(head) if head else 0.0
             return head + [floor * 0.5 / (1 + i) for i in range(len(sentences) - MAX_GRAPH_SENTENCES)]
+        return self.rank_graph(sentences, self.similarity(sentences, lang)) if sentences else []
+
+    def rank_graph(self, sentences: Sequence[str], sim: np.ndarray) -> list[float]:
+        """The scores of :meth:`rank` over an already built similarity matrix (zero diagonal)."""
         n = len(sentences)
-        if n == 0:
-            return []
         prior = np.array([1.0 / (i + 1) ** self.position_decay for i in range(n)])
         prior /= prior.sum()
-        sim = self.similarity(sentences, lang)
         out_weight = sim.sum(axis=1, keepdims=True)
         # Rows with no similar sentence jump to the prior, as in personalized PageRank.
         transition = np.where(out_weight > 0, sim / np.where(out_weight > 0, out_weight, 1), prior[None, :])
