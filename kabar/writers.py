@@ -119,12 +119,13 @@ class ResultStore:
         self._unsynced = 0
         self._synced_at = time.monotonic()
 
-    def _compact(self, *, keep_failed: bool = False) -> None:
+    def _compact(self, *, keep_failed: bool = False) -> list[dict]:
         """Keep one line per article, the newest; drop torn lines, and failed ones unless ``keep_failed``
-        (a new run drops them so they are retried; a closing run keeps them as the record of what failed)."""
+        (a new run drops them so they are retried; a closing run keeps them as the record of what failed).
+        Returns the records kept, in file order."""
         if not self.path.exists():
-            return
-        latest: dict[str, str] = {}  # id -> its last good line (a --force run appends newer results)
+            return []
+        latest: dict[str, tuple[str, dict]] = {}  # id -> its last good line (a --force run appends newer ones)
         raw_lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
         for line in raw_lines:
             try:
@@ -134,11 +135,12 @@ class ResultStore:
             if isinstance(record, dict) and isinstance(record.get("id"), str) and \
                     (keep_failed or record.get("status") in DONE_STATUSES):
                 latest.pop(record["id"], None)
-                latest[record["id"]] = line
+                latest[record["id"]] = (line, record)
         if not keep_failed:
             self.done = set(latest)
         if len(latest) != len(raw_lines):
-            _atomic_write(self.path, "".join(latest.values()))
+            _atomic_write(self.path, "".join(line for line, _ in latest.values()))
+        return [record for _, record in latest.values()]
 
     def write(self, result: Result) -> None:
         """Append ``result`` to results.jsonl and write its Markdown page if it succeeded."""
@@ -156,8 +158,7 @@ class ResultStore:
         """Close results.jsonl (one line an article, the newest kept) and write index.html over every result."""
         self.sync()
         self._handle.close()
-        self._compact(keep_failed=True)
-        results = [Result.from_dict(r) for r in read_results(self.path)]
+        results = [Result.from_dict(r) for r in self._compact(keep_failed=True)]  # the file is read once
         for result in results:  # pages lost in a crash (they are written without fsync) come back here
             page = self.dir / ARTICLES / f"{safe_name(result.id)}.md"
             if result.status in DONE_STATUSES and not page.exists():

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from kabar.pipeline import SOURCE_LANGS
 from ui.service import KabarService
 
 
@@ -13,6 +15,20 @@ class ErrorResponse(BaseModel):
     error: str
     detail: list | None = None
     limit_bytes: int | None = None
+
+
+def error_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    """A LibreTranslate-style error body: ``{"error": message}``."""
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def unsupported_pair(source: str, target: str) -> str | None:
+    """LibreTranslate's message for a language pair Kabar does not translate, or None."""
+    if target != "en":
+        return f"{target} is not supported"
+    if source not in SOURCE_LANGS:
+        return f"{source} is not supported"
+    return None
 
 
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}

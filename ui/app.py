@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
-from kabar.pipeline import Result
+from kabar.pipeline import SOURCE_LANGS, Result
 from kabar.writers import ResultStore
 from news.errors import KabarError
 from news.read import read_inputs
@@ -215,7 +215,7 @@ def _article_tab() -> SimpleNamespace:
             upload = gr.File(label="…or upload a file", type="filepath", file_types=[".txt", ".md", ".html"],
                              elem_id="article-upload")
         with gr.Row():
-            lang = gr.Dropdown(["auto", "id", "en"], value="auto", label="Source language", elem_id="source-lang",
+            lang = gr.Dropdown(list(SOURCE_LANGS), value="auto", label="Source language", elem_id="source-lang",
                                info="auto: detected; id: translate even if detection disagrees; en: pass through")
             length = gr.Dropdown(["auto", "1", "2", "3", "4", "5", "20%", "30%"], value="auto",
                                  label="Summary length", elem_id="summary-length", allow_custom_value=True,

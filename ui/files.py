@@ -11,9 +11,11 @@ import uuid
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 
 from news.read import replace_surrogates
+from ui.api import error_response as _error
+from ui.api import unsupported_pair
 from ui.markup import html_translate
 from ui.service import KabarService
 
@@ -23,10 +25,6 @@ _DOWNLOAD = re.compile(r"([0-9a-f]{32})\.([A-Za-z0-9_.-]{1,120})")
 
 def _folder(service: KabarService) -> Path:
     return service.temp_dir / "translated-files"
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 def _translate_document(service: KabarService, text: str, suffix: str) -> str:
@@ -50,10 +48,8 @@ async def translate_file(service: KabarService, request: Request):
         return _error(400, "Invalid request: missing source parameter")
     if not target:
         return _error(400, "Invalid request: missing target parameter")
-    if target != "en":
-        return _error(400, f"{target} is not supported")
-    if source not in ("auto", "id", "en"):
-        return _error(400, f"{source} is not supported")
+    if unsupported := unsupported_pair(source, target):
+        return _error(400, unsupported)
     name = Path(str(upload.filename)).name
     suffix = Path(name).suffix.lower()
     if suffix not in FILE_FORMATS:

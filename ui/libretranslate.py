@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from news.read import replace_surrogates
-from ui.api import RETRY_AFTER, ErrorResponse
+from ui.api import RETRY_AFTER, ErrorResponse, unsupported_pair
+from ui.api import error_response as error
 from ui.files import FILE_FORMATS, download_file, translate_file
 from ui.markup import html_translate
 from ui.service import Busy, KabarService, TooLarge
@@ -77,11 +78,6 @@ TRANSLATE_RESPONSES = {200: {"model": TranslateReply}, 400: _ERR, 403: _ERR, 413
 DETECT_RESPONSES = {200: {"model": list[Detected]}, 400: _ERR, 403: _ERR, 413: _ERR}
 
 
-def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    """A LibreTranslate-style error body."""
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
-
-
 async def read_body(request: Request) -> dict:
     """The request's fields from the query string, then JSON or a form on top (as LibreTranslate reads them:
     some clients, deep-translator's among them, send ``q``, ``source`` and ``target`` in the query string)."""
@@ -137,10 +133,8 @@ def _translate_errors(body: dict) -> JSONResponse | None:
         return error(400, "Invalid request: missing target parameter")
     if not all(isinstance(t, str) for t in (q if isinstance(q, list) else [q])):
         return error(400, "Invalid request: q must be a string or a list of strings")
-    if target != "en":
-        return error(400, f"{target} is not supported")
-    if source not in ("auto", "id", "en"):
-        return error(400, f"{source} is not supported")
+    if unsupported := unsupported_pair(source, target):
+        return error(400, unsupported)
     if fmt not in ("text", "html"):
         return error(400, f"{fmt} format is not supported")
     if not 0 <= int(body.get("alternatives") or 0) <= MAX_ALTERNATIVES:
