@@ -153,8 +153,9 @@ def cmd_run(args) -> int:
             bar, update = _progress(args, len(src), f"{ts.name} · {m}")
             systems[m] = []
             for start in range(0, len(src), TRANSLATE_CHUNK):
-                systems[m] += t.translate(src[start:start + TRANSLATE_CHUNK])
-                update(len(src[start:start + TRANSLATE_CHUNK]), "segments")
+                chunk = src[start:start + TRANSLATE_CHUNK]
+                systems[m] += t.translate(chunk)
+                update(len(chunk), "segments")
             bar.close()
         reports.append(_score(args, refs, systems, testset=ts.name, baseline=args.baseline))
     _emit(args, reports)

@@ -243,7 +243,7 @@ def _is_excluded(folder: Path, exclude: tuple[Path, ...]) -> bool:
 
 def _unreadable(path: Path, root: Path | None) -> str | None:
     """Why ``path`` must not be opened, or None: a FIFO or device (opening it could block forever), or a
-    link that leads out of the input folder ``root``."""
+    link that leads out of the input folder ``root`` (already resolved)."""
     try:
         mode = os.stat(path).st_mode
         target = path.resolve(strict=True)
@@ -251,7 +251,7 @@ def _unreadable(path: Path, root: Path | None) -> str | None:
         return f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"
     if not stat.S_ISREG(mode):
         return f"{path}: not a regular file (a FIFO, socket or device); skipped"
-    if root is not None and path.is_symlink() and not target.is_relative_to(root.resolve()):
+    if root is not None and path.is_symlink() and not target.is_relative_to(root):
         return f"{path}: a link to {target}, outside the input folder {root}; links out of a folder are not followed"
     return None
 
@@ -303,7 +303,7 @@ def read_inputs(inputs: Iterable[str | os.PathLike], *, encoding: str | None = N
     skip = _resolved(exclude)
     for item in inputs:
         path = Path(item)
-        root = path if path.is_dir() else None
+        root = path.resolve() if path.is_dir() else None  # resolved once, for every link below it
         if path.is_dir():
             pairs = [(p, _file_id(p, path)) for p in _walk(path, skip)]
             if not pairs:

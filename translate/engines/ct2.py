@@ -101,27 +101,25 @@ class CT2Translator(Seq2SeqEngine):
         super().__init__(model, beam_size=beam_size, device=device, compute_type=compute_type, variant=variant,
                          **options)
         self.use_vmap = vmap is not None
-        self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir(),
-                                      Path(vmap) if vmap else None)
         # On CPU, one single-threaded replica per core, each decoding its own batch, beat one replica
         # with every core on each batch: 1.5x on a 32-sentence article and 1.9x on 128 sentences, and
         # faster even for one sentence (bench/RESULTS.md). ``threads`` caps the cores used.
         cores = threads or available_cpus()
         self.parallel = inter_threads or (cores if device == "cpu" else 1)
-        try:
-            self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
-                                      inter_threads=self.parallel, intra_threads=1)
-        except Exception as exc:  # a damaged conversion in the cache (ct2 raises Runtime/Value/IndexError): redo once
-            log.warning("converted model %s could not be loaded (%s); converting again", self.model_dir, exc)
-            _move_aside(self.model_dir)
-            self.model_dir = convert_once(model, _QUANTIZATION[compute_type], cache_dir or config.cache_dir(),
-                                          Path(vmap) if vmap else None)
+        quantization, folder, shortlist = _QUANTIZATION[compute_type], cache_dir or config.cache_dir(), \
+            Path(vmap) if vmap else None
+        for attempt in (1, 2):  # a damaged conversion in the cache is moved aside and converted once more
+            self.model_dir = convert_once(model, quantization, folder, shortlist)
             try:
                 self.net = ct2.Translator(str(self.model_dir), device=device, compute_type=compute_type,
                                           inter_threads=self.parallel, intra_threads=1)
-            except Exception as again:
-                raise EngineError(f"CTranslate2 cannot load the model converted from {model.ref!r} ({again}). "
-                                  "Try --engine transformers.") from None
+                break
+            except Exception as exc:  # ct2 raises Runtime/Value/IndexError on a damaged model.bin
+                if attempt == 2:
+                    raise EngineError(f"CTranslate2 cannot load the model converted from {model.ref!r} ({exc}). "
+                                      "Try --engine transformers.") from None
+                log.warning("converted model %s could not be loaded (%s); converting again", self.model_dir, exc)
+                _move_aside(self.model_dir)
 
     @classmethod
     def settle(cls, device: str, compute_type: str | None) -> tuple[str, str]:
