@@ -166,10 +166,6 @@ class ResultStore:
         _atomic_write(self.dir / INDEX, to_html(results), sync=False)
 
 
-def _cell(text: str) -> str:
-    return md_text(text)
-
-
 def to_markdown(result: Result) -> str:
     """A Markdown page: metadata, the summary in both languages, then the article side by side."""
     lines = [f"# {md_text(result.title or result.id)}", ""]
@@ -196,7 +192,7 @@ def to_markdown(result: Result) -> str:
     if result.lang != "en" and result.translation:
         lines += [f"| Original ({md_text(result.lang)}) | English |", "| --- | --- |"]
         for src, tgt in zip(result.paragraphs(), result.paragraphs(result.translation)):
-            lines.append(f"| {_cell(src)} | {_cell(tgt)} |")
+            lines.append(f"| {md_text(src)} | {md_text(tgt)} |")
     else:
         lines += [md_text(p) + "\n" for p in result.paragraphs()]
     return "\n".join(lines).rstrip() + "\n"

@@ -61,6 +61,11 @@ class Stats:
     started: float = field(default_factory=time.time)
 
 
+def _sentences_by_line(text: str) -> list[list[str]]:
+    """The sentences of each line of ``text`` (line breaks are kept in what is translated from them)."""
+    return [split_paragraph(line) for line in text.split("\n")]
+
+
 class KabarService:
     """Process articles and translate text for every surface, with limits and a bounded queue."""
 
@@ -178,7 +183,7 @@ class KabarService:
         self.check_size(*texts)
         texts = [replace_surrogates(t) for t in texts]
         with self.slot(route):
-            pieces: list[list[list[str]]] = [[split_paragraph(line) for line in t.split("\n")] for t in texts]
+            pieces = [_sentences_by_line(t) for t in texts]
             flat = [s for doc in pieces for line in doc for s in line]
             done = iter(self.pipeline.translator.translate(flat)) if flat else iter(())
             return ["\n".join(" ".join(next(done) for _ in line) for line in doc) for doc in pieces]
@@ -190,7 +195,7 @@ class KabarService:
         out = []
         with self.slot(route):
             for text in texts:
-                lines = [split_paragraph(line) for line in replace_surrogates(text).split("\n")]
+                lines = _sentences_by_line(replace_surrogates(text))
                 best = iter(self.pipeline.translator.translate_nbest([s for line in lines for s in line], n + 1))
                 nbest = [[next(best) for _ in line] for line in lines]
                 versions = ["\n".join(" ".join(h[min(k, len(h) - 1)] for h in line) for line in nbest)

@@ -181,3 +181,16 @@ def test_libretranslate_alternatives_from_the_engines_nbest(server):
     assert status == 200 and len(body["alternatives"]) == 2 and body["alternatives"][1] == []  # English: none
     status, body, _ = call(server.url, "/translate", {"q": "Halo", "source": "id", "target": "en", "alternatives": 9})
     assert status == 400 and "alternatives" in body["error"]
+
+
+@pytest.mark.parametrize("content, status, message", [
+    ("kata " * 1000, 413, "limit"),            # over the server's 3,000-character limit
+    (b"Harga \xff\xfe naik.", 400, "not UTF-8"),  # bytes that are not text
+])
+def test_translate_file_refuses_oversize_and_binary_uploads(server, content, status, message):
+    data = content.encode() if isinstance(content, str) else content
+    body, kind = _multipart({"source": "id", "target": "en"}, "berita.txt", data)
+    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=60)
+    assert err.value.code == status and message in json.loads(err.value.read())["error"]
