@@ -11,11 +11,12 @@ import sys
 import time
 from collections.abc import Sequence
 
-from kabar.assemble import SETTINGS, make_pipeline
-from kabar.pipeline import SOURCE_LANGS, process_documents
+from kabar.assemble import make_pipeline
+from kabar.options import add_fetch_arguments, add_pipeline_arguments, expand_feeds, make_fetcher, pipeline_settings
+from kabar.pipeline import process_documents
 from kabar.writers import ResultStore
 from news import config
-from news.errors import KabarError
+from news.errors import ConfigError, KabarError
 from news.read import count_inputs, read_inputs
 from summarize.base import parse_length
 
@@ -24,7 +25,8 @@ EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 COMMANDS = {
     # name: (module with add_arguments(parser) and run(args), one-line help)
-    "run": ("kabar.cli", "translate and summarize articles (files, folders, JSONL) into an output folder"),
+    "run": ("kabar.cli", "translate and summarize articles (files, folders, JSONL, URLs, feeds) into an output folder"),
+    "watch": ("kabar.watch", "follow RSS/Atom feeds: translate each new or edited item, keep an English edition"),
     "serve": ("ui.cli", "serve the Gradio app, Kabar's REST API and LibreTranslate-compatible routes"),
     "translate": ("translate.cli", "translate lines Indonesian -> English (one sentence a line)"),
     "summarize": ("summarize.cli", "extractive summary of each article in its own language (no model needed)"),
@@ -34,40 +36,19 @@ COMMANDS = {
 
 def add_arguments(run: argparse.ArgumentParser) -> None:
     """Fill the parser of ``kabar run``."""
-    from translate.registry import DEVICES, ENGINES
-
-    run.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt/.md/.html files, .jsonl files or folders")
+    run.add_argument("inputs", nargs="*", metavar="INPUT",
+                     help=".txt/.md/.html files, .jsonl files, folders, or http(s) URLs of article pages")
+    run.add_argument("--feed", action="append", default=[], metavar="URL",
+                     help="an RSS or Atom feed: every item's page is fetched and processed (repeatable)")
     run.add_argument("--out", required=True, metavar="DIR", help="output folder (results.jsonl, articles/, index.html)")
-    run.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
-    run.add_argument("--engine", choices=sorted(ENGINES),
-                     help=f"ct2 (CTranslate2) or transformers (default: $KABAR_ENGINE or {config.DEFAULT_ENGINE})")
-    run.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto (cuda when available)")
-    run.add_argument("--compute-type", help="engine precision (default: ct2 int8 on CPU, float16 on GPU)")
-    run.add_argument("--beam-size", type=int, default=config.DEFAULT_BEAM_SIZE,
-                     help="beam width (default: %(default)s)")
-    run.add_argument("--batch-size", type=int, metavar="N",
-                     help="most sentences in one batch (default: 8 for ct2 on CPU, one batch per core at a time; "
-                          "64 otherwise)")
-    run.add_argument("--vmap", metavar="FILE", help="ct2 only: target-vocabulary shortlist (python -m translate.vmap)")
-    run.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH, metavar="N",
-                     help="summary length: auto (the learned summarizer's length, 1 to 5 sentences), a number "
-                          "of sentences, or a share of the article such as 20%% (default: %(default)s)")
-    run.add_argument("--summarizer", choices=["learned", "textrank", "lead"], default=config.DEFAULT_SUMMARIZER,
-                     help="how summary sentences are chosen (default: %(default)s)")
-    run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
+    add_pipeline_arguments(run)
+    add_fetch_arguments(run)
     run.add_argument("--encoding", help="encoding of input files that are not UTF-8 (e.g. latin-1)")
-    run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
-    run.add_argument("--no-cache", action="store_true", help="do not read or write the caches (sentences, articles)")
-    run.add_argument("--no-article-cache", action="store_true",
-                     help="process every article again (translations still come from the sentence cache)")
-    run.add_argument("--force", action="store_true", help="reprocess articles already in results.jsonl")
-    run.add_argument("--qe", action="store_true",
-                     help="estimate translation quality per sentence (multilingual-e5 cosine) and flag weak ones")
     run.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                      help="run on Ray Data: a local instance, or a cluster address (ray://host:10001, auto)")
     run.add_argument("--ray-actors", type=int, default=2, metavar="N",
                      help="pipeline actors, one model each (default: %(default)s)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--force", action="store_true", help="reprocess articles already in results.jsonl")
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -75,7 +56,7 @@ class HelpFormatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+        if "%(default)" in text or action.default in (None, False, [], argparse.SUPPRESS) or not action.option_strings:
             return text
         return f"{text} (default: %(default)s)"
 
@@ -100,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Run the batch job described by parsed ``args``; returns the exit code."""
-    settings = {name: getattr(args, name) for name in SETTINGS} | {"cache": str(config.cache_dir(args.cache))}
+    if not args.inputs and not args.feed:
+        raise ConfigError("nothing to read: give files, folders or URLs, or --feed URL")
+    settings = pipeline_settings(args)
     # With --ray every actor builds its own pipeline; the driver only reads and writes (but still
     # rejects a bad summary length before anything starts).
     parse_length(args.sentences, config.DEFAULT_SUMMARY_SENTENCES)  # a bad length fails before any work
@@ -111,14 +94,20 @@ def run(args) -> int:
     skipped = len(store.done)
     counts = {"ok": 0, "skipped": 0, "error": 0}
     start = time.perf_counter()
+    fetcher = make_fetcher(args)
+    links, feed_errors = expand_feeds(args.feed, fetcher)
+    for message in feed_errors:
+        print(f"error: {message}", file=sys.stderr)
+    counts["error"] += len(feed_errors)
+    inputs = list(dict.fromkeys(list(args.inputs) + links))  # a page named twice (and in a feed) is read once
     from tqdm import tqdm
 
-    bar = tqdm(total=count_inputs(args.inputs, exclude=[args.out]), unit="article", disable=args.quiet, file=sys.stderr,
+    bar = tqdm(total=count_inputs(inputs, exclude=[args.out]), unit="article", disable=args.quiet, file=sys.stderr,
                dynamic_ncols=True)
 
     def pending():
         """Documents not yet done, streamed (memory stays flat however large the input)."""
-        for doc in read_inputs(args.inputs, encoding=args.encoding, exclude=[args.out]):
+        for doc in read_inputs(inputs, encoding=args.encoding, exclude=[args.out], fetcher=fetcher):
             if doc.id in store.done:
                 bar.update(1)
             else:
@@ -142,6 +131,7 @@ def run(args) -> int:
     finally:
         bar.close()
         store.close()
+        fetcher.close()
     seconds = time.perf_counter() - start
     print(f"{counts['ok']} translated/passed through, {counts['skipped']} skipped (language), "
           f"{counts['error']} failed, {skipped} already done; {seconds:.1f}s -> {store.path}", file=sys.stderr)

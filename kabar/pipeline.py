@@ -71,6 +71,8 @@ class Result:
     title: str | None = None
     date: str | None = None
     dateline: str | None = None
+    url: str | None = None  # where the article lives on the web (canonical URL), for pages and feed items
+    author: str | None = None
     lang: str | None = None
     lang_confidence: float = 0.0
     sentences: tuple[str, ...] = ()
@@ -168,7 +170,7 @@ class Pipeline:
     def article_key(self, doc: Document) -> str:
         """The article cache key: the text and title, and every setting and piece of code that shapes the result."""
         parts = [code_fingerprint(), list(self.translator.info.cache_key), self.source_lang, self.summary_n,
-                 self.summary_ratio, _settings_of(self.summarizer), _settings_of(self.qe), doc.title, doc.text]
+                 self.summary_ratio, _settings_of(self.summarizer), _settings_of(self.qe), doc.title, doc.date, doc.text]
         return hashlib.blake2b(json.dumps(parts, ensure_ascii=False).encode("utf-8"), digest_size=20).hexdigest()
 
     def process_many(self, docs: Sequence[Document]) -> list[Result]:
@@ -187,7 +189,8 @@ class Pipeline:
         for i, (doc, key) in enumerate(zip(docs, keys)):
             if key in known:
                 try:
-                    cached[i] = Result.from_dict(dict(known[key], id=doc.id, source=doc.source, timings=dict(lookup)))
+                    cached[i] = Result.from_dict(dict(known[key], id=doc.id, source=doc.source, url=doc.url,
+                                                      author=doc.author, timings=dict(lookup)))
                 except (TypeError, ValueError, AttributeError):
                     pass  # a damaged or foreign row is a cache miss: the article is processed again
         todo = [doc for i, doc in enumerate(docs) if i not in cached]
@@ -238,7 +241,7 @@ class Pipeline:
 
     def _prepare(self, doc: Document) -> _Prepared | Result:
         if not doc.ok:
-            return Result(doc.id, doc.source, "error", title=doc.title, errors=(doc.error or "unreadable",))
+            return Result(doc.id, doc.source, "error", title=doc.title, url=doc.url, errors=(doc.error or "unreadable",))
         timings = {}
         start = time.perf_counter()
         cleaned = clean(doc.text, title=doc.title)
@@ -251,12 +254,12 @@ class Pipeline:
         start = time.perf_counter()
         pairs = split_paragraphs(cleaned.paragraphs)
         timings["split"] = time.perf_counter() - start
-        fields = dict(id=doc.id, source=doc.source, title=cleaned.title or doc.title, date=cleaned.date,
-                      dateline=cleaned.dateline, lang=lang, lang_confidence=guess.confidence,
+        fields = dict(id=doc.id, source=doc.source, title=cleaned.title or doc.title, date=cleaned.date or doc.date,
+                      dateline=cleaned.dateline, url=doc.url, author=doc.author, lang=lang, lang_confidence=guess.confidence,
                       sentences=[s for _, s in pairs], paragraph_of=[p for p, _ in pairs],
                       sentence_lang=[para_langs[p] for p, _ in pairs], removed=cleaned.removed, errors=[])
         if not pairs:
-            return Result(doc.id, doc.source, "error", title=fields["title"], removed=cleaned.removed,
+            return Result(doc.id, doc.source, "error", title=fields["title"], url=doc.url, removed=cleaned.removed,
                           errors=(f"{doc.source}: no text left after removing boilerplate "
                                   f"({len(cleaned.removed)} lines removed)",))
         to_translate: list[int] = []
@@ -278,7 +281,7 @@ class Pipeline:
     def _finish(self, p: _Prepared, translated) -> Result:
         f = p.fields
         if isinstance(translated, Exception):
-            return Result(f["id"], f["source"], "error", title=f["title"], lang=f["lang"],
+            return Result(f["id"], f["source"], "error", title=f["title"], url=f["url"], lang=f["lang"],
                           errors=(f"{f['source']}: translation failed: {type(translated).__name__}: {translated}",))
         sentences = f["sentences"]
         supported = f["lang"] in TRANSLATABLE + PASSTHROUGH + NO_TEXT
@@ -303,7 +306,7 @@ class Pipeline:
         info = getattr(self._translator, "info", None) if p.to_translate else None
         return Result(
             id=f["id"], source=f["source"], status="ok" if supported else "skipped", title=f["title"],
-            date=f["date"], dateline=f["dateline"], lang=f["lang"], lang_confidence=f["lang_confidence"],
+            date=f["date"], dateline=f["dateline"], url=f["url"], author=f["author"], lang=f["lang"], lang_confidence=f["lang_confidence"],
             sentences=tuple(sentences), paragraph_of=tuple(f["paragraph_of"]),
             sentence_lang=tuple(f["sentence_lang"]), translation=tuple(translation),
             summary_indices=tuple(chosen), summary_src=tuple(sentences[i] for i in chosen),

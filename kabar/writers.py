@@ -52,6 +52,22 @@ def md_text(text: str | None) -> str:
     return normalize_space(str(text or "")).translate(_MD_SPECIAL)
 
 
+def web_url(url: str | None) -> str | None:
+    """``url`` made safe to write as a link (http/https with a host, every character outside the URL set
+    percent-encoded, so no quote, bracket or space can end the link), or None for anything else."""
+    from urllib.parse import quote, urlsplit
+
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return quote(url.strip(), safe=":/?#@!$&'*+,;=%~-._")
+
+
 def read_results(path: Path) -> Iterator[dict]:
     """Yield the complete, valid JSON lines of a results file (a torn last line is skipped)."""
     if not path.is_file():
@@ -169,7 +185,10 @@ class ResultStore:
 def to_markdown(result: Result) -> str:
     """A Markdown page: metadata, the summary in both languages, then the article side by side."""
     lines = [f"# {md_text(result.title or result.id)}", ""]
-    meta = [f"source: {md_text(result.source)}", f"language: {md_text(result.lang)} ({result.lang_confidence:.2f})"]
+    link = web_url(result.url)
+    meta = [f"source: <{link}>" if link else f"source: {md_text(result.source)}",
+            f"language: {md_text(result.lang)} ({result.lang_confidence:.2f})"]
+    meta += [f"by {md_text(result.author)}"] * bool(result.author)
     meta += [f"date: {md_text(result.date)}"] * bool(result.date)
     meta += [f"dateline: {md_text(result.dateline)}"] * bool(result.dateline)
     meta.append(f"model: {md_text(result.model or 'none')} ({md_text(result.engine)})")
@@ -213,10 +232,13 @@ def to_html(results: list[Result]) -> str:
         title = esc(r.title or r.id)
         toc.append(f'<li><a href="#{anchor}">{title}</a> <span class="meta">[{esc(r.lang or "?")}, {esc(r.status)}]'
                    "</span></li>")
-        meta = [r.source, r.lang, r.date, r.dateline,
+        link = web_url(r.url)
+        meta = [None if link else r.source, r.lang, r.author and f"by {r.author}", r.date, r.dateline,
                 f"{r.model} ({r.engine})" if r.model else r.engine if r.engine != "passthrough" else None]
+        source = (f'<a class="source" href="{esc(link)}" rel="nofollow noopener noreferrer">{esc(r.url or "")}</a> · '
+                  if link else "")
         parts = [f'<section id="{anchor}"><h2>{title}</h2>',
-                 '<p class="meta">' + " · ".join(esc(str(m)) for m in meta if m) + "</p>"]
+                 '<p class="meta">' + source + " · ".join(esc(str(m)) for m in meta if m) + "</p>"]
         parts += [f'<p class="err">{esc(e)}</p>' for e in r.errors]
         summaries = [("Summary (English)", r.summary_en)] if r.summary_en and r.lang != "en" else []
         summaries.append((f"Summary ({r.lang})" if summaries else "Summary", r.summary_src))

@@ -44,7 +44,8 @@ MENU_LINES = frozenset({"special reports", "top", "back to top", "related", "rel
                         "share", "share this", "print", "comments", "advertisement", "iklan", "berita terkait",
                         "terpopuler", "tags", "tag", "more", "read more", "selengkapnya", "follow us"})
 _NAME_LINE = re.compile(r"^[A-Z][a-zA-Z'’.-]+( [A-Z][a-zA-Z'’.-]+){0,3}$")
-_AGENCY_NAMES = r"ANTARA(?: News)?(?: [A-Z][\w]+){0,3}|Xinhua|AFP|Reuters|AP|Bernama|Kyodo|Yonhap"
+# Known agencies, or any outlet name of one to three capitalised words ("Jakarta (Kabar Nusantara) - ...").
+_AGENCY_NAMES = r"ANTARA(?: News)?(?: [A-Z][\w]+){0,3}|[A-Z][\w.]{1,20}(?: [A-Z][\w.]{1,20}){0,2}"
 DATELINE = re.compile(
     rf"^(?P<place>[A-Z][\w'./ -]{{0,40}}?)\s*(?:,\s*(?P<when>[A-Z]?[\w./ ]{{1,20}}?))?\s*"
     rf"\((?P<agency>{_AGENCY_NAMES})\)\s*(?:-{{1,2}}|–|—)\s*")

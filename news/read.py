@@ -1,4 +1,4 @@
-"""Reading articles: plain text, Markdown, HTML, JSONL, and folders of them.
+"""Reading articles: plain text, Markdown, HTML, JSONL, folders of them, web pages by URL and RSS/Atom feeds.
 
 Every input becomes a :class:`Document`. A file or JSONL line that cannot be read becomes a document
 whose ``error`` says why, so one bad input never stops a batch.
@@ -6,17 +6,16 @@ whose ``error`` says why, so one bad input never stops a batch.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import os
-import re
 import stat
-import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from news.errors import InputError
-from news.markup import html_to_text, markdown_to_text
+from news.markup import markdown_to_text
+from news.text import normalize_text, replace_surrogates  # noqa: F401 - replace_surrogates is re-exported
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
@@ -36,12 +35,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# C0/C1 control characters except tab and newline; they carry no text and confuse tokenizers.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone half of a UTF-16 pair (JSON "\\ud800"): not text
-
-
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Document:
     """One article as read, before cleaning.
 
@@ -51,6 +45,9 @@ class Document:
         text: the article text, paragraphs separated by newlines.
         title: a title given by the input (JSONL ``title``, HTML ``<title>``), if any.
         error: why the input could not be read; ``text`` is empty then.
+        url: the article's address on the web (its canonical URL when the page names one), if known.
+        date: the publication date the page gives (ISO form where the page has it), if any.
+        author: the byline the page gives, if any.
     """
 
     id: str
@@ -58,6 +55,9 @@ class Document:
     text: str = ""
     title: str | None = None
     error: str | None = None
+    url: str | None = None
+    date: str | None = None
+    author: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -103,19 +103,6 @@ def decode_bytes(data: bytes, source: str, *, encoding: str | None = None) -> st
     return normalize_text(text)
 
 
-def replace_surrogates(text: str) -> str:
-    """``text`` with each lone UTF-16 surrogate (from JSON such as ``"\\ud800"``) replaced by U+FFFD, so it
-    can always be written as UTF-8."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
-def normalize_text(text: str) -> str:
-    """Unify newlines, apply Unicode NFC and drop control characters (keeping tab and newline)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = unicodedata.normalize("NFC", text)
-    return _CONTROL.sub("", replace_surrogates(text))
-
-
 def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterator[Document]:
     """Read one file into documents (one for text/HTML/Markdown, one per line for JSONL)."""
     source = str(path)
@@ -133,15 +120,69 @@ def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterat
     except InputError as exc:
         yield Document(doc_id, source, error=str(exc))
         return
-    title = None
-    if suffix in (".html", ".htm"):
-        text, title = html_to_text(text)
+    title = url = date = author = None
+    if suffix in (".html", ".htm"):  # a saved page: the same extractor as a fetched one
+        from news.extract import extract_page
+
+        page = extract_page(text)
+        text, title, url, date, author = page.text, page.title, page.url, page.date, page.author
     elif suffix in (".md", ".markdown"):
         text, title = markdown_to_text(text)
     if not text.strip():
         yield Document(doc_id, source, title=title, error=f"{source}: is empty (no text to translate)")
         return
-    yield Document(doc_id, source, text=text, title=title)
+    yield Document(doc_id, source, text=text, title=title, url=url, date=date, author=author)
+
+
+def is_url(text) -> bool:
+    """True when ``text`` is an http(s) URL (what Kabar fetches instead of opening a file)."""
+    return str(text)[:8].lower().startswith(("http://", "https://"))
+
+
+MIN_PAGE_WORDS = 5  # fewer words extracted from a page than this: a menu or a paywall notice, not an article
+
+
+def url_id(url: str) -> str:
+    """A stable article id for a URL: host (without ``www.``) and path, without ``.html`` and the query."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "url").removeprefix("www.")
+    path = parts.path.strip("/")
+    for suffix in (".html", ".htm", ".php", ".aspx"):
+        path = path.removesuffix(suffix)
+    return f"{host}/{path}" if path else host
+
+
+def read_url(url: str, *, fetcher, doc_id: str | None = None) -> Document:
+    """Fetch one page and extract its article; a failure is a document whose ``error`` names the kind."""
+    from news.extract import extract_page
+    from news.fetch import FetchError
+
+    doc_id = doc_id or url_id(url)
+    try:
+        page = fetcher.get_page(url)
+    except FetchError as exc:
+        return Document(doc_id, url, error=str(exc), url=url)
+    found = extract_page(page.text, url=page.final_url)
+    if len(found.text.split()) < MIN_PAGE_WORDS:
+        return Document(doc_id, url, title=found.title, url=url, error=f"{url}: no article text found on the page "
+                        "(a paywall, a page built by JavaScript, or not an article); save the text and pass the file")
+    return Document(doc_id, url, text=found.text, title=found.title, url=found.url or page.final_url,
+                    date=found.date, author=found.author)
+
+
+def read_feed(url: str, *, fetcher) -> list[str]:
+    """The item links of an RSS or Atom feed, in feed order; raises :class:`~news.fetch.FetchError`."""
+    from news.extract import feed_items
+    from news.fetch import FetchError
+
+    page = fetcher.get_feed(url)
+    try:
+        _, items = feed_items(page.body, url=page.final_url)
+    except ValueError as exc:
+        raise FetchError(url, "not-feed", str(exc)) from None
+    return [item.link for item in items]
 
 
 def _jsonl_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | InputError]]:
@@ -266,6 +307,9 @@ def count_inputs(inputs: Iterable[str | os.PathLike], *, exclude: Iterable[str |
     total = 0
     skip = _resolved(exclude)
     for item in inputs:
+        if is_url(item):
+            total += 1
+            continue
         path = Path(item)
         files = _walk(path, skip) if path.is_dir() else [path] if path.is_file() else []
         if not files:
@@ -293,42 +337,60 @@ def _resolved(paths: Iterable[str | os.PathLike]) -> tuple[Path, ...]:
 
 
 def read_inputs(inputs: Iterable[str | os.PathLike], *, encoding: str | None = None,
-                exclude: Iterable[str | os.PathLike] = ()) -> Iterator[Document]:
-    """Yield a :class:`Document` for every article in ``inputs`` (files and folders), errors included.
+                exclude: Iterable[str | os.PathLike] = (), fetcher=None) -> Iterator[Document]:
+    """Yield a :class:`Document` for every article in ``inputs`` (files, folders and http(s) URLs), errors
+    included.
 
     Ids are unique across the whole run: a clash gets a ``~2``, ``~3`` ... suffix. Folders in
-    ``exclude`` (the run's own output folder, when it lies inside an input folder) are not read.
+    ``exclude`` (the run's own output folder, when it lies inside an input folder) are not read. URLs
+    are fetched with ``fetcher`` (a :class:`news.fetch.Fetcher`; one with default settings if None).
     """
     used: set[str] = set()
     skip = _resolved(exclude)
-    for item in inputs:
-        path = Path(item)
-        root = path.resolve() if path.is_dir() else None  # resolved once, for every link below it
-        if path.is_dir():
-            pairs = [(p, _file_id(p, path)) for p in _walk(path, skip)]
-            if not pairs:
-                yield Document(path.name or str(path), str(path),
-                               error=f"{path}: folder has no {', '.join(SUPPORTED_SUFFIXES)} files")
+    own_fetcher = None
+    try:
+        for item in inputs:
+            if is_url(item):
+                if fetcher is None:
+                    from news.fetch import Fetcher
+
+                    fetcher = own_fetcher = Fetcher()
+                yield _unique(read_url(str(item), fetcher=fetcher), used)
                 continue
-        elif path.is_file():
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                yield Document(path.stem, str(path), error=f"{path}: unsupported file type {path.suffix!r}; "
-                               f"accepted: {', '.join(SUPPORTED_SUFFIXES)}")
-                continue
-            pairs = [(path, _file_id(path, None))]
-        elif path.exists():
+            yield from _read_path(Path(item), encoding, skip, used)
+    finally:
+        if own_fetcher is not None:
+            own_fetcher.close()
+
+
+def _read_path(path: Path, encoding: str | None, skip: tuple[Path, ...], used: set[str]) -> Iterator[Document]:
+    """The documents of one file or folder argument."""
+    root = path.resolve() if path.is_dir() else None  # resolved once, for every link below it
+    if path.is_dir():
+        pairs = [(p, _file_id(p, path)) for p in _walk(path, skip)]
+        if not pairs:
             yield Document(path.name or str(path), str(path),
-                           error=f"{path}: not a regular file (a FIFO, socket or device); skipped")
-            continue
-        else:
-            yield Document(path.name or str(path), str(path), error=f"{path}: no such file or folder")
-            continue
-        for file_path, file_id in pairs:
-            problem = _unreadable(file_path, root)
-            docs = [Document(file_id, str(file_path), error=problem)] if problem else \
-                read_file(file_path, doc_id=file_id, encoding=encoding)
-            for doc in docs:
-                yield _unique(doc, used)
+                           error=f"{path}: folder has no {', '.join(SUPPORTED_SUFFIXES)} files")
+            return
+    elif path.is_file():
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            yield Document(path.stem, str(path), error=f"{path}: unsupported file type {path.suffix!r}; "
+                           f"accepted: {', '.join(SUPPORTED_SUFFIXES)}")
+            return
+        pairs = [(path, _file_id(path, None))]
+    elif path.exists():
+        yield Document(path.name or str(path), str(path),
+                       error=f"{path}: not a regular file (a FIFO, socket or device); skipped")
+        return
+    else:
+        yield Document(path.name or str(path), str(path), error=f"{path}: no such file or folder")
+        return
+    for file_path, file_id in pairs:
+        problem = _unreadable(file_path, root)
+        docs = [Document(file_id, str(file_path), error=problem)] if problem else \
+            read_file(file_path, doc_id=file_id, encoding=encoding)
+        for doc in docs:
+            yield _unique(doc, used)
 
 
 def _unique(doc: Document, used: set[str]) -> Document:
@@ -339,4 +401,4 @@ def _unique(doc: Document, used: set[str]) -> Document:
     used.add(doc_id)
     if doc_id == doc.id:
         return doc
-    return Document(doc_id, doc.source, doc.text, doc.title, doc.error)
+    return dataclasses.replace(doc, id=doc_id)

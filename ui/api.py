@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kabar.pipeline import SOURCE_LANGS
 from ui.service import KabarService
@@ -47,8 +47,17 @@ class ProcessRequest(BaseModel):
 
     model_config = ConfigDict(strict=True)  # no silent coercion (true is not 1)
 
-    text: str = Field(..., pattern=r"\S", description="the article, paragraphs on separate lines (not blank)")
+    text: str | None = Field(None, pattern=r"\S", description="the article, paragraphs on separate lines (not blank)")
+    url: str | None = Field(None, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S", max_length=2048,
+                            description="or: the http(s) address of an article page, fetched by the server (public "
+                                        "addresses only unless the operator allowed private ones)")
     title: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.text is None) == (self.url is None):
+            raise ValueError("send exactly one of 'text' (the article) and 'url' (its address)")
+        return self
 
 
 class TranslateRequest(BaseModel):
@@ -78,6 +87,8 @@ class ProcessResponse(BaseModel):
     title: str | None
     date: str | None
     dateline: str | None
+    url: str | None = None
+    author: str | None = None
     paragraphs: list[str]
     paragraphs_en: list[str]
     sentences: list[str]
@@ -125,12 +136,16 @@ def build_router(service: KabarService) -> APIRouter:
                  responses=ERRORS,
                  summary="Clean, translate and summarize one article")
     async def process(body: ProcessRequest):
-        result = await service.run(service.process, body.text, title=body.title, route="api/process")
+        if body.url is not None:
+            result = await service.run(service.process_url, body.url, route="api/process")
+        else:
+            result = await service.run(service.process, body.text, title=body.title, route="api/process")
         if result.status == "error":
             raise HTTPException(status_code=400, detail="; ".join(result.errors) or "unprocessable article")
         en = result.paragraphs(result.translation) if result.translation else []
         return ProcessResponse(status=result.status, lang=result.lang, lang_confidence=result.lang_confidence,
-                               title=result.title, date=result.date, dateline=result.dateline,
+                               title=result.title, date=result.date, dateline=result.dateline, url=result.url,
+                               author=result.author,
                                paragraphs=result.paragraphs(), paragraphs_en=en, sentences=list(result.sentences),
                                translation=list(result.translation), summary_src=list(result.summary_src),
                                summary_en=list(result.summary_en), quality=list(result.quality),

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from kabar.pipeline import SOURCE_LANGS, Result
-from kabar.writers import ResultStore
+from kabar.writers import ResultStore, web_url
 from news.errors import KabarError
 from news.read import read_inputs
 from ui.service import KabarService
@@ -62,6 +62,11 @@ def status_html(result: Result) -> str:
     esc = html.escape
     parts = [f"<p><b>Detected language:</b> <code>{esc(str(result.lang))}</code> ({result.lang_confidence:.2f}) · "
              f"{len(result.sentences)} sentences · {len(result.removed)} boilerplate lines removed</p>"]
+    link = web_url(result.url)
+    if link:
+        byline = f" · {esc(result.author)}" if result.author else ""
+        parts.append(f'<p><b>Source:</b> <a href="{esc(link)}" rel="nofollow noopener noreferrer" target="_blank">'
+                     f"{esc(result.url or '')}</a>{byline}</p>")
     parts += [f"<blockquote>{esc(e)}</blockquote>" for e in result.errors]
     if result.flagged:
         parts.append(f"<p>{len(result.flagged)} sentence(s) marked as low-confidence translations.</p>")
@@ -89,9 +94,15 @@ class Callbacks:
         self.service = service
 
     def run_article(self, text: str = "", upload: str | None = None, source_lang: str = "auto",
-                    summary_length: str = "auto"):
-        """Translate and summarize one pasted or uploaded article."""
+                    summary_length: str = "auto", url: str = ""):
+        """Translate and summarize one pasted, uploaded or linked article."""
         try:
+            if url and url.strip():
+                result = self.service.process_url(url, route="ui/article", source_lang=source_lang,
+                                                  summary_length=summary_length)
+                if result.status == "error":
+                    raise gr.Error("; ".join(result.errors))
+                return self._article_outputs(result)
             if upload:
                 docs = list(read_inputs([self.service.own_file(upload)]))
                 if not docs or not docs[0].ok:
@@ -107,6 +118,9 @@ class Callbacks:
             raise gr.Error(str(exc)) from None
         if result.status == "error":
             raise gr.Error("; ".join(result.errors))
+        return self._article_outputs(result)
+
+    def _article_outputs(self, result: Result) -> tuple:
         return (status_html(result), side_by_side_html(result), summary_html(result), self.model_markdown(),
                 "\n\n".join(result.paragraphs(result.translation)) if result.translation else "",
                 self._result_files(result))
@@ -212,8 +226,11 @@ def _article_tab() -> SimpleNamespace:
         with gr.Row():
             text = gr.Textbox(label="Article text", lines=12, elem_id="article-input",
                               placeholder="Paste an Indonesian (or English) news article")
-            upload = gr.File(label="…or upload a file", type="filepath", file_types=[".txt", ".md", ".html"],
-                             elem_id="article-upload")
+            with gr.Column():
+                upload = gr.File(label="…or upload a file", type="filepath", file_types=[".txt", ".md", ".html"],
+                                 elem_id="article-upload")
+                url = gr.Textbox(value="", label="…or an article's URL", elem_id="article-url", max_lines=1,
+                                 placeholder="https://www.antaranews.com/berita/...")
         with gr.Row():
             lang = gr.Dropdown(list(SOURCE_LANGS), value="auto", label="Source language", elem_id="source-lang",
                                info="auto: detected; id: translate even if detection disagrees; en: pass through")
@@ -224,7 +241,7 @@ def _article_tab() -> SimpleNamespace:
                 run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article", size="lg")
                 progress = gr.HTML(elem_id="article-progress", min_height=60)  # the progress shows here
         gr.Examples(_examples(), inputs=[text], label="Sample articles")
-        out = SimpleNamespace(text=text, upload=upload, source_lang=lang, length=length, run=run, progress=progress,
+        out = SimpleNamespace(text=text, upload=upload, url=url, source_lang=lang, length=length, run=run, progress=progress,
                               lang=gr.HTML(label="Detected language", elem_id="out-lang"),
                               summary=gr.HTML(label="Summary", elem_id="out-summary"),
                               side=gr.HTML(label="Original and English", elem_id="out-side"))
@@ -277,7 +294,8 @@ def build_app(service: KabarService) -> gr.Blocks:
             with gr.Tab("Model", id="model"):
                 info = gr.Markdown(calls.model_markdown(), elem_id="model-info", label="Model")
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
-        article.run.click(calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length],
+        article.run.click(calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length,
+                                                     article.url],
                           outputs=[article.lang, article.side, article.summary, info, article.english, article.files],
                           api_name="run_article", show_progress_on=[article.progress])
         batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status, batch.table],

@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: $KABAR_MAX_CONNECTIONS or 256)")
     parser.add_argument("--deadline", type=float, help="seconds one request may work before the client gets 504 "
                                                        "(default: $KABAR_DEADLINE or 120)")
+    parser.add_argument("--allow-private-urls", action="store_true",
+                        help="let clients' URLs reach loopback, private and link-local addresses (default: refused, "
+                             "so the server cannot be used to read an internal network; $KABAR_ALLOW_PRIVATE_URLS=1)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
     parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files "
                                            "(default: $KABAR_TMP or <system temp>/kabar)")
@@ -35,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None,
-                  deadline=None):
+                  deadline=None, allow_private_urls=None):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from kabar.pipeline import Pipeline
     from translate.cache import SentenceCache
@@ -51,7 +54,7 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
 
         estimator = EmbeddingQE()
     return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir, max_queue=max_queue,
-                        deadline=deadline)
+                        deadline=deadline, allow_private_urls=allow_private_urls)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ[ENV_TMP] = args.temp_dir
     service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
                             config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
-                            args.deadline)
+                            args.deadline, args.allow_private_urls or None)
     connections = config.positive_int("--max-connections", args.max_connections
                                       or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_CONNECTIONS)
     import uvicorn

@@ -64,7 +64,9 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
         detail = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
                    "type": str(e.get("type", ""))} for e in exc.errors()]
         fields = ", ".join(".".join(d["loc"][1:]) or "body" for d in detail)
-        return JSONResponse({"error": f"Invalid request: check {fields}", "detail": detail}, status_code=400)
+        whole = [d["msg"].removeprefix("Value error, ") for d in detail if len(d["loc"]) <= 1 and d["msg"]]
+        message = f"Invalid request: {'; '.join(whole)}" if whole else f"Invalid request: check {fields}"
+        return JSONResponse({"error": message, "detail": detail}, status_code=400)
 
     app.include_router(api.build_router(service))
     app.include_router(libretranslate.build_router(service))

@@ -24,6 +24,8 @@ ENV_MAX_CHARS = "KABAR_MAX_CHARS"
 ENV_TMP = "KABAR_TMP"
 ENV_MAX_QUEUE = "KABAR_MAX_QUEUE"
 ENV_DEADLINE = "KABAR_DEADLINE"
+ENV_ALLOW_PRIVATE_URLS = "KABAR_ALLOW_PRIVATE_URLS"
+MAX_URL_CHARS = 2048
 
 
 class Busy(KabarError):
@@ -71,8 +73,15 @@ class KabarService:
 
     def __init__(self, pipeline: Pipeline, *, max_chars: int | None = None, max_queue: int | None = None,
                  workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None,
-                 temp_dir: str | Path | None = None, deadline: float | None = None):
+                 temp_dir: str | Path | None = None, deadline: float | None = None,
+                 allow_private_urls: bool | None = None, fetch_settings=None):
         self.pipeline = pipeline
+        if allow_private_urls is None:
+            allow_private_urls = os.environ.get(ENV_ALLOW_PRIVATE_URLS, "").lower() in ("1", "true", "yes")
+        self.allow_private_urls = allow_private_urls
+        self._fetch_settings = fetch_settings
+        self._fetcher = None
+        self._fetcher_lock = threading.Lock()
         self.deadline = float(deadline or os.environ.get(ENV_DEADLINE) or DEFAULT_DEADLINE)
         self.temp_dir = Path(temp_dir).resolve() if temp_dir else default_temp_dir()
         self.max_chars = int(max_chars or os.environ.get(ENV_MAX_CHARS) or DEFAULT_MAX_CHARS)
@@ -161,6 +170,18 @@ class KabarService:
             self.stats.last_seconds = time.perf_counter() - start
             self.stats.last_route = route
 
+    @property
+    def fetcher(self):
+        """The server's one fetcher: guarded (public addresses only) unless the operator allowed private ones."""
+        with self._fetcher_lock:
+            if self._fetcher is None:
+                from news.fetch import Fetcher, FetchSettings
+
+                settings = self._fetch_settings or FetchSettings()
+                settings.allow_private = self.allow_private_urls
+                self._fetcher = Fetcher(settings)
+            return self._fetcher
+
     # -- work ---------------------------------------------------------------------------------------
     def process(self, text: str, *, title: str | None = None, article_id: str = "request",
                 route: str = "process", source_lang: str | None = None, summary_length: str | int | None = None
@@ -169,6 +190,25 @@ class KabarService:
         (auto, N, 20%) override the server's defaults for this request only."""
         self.check_size(text)
         text, title = replace_surrogates(text), replace_surrogates(title) if title else title
+        return self._process(Document(article_id, route, text=text, title=title), route, source_lang, summary_length)
+
+    def process_url(self, url: str, *, route: str = "process", source_lang: str | None = None,
+                    summary_length: str | int | None = None) -> Result:
+        """Fetch an article page (public addresses only, unless allowed), then run the whole pipeline on it.
+
+        A page that cannot be fetched or holds no article is a result with status ``error`` naming why.
+        """
+        from news.read import read_url, url_id
+
+        url = replace_surrogates(url.strip())
+        if len(url) > MAX_URL_CHARS:
+            raise TooLarge(f"The URL has {len(url)} characters; the limit is {MAX_URL_CHARS}.")
+        doc = read_url(url, fetcher=self.fetcher, doc_id=url_id(url))
+        if doc.ok:
+            self.check_size(doc.text)
+        return self._process(doc, route, source_lang, summary_length)
+
+    def _process(self, doc: Document, route: str, source_lang: str | None, summary_length) -> Result:
         pipeline = self.pipeline
         if source_lang not in (None, pipeline.source_lang) or summary_length not in (None, ""):
             pipeline = Pipeline(pipeline._translator, load_translator=pipeline._load_translator,
@@ -176,7 +216,7 @@ class KabarService:
                                 source_lang=source_lang or pipeline.source_lang,
                                 summary_length=summary_length if summary_length not in (None, "") else "auto")
         with self.slot(route):
-            return pipeline.process(Document(article_id, route, text=text, title=title))
+            return pipeline.process(doc)
 
     def translate_texts(self, texts: list[str], *, route: str = "translate") -> list[str]:
         """Translate each text sentence by sentence, keeping its line breaks; one output per input."""

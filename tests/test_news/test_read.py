@@ -5,7 +5,8 @@ import json
 import pytest
 
 from news.errors import InputError
-from news.read import decode_bytes, html_to_text, read_inputs
+from news.markup import html_to_text
+from news.read import decode_bytes, read_inputs
 
 
 def _write(path, data):
