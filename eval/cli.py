@@ -59,6 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     qe.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
     qe.add_argument("--json", action="store_true", help="print JSON instead of a line of text")
 
+    chk = sub.add_parser("check", formatter_class=parser.formatter_class,
+                         help="per-sentence translation checks (numbers, untranslated, repetition, length, names)")
+    chk.add_argument("--src", required=True, metavar="FILE", help="Indonesian source, one sentence a line")
+    chk.add_argument("--hyp", required=True, metavar="FILE", help="English translations, aligned with --src")
+    chk.add_argument("--json", action="store_true",
+                     help='print {"sentences": [{"index", "flags": [{"check", "reason"}]}], "rates": {...}}')
+
     sets = sub.add_parser("testsets", formatter_class=parser.formatter_class, help="list the test sets found")
     sets.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
 
@@ -128,7 +135,8 @@ def cmd_score(args) -> int:
     if args.src:
         files[f"source ({args.src})"] = read_lines(args.src)
     check_parallel(files, args.ref, refs)
-    report = _score(args, refs, systems, baseline=args.baseline)
+    report = _score(args, refs, systems, baseline=args.baseline,
+                    sources=read_lines(args.src) if args.src else None)
     _emit(args, [report])
     return 0
 
@@ -157,7 +165,7 @@ def cmd_run(args) -> int:
                 systems[m] += t.translate(chunk)
                 update(len(chunk), "segments")
             bar.close()
-        reports.append(_score(args, refs, systems, testset=ts.name, baseline=args.baseline))
+        reports.append(_score(args, refs, systems, testset=ts.name, baseline=args.baseline, sources=src))
     _emit(args, reports)
     return 0
 
@@ -221,7 +229,29 @@ def cmd_testsets(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    """Run the translation checks over two aligned files."""
+    from eval.checks import check_pairs
+    from eval.textio import check_parallel, read_lines
+
+    src, hyp = read_lines(args.src), read_lines(args.hyp)
+    check_parallel({f"hypotheses ({args.hyp})": hyp}, args.src, src)
+    report = check_pairs(src, hyp)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    for item in report["sentences"]:
+        i = item["index"]
+        print(f"{i + 1}: {hyp[i]}")
+        for flag in item["flags"]:
+            print(f"    {flag['check']}: {flag['reason']}")
+    rates = ", ".join(f"{k} {v:.1%}" for k, v in report["rates"].items())
+    print(f"{len(report['sentences'])} of {report['total']} sentences flagged; {rates}", file=sys.stderr)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the ``kabar eval`` subcommand in ``args``; library errors propagate to the caller."""
-    handlers = {"score": cmd_score, "run": cmd_run, "summ": cmd_summ, "qe": cmd_qe, "testsets": cmd_testsets}
+    handlers = {"score": cmd_score, "run": cmd_run, "summ": cmd_summ, "qe": cmd_qe, "testsets": cmd_testsets,
+                "check": cmd_check}
     return handlers[args.eval_command](args)

@@ -14,10 +14,20 @@ def _fmt(score) -> str:
     return f"{score.score:.1f} [{score.ci[0]:.1f}, {score.ci[1]:.1f}]"
 
 
+def _flags(rates: dict) -> str:
+    """Share of sentences any translation check flags, and the checks that flag most ("12.0% (names 8.1%, ...)")."""
+    if not rates:
+        return "-"
+    top = sorted(((v, k) for k, v in rates.items() if k != "any" and v > 0), reverse=True)[:3]
+    detail = ", ".join(f"{k} {v:.1%}" for v, k in top)
+    return f"{rates.get('any', 0):.1%}" + (f" ({detail})" if detail else "")
+
+
 def leaderboard_rows(reports: Sequence[ScoreReport]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a system x (test set, metric) table; each cell "score [lo, hi]"."""
     metrics = list(reports[0].metrics) if reports else []
-    header = ["system", "test set"] + metrics + ["len ratio", "vs baseline"]
+    checked = any(sys.flag_rates for rep in reports for sys in rep.systems.values())
+    header = ["system", "test set"] + metrics + ["len ratio"] + ["flagged"] * checked + ["vs baseline"]
     rows = []
     for rep in reports:
         for name, sys_scores in rep.systems.items():
@@ -26,7 +36,8 @@ def leaderboard_rows(reports: Sequence[ScoreReport]) -> tuple[list[str], list[li
                 f"{m}: {verdict(p, delta=sys_scores.scores[m].score - base.scores[m].score if base else None, metric=m)}"
                 for m, p in sys_scores.p_values.items())
             rows.append([name, rep.testset or "-"] + [_fmt(sys_scores.scores[m]) for m in metrics]
-                        + [f"{sys_scores.length_ratio:.3f}", versus or "-"])
+                        + [f"{sys_scores.length_ratio:.3f}"]
+                        + [_flags(sys_scores.flag_rates)] * checked + [versus or "-"])
     return header, rows
 
 

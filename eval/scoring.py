@@ -17,12 +17,15 @@ class SystemScores:
     scores: dict[str, MetricScore]
     p_values: dict[str, float] = field(default_factory=dict)
     length_ratio: float = 0.0
+    flag_rates: dict[str, float] = field(default_factory=dict)  # translation checks (eval.checks), with a source
 
     def to_dict(self) -> dict:
         """JSON form as documented in the README (``vs_baseline`` holds ``<metric>_p``)."""
         data = {m: s.to_dict() for m, s in self.scores.items()}
         data["vs_baseline"] = {f"{m}_p": p for m, p in self.p_values.items()}
         data["length_ratio"] = self.length_ratio
+        if self.flag_rates:
+            data["flag_rates"] = dict(self.flag_rates)
         return data
 
 
@@ -53,7 +56,7 @@ def length_ratio(hypotheses: Sequence[str], references: Sequence[str]) -> float:
 def score_systems(references: Sequence[str], systems: Mapping[str, Sequence[str]], *,
                   metrics: Sequence[str] = DEFAULT_METRICS, baseline: str | None = None,
                   n_bootstrap: int = DEFAULT_BOOTSTRAP, test_type: str = "bs", testset: str = "",
-                  n_samples: int = 0, progress=None) -> ScoreReport:
+                  n_samples: int = 0, progress=None, sources: Sequence[str] | None = None) -> ScoreReport:
     """Score ``systems`` against ``references``; with two or more systems, test each against ``baseline``.
 
     The baseline defaults to the first system. ``progress(step, description)`` (for example a tqdm bar's
@@ -80,6 +83,11 @@ def score_systems(references: Sequence[str], systems: Mapping[str, Sequence[str]
             scores[m] = corpus_score(m, systems[name], references, n_bootstrap=n_bootstrap)
             if progress:
                 progress(1, f"{name} {m}")
-        out[name] = SystemScores(name, scores, p_values.get(name, {}), length_ratio(systems[name], references))
+        rates = {}
+        if sources is not None:
+            from eval.checks import check_pairs
+
+            rates = check_pairs(sources, systems[name])["rates"]
+        out[name] = SystemScores(name, scores, p_values.get(name, {}), length_ratio(systems[name], references), rates)
     return ScoreReport(testset, out, len(references), baseline if len(names) > 1 else None, tuple(metrics),
                        test_type)

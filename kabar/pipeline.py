@@ -31,7 +31,8 @@ NO_TEXT = ("und", "zxx")
 SOURCE_LANGS = ("auto", "id", "en")
 _ROOT = Path(__file__).resolve().parent.parent
 # Everything whose code shapes a result; a change to any of these files retires cached article results.
-_RESULT_CODE = ("news", "translate", "summarize", "eval/qe.py", "kabar/pipeline.py")
+_RESULT_CODE = ("news", "translate", "summarize", "eval/qe.py", "eval/checks.py", "eval/check_stats.json",
+                "kabar/pipeline.py")
 
 
 @lru_cache(maxsize=4)
@@ -86,6 +87,8 @@ class Result:
     engine: str | None = None
     quality: tuple = ()  # per sentence: QE cosine for translated sentences, None otherwise (empty: QE off)
     flagged: tuple[int, ...] = ()  # sentences whose translation QE marks as likely bad
+    checks: tuple = ()  # per sentence: a list of {"check", "reason"} (eval.checks); empty lists where all passed
+    repaired: tuple[int, ...] = ()  # sentences decoded again because their first translation looped
     errors: tuple[str, ...] = ()
     removed: tuple[Removal, ...] = ()
     timings: dict = field(default_factory=dict)
@@ -278,6 +281,9 @@ class Pipeline:
                 "set the source language to id (--lang id on the command line).")
         return _Prepared(doc, fields, to_translate, timings)
 
+    def _check(self, sentences, translation, translated):
+        return _check_translations(self, sentences, translation, translated)
+
     def _finish(self, p: _Prepared, translated) -> Result:
         f = p.fields
         if isinstance(translated, Exception):
@@ -288,6 +294,10 @@ class Pipeline:
         translation = list(sentences) if supported else []
         for i, text in zip(p.to_translate, translated):
             translation[i] = text
+        start = time.perf_counter()
+        checks, repaired = self._check(sentences, translation, p.to_translate) if supported else ((), ())
+        if checks:
+            p.timings["checks"] = time.perf_counter() - start
         start = time.perf_counter()
         rank_lang = "id" if f["lang"] in TRANSLATABLE else f["lang"]
         chosen = choose(self.summarizer, sentences, rank_lang, n=self.summary_n, ratio=self.summary_ratio,
@@ -312,8 +322,38 @@ class Pipeline:
             summary_indices=tuple(chosen), summary_src=tuple(sentences[i] for i in chosen),
             summary_en=tuple(translation[i] for i in chosen) if supported else (),
             model=info.model if info else None, engine=info.engine if info else "passthrough",
-            quality=tuple(quality), flagged=flagged, errors=tuple(f["errors"]), removed=f["removed"],
+            quality=tuple(quality), flagged=flagged, checks=checks, repaired=repaired, errors=tuple(f["errors"]),
+            removed=f["removed"],
             timings={k: round(v, 6) for k, v in p.timings.items()})
+
+
+def _check_translations(pipeline: Pipeline, sentences: list[str], translation: list[str],
+                        translated: list[int]) -> tuple[tuple, tuple[int, ...]]:
+    """Run the translation checks on every translated sentence; a sentence whose output loops is decoded again
+    without loops (``translation`` is updated in place when the new output passes the repetition check)."""
+    from eval.checks import check, check_repetition
+
+    results = [[] for _ in sentences]
+    looped = []
+    for i in translated:
+        flags = check(sentences[i], translation[i])
+        results[i] = flags
+        if any(flag.check == "repetition" for flag in flags):
+            looped.append(i)
+    repaired = []
+    redo = getattr(pipeline._translator, "translate_without_loops", None)
+    if looped and redo is not None:
+        try:
+            again = redo([sentences[i] for i in looped])
+        except Exception:  # a repair that fails keeps the first output and its flag
+            log.warning("re-decoding looped sentences failed", exc_info=True)
+            again = []
+        for i, text in zip(looped, again):
+            if text.strip() and check_repetition(sentences[i], text) is None:
+                translation[i] = text
+                results[i] = check(sentences[i], text)
+                repaired.append(i)
+    return tuple([flag.to_dict() for flag in flags] for flags in results), tuple(repaired)
 
 
 def process_documents(pipeline: Pipeline, docs: Iterable[Document], *, chunk: int = 16) -> Iterable[Result]:

@@ -182,6 +182,16 @@ class ResultStore:
         _atomic_write(self.dir / INDEX, to_html(results), sync=False)
 
 
+def sentences_to_check(result: Result) -> list[tuple[int, list[tuple[str, str]]]]:
+    """(sentence index, [(check, reason)]) for every sentence a translation check flagged."""
+    out = []
+    for i, flags in enumerate(result.checks or ()):
+        reasons = [(str(f.get("check", "")), str(f.get("reason", ""))) for f in flags or () if isinstance(f, dict)]
+        if reasons and i < len(result.sentences):
+            out.append((i, reasons))
+    return out
+
+
 def to_markdown(result: Result) -> str:
     """A Markdown page: metadata, the summary in both languages, then the article side by side."""
     lines = [f"# {md_text(result.title or result.id)}", ""]
@@ -202,11 +212,21 @@ def to_markdown(result: Result) -> str:
     else:
         lines += [f"- {md_text(s)}" for s in result.summary_src] + [""]
     if result.flagged:
-        lines += ["## Sentences to check", "", "Quality estimate below the threshold (source/translation "
+        lines += ["## Low quality estimate", "", "Quality estimate below the threshold (source/translation "
                   "similarity):", ""]
         lines += [f"- ({result.quality[i]:.2f}) {md_text(result.sentences[i])} → {md_text(result.translation[i])}"
                   for i in result.flagged]
         lines.append("")
+    checked = sentences_to_check(result)
+    if checked:
+        lines += [f"## Sentences to check ({len(checked)})", ""]
+        for i, reasons in checked:
+            lines.append(f"- {md_text(result.sentences[i])} → {md_text(result.translation[i])}")
+            lines += [f"  - **{md_text(check)}**: {md_text(reason)}" for check, reason in reasons]
+        lines.append("")
+    if result.repaired:
+        lines += [f"{len(result.repaired)} sentence(s) looped on the first decoding and were translated again "
+                  "without repeats.", ""]
     lines += ["## Article", ""]
     if result.lang != "en" and result.translation:
         lines += [f"| Original ({md_text(result.lang)}) | English |", "| --- | --- |"]
@@ -220,7 +240,7 @@ def to_markdown(result: Result) -> str:
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ddd;padding:.4rem;vertical-align:top;width:50%}
 .meta{color:#666;font-size:.9rem}.err{color:#a00}section{margin-bottom:2.5rem}nav li{margin:.2rem 0}
-body,td,li,p,h2{overflow-wrap:anywhere}table{table-layout:fixed}"""
+body,td,li,p,h2{overflow-wrap:anywhere}table{table-layout:fixed}.why{color:#a60;font-size:.9rem}"""
 
 
 def to_html(results: list[Result]) -> str:
@@ -246,6 +266,12 @@ def to_html(results: list[Result]) -> str:
             if sentences:
                 parts.append(f"<h3>{esc(heading)}</h3><ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences)
                              + "</ul>")
+        checked = sentences_to_check(r)
+        if checked:
+            items = "".join(f"<li>{esc(r.translation[i])}<br><span class=\"why\">"
+                            + "; ".join(f"{esc(c)}: {esc(why)}" for c, why in reasons) + "</span></li>"
+                            for i, reasons in checked)
+            parts.append(f'<h3>Sentences to check ({len(checked)})</h3><ul class="check">{items}</ul>')
         if r.ok and r.lang != "en":
             rows = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>"
                            for a, b in zip(r.paragraphs(), r.paragraphs(r.translation)))

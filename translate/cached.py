@@ -30,6 +30,10 @@ class CachedTranslator:
             known.update(zip(todo, fresh))
         return [known[s] for s in sentences]
 
+    def translate_without_loops(self, sentences: Sequence[str]) -> list[str]:
+        """The inner engine's loop-free decoding (repairs are rare and not cached)."""
+        return self.inner.translate_without_loops(sentences)
+
     def translate_nbest(self, sentences: Sequence[str], n: int) -> list[list[str]]:
         """The inner engine's n-best lists (alternatives are not cached)."""
         return self.inner.translate_nbest(sentences, n)

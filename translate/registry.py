@@ -90,6 +90,10 @@ class LazyTranslator:
         """Translate with the loaded model (loading it first if needed)."""
         return self.load().translate(sentences)
 
+    def translate_without_loops(self, sentences):
+        """Loop-free decoding with the loaded model (see the engines' method of that name)."""
+        return self.load().translate_without_loops(sentences)
+
     def __getattr__(self, name):  # engine attributes (tokenizer, segments_translated …) once loaded
         if name.startswith("_"):
             raise AttributeError(name)

@@ -16,7 +16,8 @@ from ui.service import KabarService
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 CSS = """.kabar-side table{width:100%;border-collapse:collapse;table-layout:fixed;overflow-wrap:anywhere}.kabar-side td,.kabar-side th{vertical-align:top;
-border-top:1px solid #ddd;padding:6px;width:50%}.kabar-low{background:#fde2e2;border-bottom:2px dotted #c00}"""
+border-top:1px solid #ddd;padding:6px;width:50%}.kabar-low{background:#fde2e2;border-bottom:2px dotted #c00}
+.kabar-check{background:#fff3cd;border-bottom:2px dotted #a60}.kabar-why{color:#a60}"""
 
 
 def _examples() -> list[list[str]]:
@@ -24,19 +25,34 @@ def _examples() -> list[list[str]]:
     return [[p.read_text(encoding="utf-8")] for p in paths]
 
 
+def _english_sentence(result: Result, i: int, flagged: set[int], checked: dict) -> str:
+    """One English sentence as escaped HTML, marked when QE or a translation check flags it (reason shown)."""
+    esc = html.escape
+    text = esc(result.translation[i])
+    if i in checked:
+        reasons = "; ".join(f"{c}: {why}" for c, why in checked[i])
+        return (f'<span class="kabar-check" title="{esc(reasons)}">{text}</span>'
+                f'<small class="kabar-why"> [check {esc(reasons)}]</small>')
+    if i in flagged:
+        return f'<span class="kabar-low" title="quality estimate {result.quality[i]:.2f}">{text}</span>'
+    return text
+
+
 def side_by_side_html(result: Result) -> str:
-    """Original and English paragraph by paragraph; sentences QE flags are marked."""
+    """Original and English paragraph by paragraph; sentences QE or a translation check flags are marked, with
+    the reason beside them."""
+    from kabar.writers import sentences_to_check
+
     esc = html.escape
     flagged = set(result.flagged)
+    checked = dict(sentences_to_check(result))
     rows = []
     by_para: dict[int, list[int]] = {}
     for i, p in enumerate(result.paragraph_of):
         by_para.setdefault(p, []).append(i)
     for idxs in by_para.values():
         src = " ".join(esc(result.sentences[i]) for i in idxs)
-        tgt = " ".join(
-            f'<span class="kabar-low" title="quality estimate {result.quality[i]:.2f}">{esc(result.translation[i])}</span>'
-            if i in flagged else esc(result.translation[i]) for i in idxs) if result.translation else ""
+        tgt = " ".join(_english_sentence(result, i, flagged, checked) for i in idxs) if result.translation else ""
         rows.append(f"<tr><td>{src}</td><td>{tgt}</td></tr>")
     return (f'<div class="kabar-side" id="side-by-side"><table><tr><th>Original ({esc(result.lang or "?")})</th>'
             f"<th>English</th></tr>{''.join(rows)}</table></div>")
@@ -70,6 +86,12 @@ def status_html(result: Result) -> str:
     parts += [f"<blockquote>{esc(e)}</blockquote>" for e in result.errors]
     if result.flagged:
         parts.append(f"<p>{len(result.flagged)} sentence(s) marked as low-confidence translations.</p>")
+    checked = sum(1 for flags in result.checks if flags)
+    if checked:
+        parts.append(f"<p>{checked} sentence(s) to check (numbers, names, length, repetition, untranslated); "
+                     "the reason is beside each one.</p>")
+    if result.repaired:
+        parts.append(f"<p>{len(result.repaired)} sentence(s) looped and were translated again without repeats.</p>")
     return "".join(parts)
 
 

@@ -180,3 +180,19 @@ def test_batch_table_names_the_uploaded_files_and_the_failure(browser, server, t
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(tmp_path / f"batch-{width}.png"), full_page=True)
     page.close()
+
+
+def test_article_tab_marks_sentences_to_check_with_the_reason(browser, server):
+    """The tiny random model drops the number and the names: the English is marked, the reason beside it."""
+    page = _open(browser, server)
+    page.locator("#article-input textarea").fill("Presiden Joko Widodo meresmikan 12 jembatan baru di Kalimantan "
+                                                 "Timur pada Senin pagi.")
+    page.locator("#run-article").click()
+    page.locator("#side-by-side table").wait_for(timeout=60_000)
+    marked = page.locator("#side-by-side .kabar-check")
+    assert marked.count() == 1
+    why = page.locator("#side-by-side .kabar-why").inner_text()
+    assert "numbers: number 12 of the source is not in the English" in why
+    assert "names:" in why and "Joko" in why
+    assert "1 sentence(s) to check" in page.locator("#out-lang").inner_text()
+    page.close()

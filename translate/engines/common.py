@@ -38,6 +38,10 @@ def load_tokenizer(model: ResolvedModel, src_lang: str):
     return AutoTokenizer.from_pretrained(str(model.path))
 
 
+NO_REPEAT_NGRAM = 3
+REPETITION_PENALTY = 1.2
+
+
 class Seq2SeqEngine:
     """Base of the engines: subclasses implement :meth:`_generate` for one batch of token ids."""
 
@@ -56,6 +60,7 @@ class Seq2SeqEngine:
         self.max_positions = model.max_positions
         # Benchmarks only: decode exactly this many tokens (min = max), as a random model never stops.
         self.decode_length = decode_length
+        self.anti_repeat = False  # set only inside translate_without_loops
         self.target_token = NLLB_CODES.get(tgt_lang) if model.kind == "nllb" else None
         self.info = self._info(model, device, compute_type, beam_size, src_lang, tgt_lang, variant)
         self.segments_translated = 0
@@ -136,6 +141,16 @@ class Seq2SeqEngine:
         by_source = {src: " ".join(t for t in parts if t) for src, parts in zip(texts, joined)}
         return [by_source.get(s.strip(), "") for s in sentences]
 
+    def translate_without_loops(self, sentences: Sequence[str]) -> list[str]:
+        """Translate again with the decoder kept out of loops: no 3-gram may repeat
+        (``no_repeat_ngram_size=3``) and repeated tokens are penalised (``repetition_penalty``). Used to
+        repair outputs a check found looping; never for ordinary decoding, where a real repeat is allowed."""
+        self.anti_repeat = True
+        try:
+            return self.translate(sentences)
+        finally:
+            self.anti_repeat = False
+
     def translate_nbest(self, sentences: Sequence[str], n: int) -> list[list[str]]:
         """The ``n`` best distinct translations of each sentence, best first (LibreTranslate's alternatives).
 
@@ -151,6 +166,11 @@ class Seq2SeqEngine:
             hypotheses = [h.strip() for h in self._generate_nbest(encoded, n)]
             out.append(list(dict.fromkeys(h for h in hypotheses if h)) or [""])
         return out
+
+    def anti_repeat_options(self) -> dict:
+        """Decoding options of :meth:`translate_without_loops` (the same names in CTranslate2 and transformers)."""
+        return {"no_repeat_ngram_size": NO_REPEAT_NGRAM, "repetition_penalty": REPETITION_PENALTY} \
+            if self.anti_repeat else {}
 
     def _generate_nbest(self, encoded: list, n: int) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError

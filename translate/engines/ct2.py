@@ -158,7 +158,8 @@ class CT2Translator(Seq2SeqEngine):
                                         # transformers counts the EOS it forces at the limit; CTranslate2 does not
                                         max_decoding_length=self.max_new_tokens(longest) - (0 if self.decode_length else 1),
                                         min_decoding_length=self.min_new_tokens(), max_input_length=0,
-                                        return_scores=False, use_vmap=self.use_vmap, asynchronous=asynchronous)
+                                        return_scores=False, use_vmap=self.use_vmap, asynchronous=asynchronous,
+                                        **self.anti_repeat_options())
 
     def _generate(self, batch: list[list[str]]) -> list[str]:
         return [self.tokenizer.decode(result.hypotheses[0]) for result in self._submit(batch, False)]

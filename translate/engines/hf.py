@@ -60,7 +60,7 @@ class HFTranslator(Seq2SeqEngine):
                                     attention_mask=padded["attention_mask"].to(self.device),
                                     num_beams=self.info.beam_size, do_sample=False,
                                     max_new_tokens=self.max_new_tokens(longest),
-                                    min_new_tokens=self.min_new_tokens(), **kwargs)
+                                    min_new_tokens=self.min_new_tokens(), **kwargs, **self.anti_repeat_options())
         return self.tokenizer.batch_decode(out, skip_special_tokens=True)
 
     def _generate_nbest(self, encoded: list[int], n: int) -> list[str]:

@@ -1,0 +1,200 @@
+"""Fit the translation checks on development sets, and measure them on test sets with injected errors.
+
+``python -m eval.checkbench fit`` writes ``eval/check_stats.json`` from FLORES-200 dev, NTREX-128 and the
+Indonesian news validation set. ``python -m eval.checkbench run`` takes FLORES-200 devtest and the
+Indonesian news test set (never used by ``fit``), and for each reference pair
+
+- checks the untouched reference (every flag there is a false flag), and
+- injects each error kind into a copy of the English reference, seeded: change a number, drop a
+  number, copy the source, add a loop, drop a name, cut a clause;
+
+then prints per check the false-flag rate and per error kind the recall (share of injected copies that
+the matching check flags; pairs where that check already flags the untouched reference are left out,
+so a false flag is never counted as a catch).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+from collections import Counter
+
+from eval import checks
+
+FIT_SETS = ("flores200/dev", "ntrex128/test", "indonesian-mt-data-news/valid")
+TEST_SETS = ("flores200/devtest", "indonesian-mt-data-news/test")
+ALWAYS_TRANSLATED = ("januari februari maret april mei juni juli agustus september oktober november desember "
+                     "senin selasa rabu kamis jumat sabtu minggu").split()
+INJECTIONS = {  # error kind -> the check that must catch it
+    "change_number": "numbers", "drop_number": "numbers", "copy_source": "untranslated", "add_loop": "repetition",
+    "drop_name": "names", "cut_clause": "length|names|numbers",
+}
+SEED = 13
+
+
+def _pairs(names) -> list[tuple[str, str]]:
+    from eval import testsets
+
+    out = []
+    found = testsets.discover()
+    for name in names:
+        t = found[name]
+        src = t.source.read_text(encoding="utf-8").splitlines()
+        ref = t.reference.read_text(encoding="utf-8").splitlines()
+        out += [(s, r) for s, r in zip(src, ref) if s.strip() and r.strip()]
+    return out
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered))))]
+
+
+def fit(pairs: list[tuple[str, str]]) -> dict:
+    """Thresholds from reference pairs: length bounds, translated names, untranslated share."""
+    ratios = [math.log(len(r) / len(s)) for s, r in pairs if len(s) >= 80]
+    low, high = _quantile(ratios, 0.003), _quantile(ratios, 0.997)
+    seen, kept = Counter(), Counter()
+    for src, ref in pairs:
+        low_ref = ref.lower()
+        for i, match in enumerate(checks._TOKEN.finditer(src)):
+            token = match.group(0)
+            if len(token) >= 3 and token[:1].isupper() and i > 0:
+                seen[token.lower()] += 1
+                kept[token.lower()] += token.lower() in low_ref
+    translated = sorted({w for w, n in seen.items() if kept[w] / n < 0.5} | set(ALWAYS_TRANSLATED))
+    lower = Counter(t for src, _ in pairs for t in checks._TOKEN.findall(src) if t[:1].islower())
+    common = sorted(w for w, n in lower.items() if n >= 2 and len(w) >= 3 and w in seen)
+    stats = {"length": {"low": round(low, 4), "high": round(high, 4), "slack_chars": 0.0},
+             "translated_names": translated, "common_words": common, "untranslated_share": 0.6}
+    checks.stats.cache_clear()
+    checks._common_words.cache_clear()
+    # widen the bounds for short sentences until at most 1% of the fitting pairs are flagged
+    for slack in (0, 5, 10, 15, 20, 30, 40, 60):
+        stats["length"]["slack_chars"] = float(slack)
+        _write(stats)
+        rate = sum(checks.check_length(s, r) is not None for s, r in pairs) / len(pairs)
+        if rate <= 0.01:
+            break
+    shares = []
+    for src, ref in pairs:
+        source = {t for t in checks._TOKEN.findall(src) if t[:1].islower()}
+        words = [t.lower() for t in checks._TOKEN.findall(ref) if t[:1].islower() and len(t) > 1]
+        if len(words) >= 3:
+            shares.append(sum(w in source for w in words) / len(words))
+    stats["untranslated_share"] = round(max(0.5, _quantile(shares, 0.999) + 0.05), 3)
+    _write(stats)
+    return stats
+
+
+def _write(stats: dict) -> None:
+    checks.STATS_FILE.write_text(json.dumps(stats, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    checks.stats.cache_clear()
+    checks._common_words.cache_clear()
+
+
+# -- injections -------------------------------------------------------------------------------------------
+
+_NUM = re.compile(r"(?<![\w.,])\d{1,15}(?:[.,]\d{1,15}){0,6}(?![\d])")
+
+
+def _numbers_in_both(src: str, ref: str) -> list[re.Match]:
+    """Number spans of the reference whose value is also a value of a source number."""
+    src_values = {v for m in checks.mentions(src, "id") for v in m.values}
+    return [m for m in _NUM.finditer(ref) if checks._readings(m.group(0), "en") & src_values]
+
+
+def inject(kind: str, src: str, ref: str, rng: random.Random) -> str | None:
+    """A copy of ``ref`` with one error of ``kind``, or None when the pair has nothing to inject it into."""
+    if kind in ("change_number", "drop_number"):
+        spans = _numbers_in_both(src, ref)
+        if not spans:
+            return None
+        m = rng.choice(spans)
+        if kind == "drop_number":
+            after = re.match(r"\s?(?:percent|%|million|billion|trillion|thousand)?", ref[m.end():])
+            return (ref[:m.start()] + ref[m.end() + (after.end() if after else 0):]).replace("  ", " ")
+        digits = list(m.group(0))
+        places = [i for i, c in enumerate(digits) if c.isdigit()]
+        i = rng.choice(places)
+        digits[i] = rng.choice([d for d in "0123456789" if d != digits[i] and not (i == places[0] and d == "0")])
+        return ref[:m.start()] + "".join(digits) + ref[m.end():]
+    if kind == "copy_source":
+        return src
+    if kind == "add_loop":
+        words = ref.rstrip(".").split()
+        n = rng.choice((1, 2, 3))
+        if len(words) < n + 1:
+            return None
+        return " ".join(words + words[-n:] * rng.choice((3, 4))) + "."
+    if kind == "drop_name":
+        low_ref = ref
+        names = [t for i, t in enumerate(checks._TOKEN.findall(src)) if i > 0 and len(t) >= 3 and t[:1].isupper()
+                 and re.search(rf"\b{re.escape(t)}\b", low_ref)]
+        if not names:
+            return None
+        name = rng.choice(names)
+        return re.sub(rf"\s?\b{re.escape(name)}\b", "", ref).strip()
+    if kind == "cut_clause":
+        parts = re.split(r"(?<=,)\s|(?<=;)\s", ref)
+        if len(parts) >= 2:
+            longest = max(range(1, len(parts)), key=lambda k: len(parts[k]))
+            if len(parts[longest]) >= 0.3 * len(ref):
+                return " ".join(p for k, p in enumerate(parts) if k != longest).rstrip(",;") + "."
+        words = ref.split()
+        if len(words) < 6:
+            return None
+        return " ".join(words[: int(len(words) * 0.6)]) + "."
+    raise ValueError(kind)
+
+
+def run(pairs: list[tuple[str, str]], *, seed: int = SEED) -> dict:
+    """False-flag rate per check on the untouched pairs; recall per injected error kind."""
+    rng = random.Random(seed)
+    untouched = [{f.check for f in checks.check(s, r)} for s, r in pairs]
+    false_flags = {name: sum(name in flags for flags in untouched) / len(pairs) for name in checks.CHECKS}
+    false_flags["any"] = sum(bool(flags) for flags in untouched) / len(pairs)
+    recall = {}
+    for kind, catchers in INJECTIONS.items():
+        wanted = set(catchers.split("|"))
+        hits = tried = 0
+        for (src, ref), flags in zip(pairs, untouched):
+            if flags & wanted:
+                continue
+            bad = inject(kind, src, ref, rng)
+            if bad is None or bad == ref:
+                continue
+            tried += 1
+            hits += bool({f.check for f in checks.check(src, bad)} & wanted)
+        recall[kind] = {"recall": hits / tried if tried else float("nan"), "injected": tried, "caught_by": catchers}
+    return {"pairs": len(pairs), "false_flags": false_flags, "recall": recall}
+
+
+def table(name: str, report: dict) -> str:
+    lines = [f"### {name} ({report['pairs']} pairs)", "", "| check | false flags on references |", "| --- | --- |"]
+    lines += [f"| {k} | {v:.2%} |" for k, v in report["false_flags"].items()]
+    lines += ["", "| injected error | caught by | injected | recall |", "| --- | --- | --- | --- |"]
+    lines += [f"| {k} | {v['caught_by']} | {v['injected']} | {v['recall']:.1%} |" for k, v in report["recall"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.checkbench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=["fit", "run"])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.what == "fit":
+        stats = fit(_pairs(FIT_SETS))
+        print(f"fitted on {', '.join(FIT_SETS)}: length {stats['length']}, untranslated share "
+              f"{stats['untranslated_share']}, {len(stats['translated_names'])} translated names", file=sys.stderr)
+        return 0
+    reports = {name: run(_pairs([name])) for name in TEST_SETS}
+    print(json.dumps(reports, indent=1) if args.json else "\n".join(table(n, r) for n, r in reports.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Translation checks: the conventions they understand, what they flag, loop repair, the CLI and the benchmark."""
+import json
+
+import pytest
+
+from eval import checks
+from eval.checks import check, check_pairs
+from tests.conftest import DATA, need_shared
+
+
+def _checks(src, hyp):
+    return {f.check for f in check(src, hyp)}
+
+
+@pytest.mark.parametrize(("src", "hyp"), [
+    ("Nilainya Rp1,8 triliun.", "The value is Rp1.8 trillion."),
+    ("Nilainya Rp1,8 triliun.", "The value is IDR 1.8 trillion."),
+    ("Sebanyak 5.000 warga mengungsi.", "As many as 5,000 residents fled."),
+    ("Ekspor mencapai 120 ribu ton.", "Exports reached 120,000 tons."),
+    ("Ekspor mencapai 120 ribu ton.", "Exports reached 120 thousand tons."),
+    ("Dana Rp3,5 miliar disiapkan.", "Funds of Rp3.5 billion were prepared."),
+    ("Harga naik 2,5 persen.", "Prices rose 2.5%."),
+    ("Gaji naik 10 juta rupiah.", "Salaries rose by 10 million rupiah."),
+    ("Rapat digelar Kamis (13/3).", "The meeting was held on Thursday (March 13)."),
+    ("Rapat digelar Kamis (13/3).", "The meeting was held on Thursday (13/3)."),
+    ("Pemain berusia 24 tahun itu menang.", "The twenty-four-year-old player won."),
+    ("Ada 3 kapal.", "There are three ships."),
+])
+def test_numbers_across_conventions_pass(src, hyp):
+    assert "numbers" not in _checks(src, hyp)
+
+
+@pytest.mark.parametrize(("src", "hyp", "named"), [
+    ("Nilainya Rp1,8 triliun.", "The value is 1.8 billion rupiah.", "1,8 triliun"),
+    ("Sebanyak 5.000 warga mengungsi.", "As many as 500 residents fled.", "5.000"),
+    ("Harga naik 2,5 persen.", "Prices rose sharply.", "2,5"),
+    ("Rapat digelar Kamis (13/3).", "The meeting was held on Thursday (March 14).", "13/3"),
+])
+def test_changed_or_dropped_numbers_are_flagged(src, hyp, named):
+    flags = [f for f in check(src, hyp) if f.check == "numbers"]
+    assert flags and named in flags[0].reason
+
+
+def test_untranslated_repetition_names_length():
+    src = "Pemerintah daerah menyiapkan gudang tambahan agar gabah bisa disimpan lebih lama di Karawang."
+    assert "untranslated" in _checks(src, src)
+    assert _checks(src, "The local government is preparing extra warehouses so grain can be stored longer in "
+                        "Karawang.") == set()
+    assert "repetition" in _checks(src, "The government is preparing the the the the warehouses in Karawang.")
+    assert "repetition" in _checks(src, "The government prepares warehouses in Karawang in Karawang in Karawang.")
+    assert "repetition" in _checks(src, "The government ntntntntntntntnt warehouses in Karawang.")
+    assert "names" in _checks(src, "The local government is preparing extra warehouses so grain can be stored "
+                                   "longer.")
+    assert "length" in _checks(src, "The government.")
+    assert "names" not in _checks("Menteri Keuangan berbicara di Roma, Italia.", "The finance minister spoke in "
+                                                                              "Rome, Italy.")
+    assert check("Satu dua tiga empat lima.", "") == [checks.Flag("length", "the English is empty: the sentence "
+                                                                           "was not translated")]
+
+
+def test_checks_stay_linear_on_hostile_input():
+    import time
+
+    def took(n):
+        start = time.perf_counter()
+        check("1," * n + " Aa" * n, "1." * n + " ab" * n)
+        return time.perf_counter() - start
+
+    took(500)
+    assert took(16000) < 40 * took(2000) + 0.05
+
+
+def test_check_pairs_shape_and_cli(tmp_path, capsys):
+    from kabar.cli import main
+
+    (tmp_path / "s.txt").write_text("Harga naik 15 persen.\nPetani panen padi di Karawang.\n", encoding="utf-8")
+    (tmp_path / "h.txt").write_text("Prices rose 51 percent.\nFarmers harvest rice in Karawang.\n", encoding="utf-8")
+    assert main(["eval", "check", "--src", str(tmp_path / "s.txt"), "--hyp", str(tmp_path / "h.txt"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["sentences"] == [{"index": 0, "flags": [{"check": "numbers", "reason": "number 15 of the source "
+                                                           "is not in the English (changed or dropped)"}]}]
+    assert report["rates"]["numbers"] == 0.5 and report["rates"]["any"] == 0.5
+    with pytest.raises(ValueError):
+        check_pairs(["a"], ["a", "b"])
+
+
+def test_loop_repair_with_a_tiny_model(tiny_marian):
+    """Tiny random models loop; the pipeline decodes looping sentences again without repeats."""
+    from kabar.assemble import make_pipeline
+    from news.read import Document
+
+    pipeline = make_pipeline({"model": str(tiny_marian), "no_cache": True})
+    text = ("Harga cabai naik 15 persen di Pasar Induk Kramat Jati. Pedagang Joko Santoso mengatakan pasokan "
+            "turun. Pemerintah menyiapkan operasi pasar pekan depan.")
+    first = pipeline.translator.translate([s for s in [text]])  # warm the model
+    assert first
+    result = pipeline.process(Document("a", "a", text=text))
+    looped = [i for i, s in enumerate(result.sentences)
+              if checks.check_repetition(s, pipeline.translator.translate([s])[0])]
+    assert looped, "the tiny model should loop on at least one sentence"
+    assert set(looped) <= set(result.repaired)
+    for i in result.repaired:
+        assert checks.check_repetition(result.sentences[i], result.translation[i]) is None
+        assert all(f["check"] != "repetition" for f in result.checks[i])
+    assert len(result.checks) == len(result.sentences)
+
+
+def test_benchmark_on_held_out_sets():
+    """Injected errors on FLORES-200 devtest and the Indonesian news test set (never used to fit)."""
+    need_shared(DATA / "mt" / "flores200", "FLORES-200")
+    from eval import checkbench
+
+    for name in checkbench.TEST_SETS:
+        report = checkbench.run(checkbench._pairs([name]))
+        recall = {k: v["recall"] for k, v in report["recall"].items()}
+        assert recall["change_number"] >= 0.95 and recall["drop_number"] >= 0.95
+        assert recall["copy_source"] >= 0.95 and recall["add_loop"] >= 0.95
+        assert report["false_flags"]["untranslated"] <= 0.02 and report["false_flags"]["repetition"] <= 0.02
