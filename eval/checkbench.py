@@ -131,9 +131,8 @@ def inject(kind: str, src: str, ref: str, rng: random.Random) -> str | None:
             return None
         return " ".join(words + words[-n:] * rng.choice((3, 4))) + "."
     if kind == "drop_name":
-        low_ref = ref
         names = [t for i, t in enumerate(checks._TOKEN.findall(src)) if i > 0 and len(t) >= 3 and t[:1].isupper()
-                 and re.search(rf"\b{re.escape(t)}\b", low_ref)]
+                 and re.search(rf"\b{re.escape(t)}\b", ref)]
         if not names:
             return None
         name = rng.choice(names)

@@ -175,9 +175,8 @@ def check_numbers(src: str, hyp: str) -> Flag | None:
     missing = [m.text.strip() for m in source if not (m.values & target_values)]
     if dates:
         written = _english_dates(hyp)
-        hyp_values = target_values
         missing += [text for day, month, text in dates
-                    if (day, month) not in written and not ({float(day), float(month)} <= hyp_values)]
+                    if (day, month) not in written and not ({float(day), float(month)} <= target_values)]
     if not missing:
         return None
     listed = ", ".join(dict.fromkeys(missing))

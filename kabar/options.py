@@ -86,7 +86,7 @@ def expand_feeds(feeds: list[str], fetcher) -> tuple[list[str], list[str]]:
             errors.append(f"feed {exc}")
             continue
         print(f"feed {feed}: {len(found)} items", file=sys.stderr)
-        links += [link for link in found if link not in links]
-    return links, errors
+        links += found
+    return list(dict.fromkeys(links)), errors  # an item in two feeds is read once
 
 

@@ -281,8 +281,32 @@ class Pipeline:
                 "set the source language to id (--lang id on the command line).")
         return _Prepared(doc, fields, to_translate, timings)
 
-    def _check(self, sentences, translation, translated):
-        return _check_translations(self, sentences, translation, translated)
+    def _check(self, sentences: list[str], translation: list[str], translated: list[int]) -> tuple[tuple, tuple[int, ...]]:
+        """Run the translation checks on every translated sentence; a sentence whose output loops is decoded again
+        without loops (``translation`` is updated in place when the new output passes the repetition check)."""
+        from eval.checks import check, check_repetition
+
+        results = [[] for _ in sentences]
+        looped = []
+        for i in translated:
+            flags = check(sentences[i], translation[i])
+            results[i] = flags
+            if any(flag.check == "repetition" for flag in flags):
+                looped.append(i)
+        repaired = []
+        redo = getattr(self._translator, "translate_without_loops", None)
+        if looped and redo is not None:
+            try:
+                again = redo([sentences[i] for i in looped])
+            except Exception:  # a repair that fails keeps the first output and its flag
+                log.warning("re-decoding looped sentences failed", exc_info=True)
+                again = []
+            for i, text in zip(looped, again):
+                if text.strip() and check_repetition(sentences[i], text) is None:
+                    translation[i] = text
+                    results[i] = check(sentences[i], text)
+                    repaired.append(i)
+        return tuple([flag.to_dict() for flag in flags] for flags in results), tuple(repaired)
 
     def _finish(self, p: _Prepared, translated) -> Result:
         f = p.fields
@@ -325,35 +349,6 @@ class Pipeline:
             quality=tuple(quality), flagged=flagged, checks=checks, repaired=repaired, errors=tuple(f["errors"]),
             removed=f["removed"],
             timings={k: round(v, 6) for k, v in p.timings.items()})
-
-
-def _check_translations(pipeline: Pipeline, sentences: list[str], translation: list[str],
-                        translated: list[int]) -> tuple[tuple, tuple[int, ...]]:
-    """Run the translation checks on every translated sentence; a sentence whose output loops is decoded again
-    without loops (``translation`` is updated in place when the new output passes the repetition check)."""
-    from eval.checks import check, check_repetition
-
-    results = [[] for _ in sentences]
-    looped = []
-    for i in translated:
-        flags = check(sentences[i], translation[i])
-        results[i] = flags
-        if any(flag.check == "repetition" for flag in flags):
-            looped.append(i)
-    repaired = []
-    redo = getattr(pipeline._translator, "translate_without_loops", None)
-    if looped and redo is not None:
-        try:
-            again = redo([sentences[i] for i in looped])
-        except Exception:  # a repair that fails keeps the first output and its flag
-            log.warning("re-decoding looped sentences failed", exc_info=True)
-            again = []
-        for i, text in zip(looped, again):
-            if text.strip() and check_repetition(sentences[i], text) is None:
-                translation[i] = text
-                results[i] = check(sentences[i], text)
-                repaired.append(i)
-    return tuple([flag.to_dict() for flag in flags] for flags in results), tuple(repaired)
 
 
 def process_documents(pipeline: Pipeline, docs: Iterable[Document], *, chunk: int = 16) -> Iterable[Result]:

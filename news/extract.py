@@ -51,15 +51,14 @@ def extract_page(html: str, *, url: str | None = None) -> Extracted:
         text = found.text
     else:
         text, fallback_title = html_to_text(html)
-    meta = found if found is not None else None
-    title = _clean(getattr(meta, "title", None)) or fallback_title
-    canonical = getattr(meta, "url", None)
+    title = _clean(getattr(found, "title", None)) or fallback_title
+    canonical = getattr(found, "url", None)
     if canonical and url:
         canonical = urljoin(url, canonical)
     if canonical and urlsplit(canonical).scheme not in ("http", "https"):
         canonical = None
-    return Extracted(text=text, title=title, date=_clean(getattr(meta, "date", None)),
-                     author=_clean(getattr(meta, "author", None)), url=canonical or url)
+    return Extracted(text=text, title=title, date=_clean(getattr(found, "date", None)),
+                     author=_clean(getattr(found, "author", None)), url=canonical or url)
 
 
 @lru_cache(maxsize=1)

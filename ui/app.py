@@ -100,13 +100,13 @@ BATCH_COLUMNS = ("file", "language", "sentences", "status", "error")
 
 def _as_uploaded(doc, paths) -> object:
     """``doc`` with the server's upload paths in its source and error replaced by the uploaded file names."""
-    from news.read import Document
+    import dataclasses
 
     source, error = doc.source, doc.error
     for path in paths:
         source = source.replace(str(path), path.name)
         error = error.replace(str(path), path.name) if error else error
-    return Document(doc.id, source, doc.text, doc.title, error)
+    return dataclasses.replace(doc, source=source, error=error)  # url, date and author of a saved page kept
 
 
 class Callbacks:
