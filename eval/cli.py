@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     summ.add_argument("--summarizer", choices=["learned", "textrank", "lead"], default=config.DEFAULT_SUMMARIZER,
                       help="the summarizer scored as 'kabar'")
     summ.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    summ.add_argument("--out", metavar="DIR", help="write report.md, report.html, scores.json and rouge.png")
+    summ.add_argument("--no-oracle", action="store_true",
+                      help="leave out the greedy ROUGE oracle row (the slowest row on large files)")
 
     qe = sub.add_parser("qe", formatter_class=parser.formatter_class, help="validate the reference-free quality estimate against sentence chrF")
     qe.add_argument("--testset", required=True, help="one test set, e.g. flores200/devtest")
@@ -176,19 +179,26 @@ def cmd_summ(args) -> int:
     from summarize import SUMMARIZERS
 
     n = None if str(args.sentences).lower() == "auto" else config.positive_int("--sentences", args.sentences)
-    result = evaluate_summaries(read_summ_data(args.data), n=n, summarizer=SUMMARIZERS[args.summarizer]())
+    result = evaluate_summaries(read_summ_data(args.data), n=n, summarizer=SUMMARIZERS[args.summarizer](),
+                                oracle=not args.no_oracle)
+    if args.out:
+        from eval.report import write_summ_report
+
+        for path in write_summ_report(result, args.out):
+            print(f"wrote {path}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
+    from eval.report import summ_rows, summ_significance
+
+    header, rows = summ_rows(result)
     print(f"{result['n_articles']} articles, summarizer {result['summarizer']}, "
           f"{result['sentences'] or 'auto'} sentences per summary; ROUGE F1 with 95% bootstrap CI")
-    print(f"{'system':8}  {'ROUGE-1':>20}  {'ROUGE-2':>20}  {'ROUGE-L':>20}")
-    for name, scores in result["systems"].items():
-        cells = [f"{s['f']:.2f} [{s['ci'][0]:.2f}, {s['ci'][1]:.2f}]" for s in scores.values()]
-        print(f"{name:8}  " + "  ".join(f"{c:>20}" for c in cells))
-    kabar = result["systems"]["kabar"]
-    print("kabar better than lead3 (paired bootstrap, one-sided): "
-          + ", ".join(f"{t} p={kabar[t]['p_vs_lead3']:.3f}" for t in kabar))
+    widths = [max(len(r[k]) for r in [header] + rows) for k in range(len(header))]
+    for row in [header] + rows:
+        print("  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths))))
+    for line in summ_significance(result):
+        print(line + " (paired bootstrap, one-sided)")
     return 0
 
 

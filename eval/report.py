@@ -134,6 +134,87 @@ def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
     return written
 
 
+SUMM_LABELS = {"kabar": "Kabar", "lead1": "LEAD-1", "lead2": "LEAD-2", "lead3": "LEAD-3", "random": "random",
+               "textrank": "TextRank", "oracle": "oracle (upper bound)"}
+ROUGE_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L"}
+
+
+def summ_rows(result: dict) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the ROUGE table of ``kabar eval summ``: "F1 [lo, hi]" per ROUGE type."""
+    header = ["system", "sentences"] + list(ROUGE_NAMES.values())
+    rows = []
+    for name, scores in result["systems"].items():
+        label = SUMM_LABELS.get(name, name) + (f" ({result['summarizer']})" if name == "kabar" else "")
+        rows.append([label, f"{scores['sentences']:.2f}"] + [
+            f"{scores[t]['f']:.2f} [{scores[t]['ci'][0]:.2f}, {scores[t]['ci'][1]:.2f}]" for t in ROUGE_NAMES])
+    return header, rows
+
+
+def summ_significance(result: dict) -> list[str]:
+    """One sentence per rival: Kabar's one-sided paired-bootstrap p-values for each ROUGE type."""
+    kabar = result["systems"]["kabar"]
+    out = []
+    for rival in ("lead3", "textrank"):
+        ps = [(ROUGE_NAMES[t], kabar[t][f"p_vs_{rival}"]) for t in ROUGE_NAMES if f"p_vs_{rival}" in kabar[t]]
+        if ps:
+            out.append(f"Kabar better than {SUMM_LABELS[rival]}: " + ", ".join(
+                f"{t} p = {p:.3f}{' (significant)' if p < 0.05 else ''}" for t, p in ps))
+    return out
+
+
+def plot_summ(result: dict, out_dir: Path) -> Path:
+    """rouge.png: every system's ROUGE-1/2/L F1 with 95% CI bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(result["systems"])
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names)), 4))
+    width = 0.8 / len(ROUGE_NAMES)
+    for k, (t, label) in enumerate(ROUGE_NAMES.items()):
+        vals = [result["systems"][n][t]["f"] for n in names]
+        err = [[max(0.0, v - result["systems"][n][t]["ci"][0]) for v, n in zip(vals, names)],
+               [max(0.0, result["systems"][n][t]["ci"][1] - v) for v, n in zip(vals, names)]]
+        ax.bar([i + k * width for i in range(len(names))], vals, width=width, yerr=err, capsize=3, label=label)
+    ax.set_xticks([i + width for i in range(len(names))], [SUMM_LABELS.get(n, n) for n in names], fontsize=8,
+                  rotation=20, ha="right")
+    ax.set_ylabel("F1")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8)
+    ax.set_title(f"ROUGE on {result['n_articles']} articles (95% bootstrap CI)")
+    fig.tight_layout()
+    path = out_dir / "rouge.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_summ_report(result: dict, out_dir: str | Path) -> list[Path]:
+    """Write report.md, report.html, scores.json and rouge.png for ``kabar eval summ``; returns the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    header, rows = summ_rows(result)
+    intro = (f"{result['n_articles']} articles; Kabar's summarizer: {result['summarizer']}, "
+             f"{result['sentences'] or 'auto'} sentences per summary. ROUGE F1 (rouge-score, no stemming) with "
+             "95% bootstrap confidence intervals over articles; the oracle reads the human summary (upper bound).")
+    notes = summ_significance(result)
+    md = ["# Kabar summaries", "", intro, "", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    md += ["| " + " | ".join(r) + " |" for r in rows] + [""] + [f"- {n}" for n in notes] + ["", "![rouge.png](rouge.png)"]
+    (out / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    esc = html.escape
+    table = "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"
+    table += "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
+    (out / "report.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Kabar summaries</title><style>"
+        "body{font-family:system-ui,sans-serif;margin:2rem}td,th{border:1px solid #ccc;padding:.3rem}"
+        "table{border-collapse:collapse}</style></head><body><h1>Kabar summaries</h1>"
+        f"<p>{esc(intro)}</p>{table}<ul>{''.join(f'<li>{esc(n)}</li>' for n in notes)}</ul>"
+        "<p><img src='rouge.png' alt='ROUGE per system'></p></body></html>\n", encoding="utf-8")
+    (out / "scores.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return [out / "report.md", out / "report.html", out / "scores.json", plot_summ(result, out)]
+
+
 def write_report(reports: Sequence[ScoreReport], out_dir: str | Path) -> list[Path]:
     """Write report.md, report.html, scores.json and the plots into ``out_dir``; returns the paths."""
     out = Path(out_dir)

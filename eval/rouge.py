@@ -106,23 +106,33 @@ def baselines(n: int) -> dict[str, Callable[[list[str], int], list[int]]]:
 
 
 def evaluate_summaries(records: Sequence[dict], *, n: int | None = 3, summarizer=None,
-                       lang: str = "id") -> dict:
+                       lang: str = "id", oracle: bool = True) -> dict:
     """ROUGE of Kabar's summarizer and the baselines on the same articles, with bootstrap CIs.
 
     ``n=None`` lets the summarizer choose the length (the learned one's word budget); the random
-    baseline then takes 3 sentences.
+    baseline then takes 3 sentences. ``oracle`` adds the greedy ROUGE oracle (it reads the human summary:
+    an upper bound for any extractive system, not a system). Kabar is tested against LEAD-3 and, when
+    it is not TextRank itself, against TextRank (one-sided paired bootstrap over the same articles).
     """
+    from summarize.oracle import greedy_oracle
+
     summarizer = summarizer or TextRank()
     docs = [article_sentences(r["text"]) for r in records]
     refs = [r["summary"] for r in records]
     pickers = {"kabar": lambda sents, i: choose(summarizer, sents, lang, n=n)} | baselines(n or 3)
+    if summarizer.name != "textrank":
+        pickers["textrank"] = lambda sents, i: choose(TextRank(), sents, lang, n=n or 3)
+    if oracle:
+        pickers["oracle"] = lambda sents, i: greedy_oracle(sents, refs[i])
     systems, per_system = {}, {}
     for name, pick in pickers.items():
-        summaries = [" ".join(s[j] for j in pick(s, i)) for i, s in enumerate(docs)]
-        per_system[name] = rouge_f1(summaries, refs)
+        picks = [pick(s, i) for i, s in enumerate(docs)]
+        per_system[name] = rouge_f1([" ".join(s[j] for j in p) for s, p in zip(docs, picks)], refs)
         systems[name] = {t: RougeScore(float(np.mean(v)), bootstrap(v)).to_dict() for t, v in per_system[name].items()}
-    for t in ROUGE_TYPES:  # is Kabar better than LEAD-3? paired bootstrap over the same articles
-        systems["kabar"][t]["p_vs_lead3"] = paired_bootstrap(per_system["kabar"][t], per_system["lead3"][t])
+        systems[name]["sentences"] = round(float(np.mean([len(p) for p in picks])), 2)
+    for rival in ("lead3", "textrank"):  # is Kabar better? paired bootstrap over the same articles
+        for t in ROUGE_TYPES if rival in per_system else ():
+            systems["kabar"][t][f"p_vs_{rival}"] = paired_bootstrap(per_system["kabar"][t], per_system[rival][t])
     return {"systems": systems, "n_articles": len(records), "sentences": n, "summarizer": summarizer.name}
 
 

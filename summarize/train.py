@@ -1,6 +1,6 @@
-"""``python -m summarize.train``: rebuild the learned summary model from IndoSum (fixed seed, same file).
+"""``python -m summarize train`` (or ``python -m summarize.train``): rebuild the learned summary model from IndoSum (fixed seed, same file).
 
-    python -m summarize.train [--data ../shared/data] [--out summarize/models/indosum-gbdt.json]
+    python -m summarize train [--data ../shared/data] [--out summarize/models/indosum-gbdt.json]
 
 Training data: ``indosum_train.jsonl`` and ``indosum_other.jsonl`` (3,175 non-ANTARA articles, CC BY-SA
 4.0); ``antara_indosum.jsonl`` is never read here. Each article is cleaned and split exactly as Kabar
@@ -22,11 +22,11 @@ import numpy as np
 from news import config
 from summarize.features import FEATURES, sentence_features
 from summarize.learned import MODEL_PATH
+from summarize.oracle import greedy_oracle
 
 SEED = 20261124
 TRAIN_FILES = ("indosum_train.jsonl", "indosum_other.jsonl")
 MAX_SENTENCES = 60  # per article: later sentences are almost never in a news summary
-ORACLE_SENTENCES = 5
 PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 40,
           "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1,
           "deterministic": True, "force_row_wise": True, "num_threads": 1}
@@ -44,25 +44,6 @@ def load_articles(path: Path) -> list[tuple[list[str], str]]:
         if sentences:
             out.append((sentences, record["summary"]))
     return out
-
-
-def oracle(sentences: list[str], summary: str, scorer) -> list[int]:
-    """Greedy ROUGE oracle: add the sentence that most raises ROUGE-1 + ROUGE-2 F1, while it rises."""
-    chosen: list[int] = []
-    best = 0.0
-    for _ in range(ORACLE_SENTENCES):
-        pick = None
-        for j in range(len(sentences)):
-            if j in chosen:
-                continue
-            scores = scorer.score(summary, " ".join(sentences[i] for i in sorted(chosen + [j])))
-            value = scores["rouge1"].fmeasure + scores["rouge2"].fmeasure
-            if value > best + 1e-9:
-                best, pick = value, j
-        if pick is None:
-            break
-        chosen.append(pick)
-    return sorted(chosen)
 
 
 def _flatten(node: dict, arrays: dict, level: int) -> tuple[int, int]:
@@ -108,9 +89,9 @@ def train(features, labels, seed: int = SEED):
     return lightgbm.train(dict(PARAMS, seed=seed), lightgbm.Dataset(features, labels), num_boost_round=ROUNDS)
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog: str = "python -m summarize.train") -> int:
     """Build the features and oracle labels, train, cross-validate, write the model file."""
-    parser = argparse.ArgumentParser(prog="python -m summarize.train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
     parser.add_argument("--out", default=str(MODEL_PATH), help="model file to write (default: %(default)s)")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: none)")
@@ -132,7 +113,7 @@ def main(argv=None) -> int:
     for sentences, summary in articles:
         blocks.append(sentence_features(sentences, "id"))
         label = np.zeros(len(sentences))
-        label[oracle(sentences, summary, scorer)] = 1
+        label[greedy_oracle(sentences, summary, scorer)] = 1
         labels.append(label)
         groups.append(len(sentences))
     budget = float(np.median([len(summary.split()) for _, summary in articles]))

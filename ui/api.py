@@ -1,6 +1,8 @@
 """Kabar's own REST routes: ``/api/process``, ``/api/translate``, ``/api/summarize``, ``/health``."""
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -42,6 +44,9 @@ ERRORS = {
 }
 
 
+SummarizerName = Literal["learned", "textrank", "lead"]
+
+
 class ProcessRequest(BaseModel):
     """An article to clean, translate and summarize."""
 
@@ -52,6 +57,10 @@ class ProcessRequest(BaseModel):
                             description="or: the http(s) address of an article page, fetched by the server (public "
                                         "addresses only unless the operator allowed private ones)")
     title: str | None = None
+    sentences: int | str | None = Field(None, description='summary length: "auto" (the learned length), a number '
+                                                          'of sentences or a share such as "20%" (default: the server\'s)')
+    summarizer: SummarizerName | None = Field(None, description="how summary sentences are chosen (default: the "
+                                                               "server's, learned unless it was started otherwise)")
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -76,6 +85,8 @@ class SummarizeRequest(BaseModel):
     text: str
     sentences: int | str = Field("auto", description='"auto" (the learned length), a number of sentences (1-50) '
                                                       'or a share of the article such as "20%"')
+    summarizer: SummarizerName | None = Field(None, description="learned (IndoSum model), textrank or lead "
+                                                               "(default: the server's)")
 
 
 class ProcessResponse(BaseModel):
@@ -137,9 +148,11 @@ def build_router(service: KabarService) -> APIRouter:
                  summary="Clean, translate and summarize one article")
     async def process(body: ProcessRequest):
         if body.url is not None:
-            result = await service.run(service.process_url, body.url, route="api/process")
+            result = await service.run(service.process_url, body.url, route="api/process",
+                                       summary_length=body.sentences, summarizer=body.summarizer)
         else:
-            result = await service.run(service.process, body.text, title=body.title, route="api/process")
+            result = await service.run(service.process, body.text, title=body.title, route="api/process",
+                                       summary_length=body.sentences, summarizer=body.summarizer)
         if result.status == "error":
             raise HTTPException(status_code=400, detail="; ".join(result.errors) or "unprocessable article")
         en = result.paragraphs(result.translation) if result.translation else []
@@ -164,6 +177,7 @@ def build_router(service: KabarService) -> APIRouter:
                  dependencies=[Depends(require_key)], responses=ERRORS,
                  summary="Extractive summary in the text's own language")
     async def summarize(body: SummarizeRequest):
-        return SummarizeResponse(**await service.run(service.summarize, body.text, sentences=body.sentences))
+        return SummarizeResponse(**await service.run(service.summarize, body.text, sentences=body.sentences,
+                                                     summarizer=body.summarizer))
 
     return router

@@ -116,12 +116,12 @@ class Callbacks:
         self.service = service
 
     def run_article(self, text: str = "", upload: str | None = None, source_lang: str = "auto",
-                    summary_length: str = "auto", url: str = ""):
+                    summary_length: str = "auto", url: str = "", summarizer: str | None = None):
         """Translate and summarize one pasted, uploaded or linked article."""
         try:
             if url and url.strip():
                 result = self.service.process_url(url, route="ui/article", source_lang=source_lang,
-                                                  summary_length=summary_length)
+                                                  summary_length=summary_length, summarizer=summarizer)
                 if result.status == "error":
                     raise gr.Error("; ".join(result.errors))
                 return self._article_outputs(result)
@@ -133,7 +133,7 @@ class Callbacks:
             if not text or not text.strip():
                 raise gr.Error("Paste an article or upload a file first.")
             result = self.service.process(text, route="ui/article", source_lang=source_lang,
-                                          summary_length=summary_length)
+                                          summary_length=summary_length, summarizer=summarizer)
         except gr.Error:
             raise
         except Exception as exc:  # shown to the user, never a traceback
@@ -243,7 +243,10 @@ class Callbacks:
             return []
 
 
-def _article_tab() -> SimpleNamespace:
+SUMMARIZER_CHOICES = [("learned (IndoSum model)", "learned"), ("TextRank", "textrank"), ("lead sentences", "lead")]
+
+
+def _article_tab(default_summarizer: str) -> SimpleNamespace:
     with gr.Tab("Article", id="article"):
         with gr.Row():
             text = gr.Textbox(label="Article text", lines=12, elem_id="article-input",
@@ -259,11 +262,14 @@ def _article_tab() -> SimpleNamespace:
             length = gr.Dropdown(["auto", "1", "2", "3", "4", "5", "20%", "30%"], value="auto",
                                  label="Summary length", elem_id="summary-length", allow_custom_value=True,
                                  info="auto: the learned length (1-5 sentences), a number, or a share")
+            summarizer = gr.Dropdown(SUMMARIZER_CHOICES, value=default_summarizer, label="Summarizer",
+                                     elem_id="summarizer", info="how the summary's sentences are chosen")
             with gr.Column():
                 run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article", size="lg")
                 progress = gr.HTML(elem_id="article-progress", min_height=60)  # the progress shows here
         gr.Examples(_examples(), inputs=[text], label="Sample articles")
-        out = SimpleNamespace(text=text, upload=upload, url=url, source_lang=lang, length=length, run=run, progress=progress,
+        out = SimpleNamespace(text=text, upload=upload, url=url, source_lang=lang, length=length, summarizer=summarizer,
+                              run=run, progress=progress,
                               lang=gr.HTML(label="Detected language", elem_id="out-lang"),
                               summary=gr.HTML(label="Summary", elem_id="out-summary"),
                               side=gr.HTML(label="Original and English", elem_id="out-side"))
@@ -310,14 +316,14 @@ def build_app(service: KabarService) -> gr.Blocks:
     with gr.Blocks(title="Kabar", analytics_enabled=False) as demo:
         gr.Markdown("# Kabar\nIndonesian news in; a clean English translation and a summary in both languages out.")
         with gr.Tabs():
-            article = _article_tab()
+            article = _article_tab(service.pipeline.summarizer.name)
             batch = _batch_tab()
             evaluate = _evaluate_tab(calls.testset_names())
             with gr.Tab("Model", id="model"):
                 info = gr.Markdown(calls.model_markdown(), elem_id="model-info", label="Model")
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
         article.run.click(calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length,
-                                                     article.url],
+                                                     article.url, article.summarizer],
                           outputs=[article.lang, article.side, article.summary, info, article.english, article.files],
                           api_name="run_article", show_progress_on=[article.progress])
         batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status, batch.table],

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kabar.pipeline import Pipeline, Result
-from news.errors import KabarError
+from news.errors import ConfigError, KabarError
 from news.read import Document, replace_surrogates
 from news.split import split_paragraph
 
@@ -184,16 +184,18 @@ class KabarService:
 
     # -- work ---------------------------------------------------------------------------------------
     def process(self, text: str, *, title: str | None = None, article_id: str = "request",
-                route: str = "process", source_lang: str | None = None, summary_length: str | int | None = None
-                ) -> Result:
-        """Run the whole pipeline on one pasted article; ``source_lang`` (auto/id/en) and ``summary_length``
-        (auto, N, 20%) override the server's defaults for this request only."""
+                route: str = "process", source_lang: str | None = None, summary_length: str | int | None = None,
+                summarizer: str | None = None) -> Result:
+        """Run the whole pipeline on one pasted article; ``source_lang`` (auto/id/en), ``summary_length``
+        (auto, N, 20%) and ``summarizer`` (learned, textrank, lead) override the server's defaults for this
+        request only."""
         self.check_size(text)
         text, title = replace_surrogates(text), replace_surrogates(title) if title else title
-        return self._process(Document(article_id, route, text=text, title=title), route, source_lang, summary_length)
+        return self._process(Document(article_id, route, text=text, title=title), route, source_lang, summary_length,
+                             summarizer)
 
     def process_url(self, url: str, *, route: str = "process", source_lang: str | None = None,
-                    summary_length: str | int | None = None) -> Result:
+                    summary_length: str | int | None = None, summarizer: str | None = None) -> Result:
         """Fetch an article page (public addresses only, unless allowed), then run the whole pipeline on it.
 
         A page that cannot be fetched or holds no article is a result with status ``error`` naming why.
@@ -206,15 +208,30 @@ class KabarService:
         doc = read_url(url, fetcher=self.fetcher, doc_id=url_id(url))
         if doc.ok:
             self.check_size(doc.text)
-        return self._process(doc, route, source_lang, summary_length)
+        return self._process(doc, route, source_lang, summary_length, summarizer)
 
-    def _process(self, doc: Document, route: str, source_lang: str | None, summary_length) -> Result:
+    def summarizer(self, name: str | None):
+        """The server's summarizer, or the one called ``name`` (learned, textrank, lead) for one request."""
+        from summarize import SUMMARIZERS
+
+        if name in (None, "", self.pipeline.summarizer.name):
+            return self.pipeline.summarizer
+        if name not in SUMMARIZERS:
+            raise ConfigError(f"Unknown summarizer {str(name)[:40]!r}: choose one of {', '.join(SUMMARIZERS)}.")
+        return SUMMARIZERS[name]()
+
+    def _process(self, doc: Document, route: str, source_lang: str | None, summary_length,
+                 summarizer: str | None = None) -> Result:
         pipeline = self.pipeline
-        if source_lang not in (None, pipeline.source_lang) or summary_length not in (None, ""):
+        chosen = self.summarizer(summarizer)
+        if (source_lang not in (None, pipeline.source_lang) or summary_length not in (None, "")
+                or chosen is not pipeline.summarizer):
             pipeline = Pipeline(pipeline._translator, load_translator=pipeline._load_translator,
-                                summarizer=pipeline.summarizer, qe=pipeline.qe,
+                                summarizer=chosen, qe=pipeline.qe,
                                 source_lang=source_lang or pipeline.source_lang,
                                 summary_length=summary_length if summary_length not in (None, "") else "auto")
+            if summary_length in (None, ""):  # only the summarizer or language changed: the server's length
+                pipeline.summary_n, pipeline.summary_ratio = self.pipeline.summary_n, self.pipeline.summary_ratio
         with self.slot(route):
             return pipeline.process(doc)
 
@@ -243,7 +260,7 @@ class KabarService:
                 out.append([v for v in dict.fromkeys(versions[1:]) if v != versions[0]][:n])
         return out
 
-    def summarize(self, text: str, *, sentences: int | str | None = "auto") -> dict:
+    def summarize(self, text: str, *, sentences: int | str | None = "auto", summarizer: str | None = None) -> dict:
         """The extractive summary of one text in its own language: ``lang``, ``summary`` and ``indices``."""
         from news.article import clean_and_split
         from news.config import DEFAULT_SUMMARY_SENTENCES
@@ -254,7 +271,7 @@ class KabarService:
         n, ratio = parse_length(sentences, DEFAULT_SUMMARY_SENTENCES)
         cleaned, found = clean_and_split(replace_surrogates(text))
         lang = detect(cleaned.text).lang
-        chosen = choose(self.pipeline.summarizer, found, "en" if lang == "en" else "id", n=n, ratio=ratio,
+        chosen = choose(self.summarizer(summarizer), found, "en" if lang == "en" else "id", n=n, ratio=ratio,
                         fallback=DEFAULT_SUMMARY_SENTENCES)
         return {"lang": lang, "summary": [found[i] for i in chosen], "indices": chosen}
 

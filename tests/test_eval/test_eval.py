@@ -62,7 +62,9 @@ def test_summ_has_every_baseline_and_lead_uses_first_sentences():
                         "Kalimat keempat penutup berita.",
                 "summary": "Satu kalimat pertama di sini."}] * 3
     result = evaluate_summaries(records, n=2)
-    assert set(result["systems"]) == {"kabar", "lead1", "lead2", "lead3", "random"}
+    assert set(result["systems"]) == {"kabar", "lead1", "lead2", "lead3", "random", "oracle"}  # kabar is TextRank
+    assert result["systems"]["oracle"]["rouge1"]["f"] == pytest.approx(100.0)  # the oracle finds sentence 1 alone
+    assert result["systems"]["oracle"]["sentences"] == 1 and result["systems"]["lead2"]["sentences"] == 2
     assert result["systems"]["lead1"]["rouge1"]["f"] == pytest.approx(100.0)
     assert result["systems"]["lead2"]["rouge1"]["f"] < 100.0
     assert result["n_articles"] == 3

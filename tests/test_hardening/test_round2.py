@@ -52,13 +52,13 @@ def _gradio_call(opener, url: str, api: str, data: list) -> tuple[int, str]:
 # 1. Files on the server through the Gradio API -------------------------------------------------------
 def test_gradio_api_needs_a_sign_in_when_keys_are_set(capped):
     plain = urllib.request.build_opener()
-    status, _ = _gradio_call(plain, capped.url, "run_article", ["Harga beras naik.", None, "auto", "auto", ""])
+    status, _ = _gradio_call(plain, capped.url, "run_article", ["Harga beras naik.", None, "auto", "auto", "", "learned"])
     assert status in (401, 403)
 
 
 @pytest.mark.parametrize("api, data", [
     ("run_batch", lambda p: [[{"path": p, "meta": {"_type": "gradio.FileData"}}]]),
-    ("run_article", lambda p: ["", {"path": p, "meta": {"_type": "gradio.FileData"}}, "auto", "auto", ""]),
+    ("run_article", lambda p: ["", {"path": p, "meta": {"_type": "gradio.FileData"}}, "auto", "auto", "", "learned"]),
 ])
 def test_gradio_callbacks_refuse_files_outside_the_temp_folder(capped, tmp_path, api, data):
     secret = tmp_path / "secret.txt"

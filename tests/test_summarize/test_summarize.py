@@ -136,19 +136,35 @@ def test_no_redundant_summary_sentences_on_the_english_seeds(seeds_dir, name, pa
         assert not set(pair) <= set(chosen), (name, n, chosen)
 
 
-def test_learned_default_beats_lead3_and_textrank_on_antara_never_trained_on():
-    """antara_indosum.jsonl is never read by training (python -m summarize.train reads the two other files)."""
-    from eval.rouge import evaluate_summaries, read_summ_data
-    from summarize.learned import Learned
+def test_learned_default_beats_lead3_and_textrank_on_antara_never_trained_on(tmp_path):
+    """antara_indosum.jsonl is never read by training (python -m summarize train reads the two other files).
+    Run as a user would: python -m eval summ --json --out DIR."""
+    import json
+    import subprocess
+    import sys
+
     from tests.conftest import DATA, need_shared
 
-    records = read_summ_data(need_shared(DATA / "summarization" / "antara_indosum.jsonl", "IndoSum ANTARA"))
-    learned = evaluate_summaries(records, n=None, summarizer=Learned())["systems"]
-    textrank = evaluate_summaries(records, n=3, summarizer=TextRank())["systems"]
+    path = need_shared(DATA / "summarization" / "antara_indosum.jsonl", "IndoSum ANTARA")
+    done = subprocess.run([sys.executable, "-m", "eval", "summ", "--data", str(path), "--json", "--out",
+                           str(tmp_path / "report")], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    systems = result["systems"]
+    assert result["summarizer"] == "learned" and result["sentences"] is None and result["n_articles"] == 192
+    assert set(systems) == {"kabar", "lead1", "lead2", "lead3", "random", "textrank", "oracle"}
+    assert 1 <= systems["kabar"]["sentences"] <= 5 and systems["lead3"]["sentences"] <= 3
     for rouge in ("rouge1", "rouge2", "rougeL"):
-        assert learned["kabar"][rouge]["f"] > learned["lead3"][rouge]["f"], rouge
-        assert learned["kabar"][rouge]["p_vs_lead3"] < 0.05, rouge  # paired bootstrap over the same articles
-        assert learned["kabar"][rouge]["f"] > textrank["kabar"][rouge]["f"], rouge
+        assert systems["kabar"][rouge]["f"] > systems["lead3"][rouge]["f"], rouge
+        assert systems["kabar"][rouge]["f"] > systems["textrank"][rouge]["f"], rouge
+        assert systems["kabar"][rouge]["p_vs_lead3"] < 0.05 and systems["kabar"][rouge]["p_vs_textrank"] < 0.05, rouge
+        assert systems["oracle"][rouge]["f"] > systems["kabar"][rouge]["f"], rouge  # the upper bound is above all
+    written = sorted(p.name for p in (tmp_path / "report").iterdir())
+    assert written == ["report.html", "report.md", "rouge.png", "scores.json"]
+    report = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "| oracle (upper bound) |" in report and "Kabar better than LEAD-3: ROUGE-1 p = " in report
+    assert json.loads((tmp_path / "report" / "scores.json").read_text()) == result
+    assert (tmp_path / "report" / "rouge.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_training_is_deterministic(tmp_path):

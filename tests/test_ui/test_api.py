@@ -194,3 +194,25 @@ def test_translate_file_refuses_oversize_and_binary_uploads(server, content, sta
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=60)
     assert err.value.code == status and message in json.loads(err.value.read())["error"]
+
+
+FLOOD = ("Cuaca pagi ini cerah. Banjir merendam ratusan rumah warga di Jakarta Timur. Warga Jakarta Timur mengungsi "
+         "karena banjir merendam rumah. Petugas mengevakuasi warga korban banjir di Jakarta Timur. Pasar buka seperti "
+         "biasa.")
+
+
+def test_summarizer_chosen_per_request(server):
+    """/api/summarize and /api/process take a summarizer; the learned model skips the weather line lead keeps."""
+    picks = {}
+    for name in ("learned", "textrank", "lead"):
+        status, body, _ = call(server.url, "/api/summarize", {"text": FLOOD, "sentences": 1, "summarizer": name})
+        assert status == 200, body
+        picks[name] = body["indices"]
+    assert picks["lead"] == [0] and picks["learned"] == [1]
+    status, body, _ = call(server.url, "/api/process", {"text": FLOOD, "summarizer": "lead", "sentences": 2})
+    assert status == 200 and body["summary_src"] == body["sentences"][:2]
+    status, body, _ = call(server.url, "/api/process", {"text": FLOOD, "sentences": "1"})
+    assert status == 200 and body["summary_src"] == [body["sentences"][1]]  # the server's default: learned
+    for bad in ({"text": FLOOD, "summarizer": "gpt"}, {"text": FLOOD, "summarizer": ["lead"]}):
+        status, body, _ = call(server.url, "/api/summarize", bad)
+        assert status == 400 and "summarizer" in json.dumps(body), body  # validation errors are 400s here

@@ -7,6 +7,9 @@ from tests.conftest import EXAMPLES
 ARTICLE = ("Harga beras di pasar tradisional naik lima persen pekan ini. Pedagang mengatakan pembeli "
            "mengurangi belanja.\n\nPemerintah akan menggelar operasi pasar di tiga puluh kelurahan mulai pekan "
            "depan.\n\nBaca juga: Stok beras aman")
+FLOOD = ("Cuaca pagi ini cerah. Banjir merendam ratusan rumah warga di Jakarta Timur. Warga Jakarta Timur mengungsi "
+         "karena banjir merendam rumah. Petugas mengevakuasi warga korban banjir di Jakarta Timur. Pasar buka seperti "
+         "biasa.")
 
 
 def _open(browser, server):
@@ -158,6 +161,28 @@ def test_gradio_client_with_only_what_a_user_passes(server):
     status, _, summary, *_ = client.predict(text=ARTICLE, source_lang="en", summary_length="1",
                                            api_name="/run_article")
     assert "<code>en</code>" in status and summary.count("<li>") == 1
+    _, _, summary, *_ = client.predict(text=FLOOD, summary_length="1", summarizer="lead", api_name="/run_article")
+    assert summary.count("<li>") == 2 and "Cuaca pagi ini cerah." in summary  # English and Indonesian bullets
+
+
+def test_summarizer_dropdown(browser, server):
+    """The Summarizer dropdown changes which sentence a one-sentence summary takes."""
+    page = _open(browser, server)
+    page.locator("#article-input textarea").fill(FLOOD)
+    page.locator("#summary-length input").click()
+    page.get_by_role("option", name="1", exact=True).click()
+    expected = {"lead sentences": "Cuaca pagi ini cerah.",
+                "learned (IndoSum model)": "Banjir merendam ratusan rumah warga di Jakarta Timur."}
+    for label, sentence in expected.items():
+        page.locator("#summarizer input").click()
+        page.get_by_role("option", name=label, exact=True).click()
+        page.wait_for_function(f"document.querySelector('#summarizer input').value === {label!r}", timeout=10_000)
+        page.locator("#run-article").click()
+        # the Indonesian bullet (the last one) shows the chosen sentence once the run is done
+        page.wait_for_function("(() => { const li = document.querySelectorAll('#out-summary li');"
+                               f" return li.length === 2 && li[1].innerText.trim() === {sentence!r}; }})()",
+                               timeout=60_000)
+    page.close()
 
 
 def test_batch_table_names_the_uploaded_files_and_the_failure(browser, server, tmp_path):

@@ -1,0 +1,15 @@
+"""``python -m eval …``: the same as ``kabar eval …`` (score, run, summ, qe, check, testsets)."""
+import argparse
+import sys
+
+from eval.cli import add_arguments, run
+from news.errors import KabarError
+
+parser = argparse.ArgumentParser(prog="python -m eval", description="Kabar's evaluation harness.",
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+add_arguments(parser)
+try:
+    sys.exit(run(parser.parse_args()))
+except KabarError as exc:
+    print(f"error: {exc}", file=sys.stderr)
+    sys.exit(2)
