@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -295,7 +296,12 @@ def source_names(src: str) -> list[str]:
         sentence_start = i == 0 or src[max(0, start - 2):start].strip() in (".", "!", "?", '"', "“", ":")
         if sentence_start and not acronym:
             continue
+        if acronym and src[match.end():match.end() + 1] == ")" and src[max(0, start - 2):start].endswith("("):
+            continue  # an acronym in brackets after the name it abbreviates: "Balai ... Ikan (BKHI)"
         low = token.lower()
+        if low in stats()["name_translations"]:
+            out.append(token)  # a country or language: its English form is required (Jepang: Japan, Japanese)
+            continue
         if low in translated or (not acronym and (low in _common_words() or _derived_word(low))):
             continue
         out.append(token)
@@ -313,9 +319,15 @@ def _name_in(name: str, words: list[str], text: str) -> bool:
     import difflib
 
     low = name.lower()
+    if len(low) <= 3:  # a short form (us, uk, eu) counts as a whole word only
+        return low in words
     if low in text:
         return True
     for word in words:
+        if len(word) >= 4 and low.startswith(word) and len(word) >= 0.5 * len(low):
+            return True  # an adjective cut from the name: Afghan(istan), Thai(land)
+        if len(low) >= 5 and low[:4] == word[:4] and len(os.path.commonprefix([low, word])) >= 0.7 * len(low):
+            return True  # an adjective grown from the name: Chin(a) -> Chinese
         if abs(len(word) - len(low)) <= max(3, len(low) // 3) and len(word) >= 3:
             if difflib.SequenceMatcher(None, low[:30], word[:30]).ratio() >= 0.7:
                 return True
@@ -335,8 +347,9 @@ def check_names(src: str, hyp: str) -> Flag | None:
     if not names:
         return None
     low = hyp.lower()
-    words = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(hyp)))
-    missing = [n for n in names if not _name_in(n, words, low)]
+    words = list(dict.fromkeys(re.sub(r"['’]s$", "", t.lower()) for t in _TOKEN.findall(hyp)))
+    forms = stats()["name_translations"]
+    missing = [n for n in names if not any(_name_in(f, words, low) for f in [n, *forms.get(n.lower(), ())])]
     if not missing:
         return None
     listed = ", ".join(missing[:4])
