@@ -34,7 +34,8 @@ STATS_FILE = Path(__file__).with_name("check_stats.json")
 _ID_SCALES = {"ribu": 1e3, "rb": 1e3, "juta": 1e6, "jt": 1e6, "miliar": 1e9, "milyar": 1e9, "triliun": 1e12,
               "trilyun": 1e12}
 _EN_SCALES = {"thousand": 1e3, "million": 1e6, "mln": 1e6, "mn": 1e6, "billion": 1e9, "bln": 1e9, "bn": 1e9,
-              "trillion": 1e12, "tn": 1e12, "k": 1e3}
+              "trillion": 1e12, "tn": 1e12, "k": 1e3, "m": 1e6}
+_AMBIGUOUS_SCALES = {"k", "m"}  # $370m is 370 million, a 5 m wall is five metres: both values count
 _EN_WORDS = {w: float(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())} | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0,
@@ -111,10 +112,15 @@ def mentions(text: str, lang: str) -> list[Mention]:
         word = re.match(r"\s?([a-z]+)", after)
         scale = scales.get(word.group(1)) if word else None
         if scale:
-            values = {round(v * scale, 6) for v in values}
+            scaled = {round(v * scale, 6) for v in values}
+            values = scaled | values if word.group(1) in _AMBIGUOUS_SCALES else scaled
         shown = f"{match.group(0)} {word.group(1)}" if scale else match.group(0)
         found.append(Mention(shown, frozenset(values), bool(scale)))
     if lang == "en":  # number words and ordinals in the English may stand for source digits
+        found += _clock_times(text)
+        spelled = _digits_for_words(text)
+        if spelled != text:  # thirty-seven thousand, a thousand, three-hundred and fifty (text2num)
+            found += [m for m in mentions(spelled, "xx") if m.text not in text]
         tokens = _TOKEN.findall(text.lower())
         for i, token in enumerate(tokens):
             value = _EN_WORDS.get(token, _EN_ORDINALS.get(token))
@@ -130,6 +136,40 @@ def mentions(text: str, lang: str) -> list[Mention]:
         if "quarter" in tokens:
             found.append(Mention("quarter", frozenset({0.25, 25.0}), False))
     return found
+
+
+_CLOCK = re.compile(r"(?<![\d.:])(\d{1,2})(?:[:.](\d{2}))?\s?([ap])\.?m\b\.?|(?<![\d.:])(\d{1,2}):(\d{2})(?![\d:])",
+                    re.IGNORECASE)
+
+
+def _clock_times(text: str) -> list[Mention]:
+    """English clock times as the values an Indonesian 24-hour time has: 4 PM and 4:00 p.m. are 16.00,
+    9:30 a.m. is 09.30 (hours + minutes / 100)."""
+    out = []
+    for match in _CLOCK.finditer(text):
+        hour, minute, half = match.group(1) or match.group(4), match.group(2) or match.group(5), match.group(3)
+        h, m = int(hour), int(minute or 0)
+        if h > 24 or m > 59:
+            continue
+        if half and half.lower() == "p" and h < 12:
+            h += 12
+        elif half and half.lower() == "a" and h == 12:
+            h = 0
+        out.append(Mention(match.group(0), frozenset({h + m / 100, float(h)} if not m else {h + m / 100}), False))
+    return out
+
+
+def _digits_for_words(text: str) -> str:
+    """``text`` with English number words written as digits (text2num's ``alpha2digit``); unchanged if text2num
+    is missing or cannot read it."""
+    try:
+        from text_to_num import alpha2digit
+    except ImportError:
+        return text
+    try:
+        return alpha2digit(text, "en")
+    except Exception:  # noqa: BLE001 - a parser failure on odd text must not fail the check
+        return text
 
 
 def _dates(text: str) -> list[tuple[int, int, str]]:
