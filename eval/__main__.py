@@ -3,13 +3,9 @@ import argparse
 import sys
 
 from eval.cli import add_arguments, run
-from news.errors import KabarError
+from news.errors import exit_code
 
 parser = argparse.ArgumentParser(prog="python -m eval", description="Kabar's evaluation harness.",
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
 add_arguments(parser)
-try:
-    sys.exit(run(parser.parse_args()))
-except KabarError as exc:
-    print(f"error: {exc}", file=sys.stderr)
-    sys.exit(2)
+sys.exit(exit_code(run, parser.parse_args()))

@@ -35,3 +35,15 @@ def choices_error(name: str, value: object, accepted) -> ConfigError:
     """Build the standard "X is not a valid NAME. Accepted values are: ..." error."""
     listed = ", ".join(sorted(str(a) for a in accepted))
     return ConfigError(f"{value!r} is not a valid {name}. Accepted values are: {listed}.")
+
+
+def exit_code(run, args) -> int:
+    """``run(args)``'s exit code, or 2 with ``error: ...`` on standard error when it raises a Kabar error
+    (for ``python -m`` entry points: a named error, never a traceback)."""
+    import sys
+
+    try:
+        return run(args)
+    except KabarError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from news.errors import KabarError
+from news.errors import exit_code
 
 if sys.argv[1:2] == ["train"]:
     from summarize.train import main
@@ -15,8 +15,4 @@ from summarize.cli import add_arguments, run
 parser = argparse.ArgumentParser(prog="python -m summarize", description="Extractive summaries of news articles "
                                  "(python -m summarize train rebuilds the learned model).")
 add_arguments(parser)
-try:
-    sys.exit(run(parser.parse_args()))
-except KabarError as exc:
-    print(f"error: {exc}", file=sys.stderr)
-    sys.exit(2)
+sys.exit(exit_code(run, parser.parse_args()))

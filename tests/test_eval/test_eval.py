@@ -168,3 +168,18 @@ def test_qe_cli_on_a_test_set(capsys):
     assert main(["eval", "qe", "--testset", "flores200/dev", "--limit", "40", "--data", str(DATA), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["n"] == 40 and data["spearman"] > 0.3
+
+
+def test_python_m_entry_points_name_errors(tmp_path):
+    """python -m eval / python -m summarize: a bad input is one 'error:' line and exit 2, never a traceback."""
+    import subprocess
+    import sys
+
+    missing = tmp_path / "nope.jsonl"
+    for argv in (["eval", "summ", "--data", str(missing)], ["summarize", str(missing)]):
+        done = subprocess.run([sys.executable, "-m", *argv], capture_output=True, text=True, timeout=300)
+        assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr
+        assert str(missing) in done.stderr or str(missing) in done.stdout
+    done = subprocess.run([sys.executable, "-m", "summarize", "train", "--help"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout.startswith("usage: python -m summarize train")
