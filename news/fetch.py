@@ -283,10 +283,15 @@ def _too_big(url: str, limit: int) -> FetchError:
 
 def _check_url(url: str, *, origin: str | None = None) -> str:
     """``url`` if it is an http(s) URL with a host; a FetchError (kind bad-url) otherwise."""
+    import httpx
+
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
+        host = httpx.URL(url).host  # what the client will parse: control characters, bad IDNA host names
+        if host and not host.startswith("["):
+            host.encode("idna")  # what the resolver will be asked: empty or over-long labels (a..b)
+    except (ValueError, httpx.InvalidURL) as exc:  # UnicodeError and idna's errors are ValueErrors
         raise FetchError(origin or url, "bad-url", f"is not a valid URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
         where = f"redirects to {url}, " if origin else ""

@@ -91,6 +91,22 @@ def test_every_failure_is_named(site, fetcher, path, kind, words):
     assert words in str(caught.value) and site.url(path) in str(caught.value)
 
 
+@pytest.mark.parametrize("url", [
+    "HTtP://\x07\xb1\U000eb475&!\x1ao",  # control characters (found by schemathesis through /api/process)
+    "http://ex\x00ample.com/", "http://xn--a.com/", "http://a..b/", "http://" + "a" * 70 + ".com/",
+    "http://\ud800.com/", "http://\xff\xff..com/", "http://example.com:99999/",
+])
+def test_malformed_urls_are_named_bad_url(url):
+    """Every malformed address is a bad-url error before any request: no parser or resolver exception leaks."""
+    from news.fetch import Fetcher, FetchSettings
+
+    with pytest.raises(FetchError) as caught:
+        Fetcher(FetchSettings(allow_private=False)).get_page(url)
+    assert caught.value.kind == "bad-url" and "is not a valid URL" in str(caught.value)
+    doc = read_url(url, fetcher=Fetcher(FetchSettings()))
+    assert not doc.ok and "is not a valid URL" in doc.error
+
+
 def test_more_failures_as_documents(site, fetcher):
     empty = read_url(site.url("/empty"), fetcher=fetcher)
     assert not empty.ok and "no article text found" in empty.error

@@ -216,3 +216,15 @@ def test_summarizer_chosen_per_request(server):
     for bad in ({"text": FLOOD, "summarizer": "gpt"}, {"text": FLOOD, "summarizer": ["lead"]}):
         status, body, _ = call(server.url, "/api/summarize", bad)
         assert status == 400 and "summarizer" in json.dumps(body), body  # validation errors are 400s here
+
+
+@pytest.mark.parametrize("path", ["/api/process", "/api/summarize"])
+@pytest.mark.parametrize("sentences", ["\ud956x", "0", 0, -3, "12%%", 10**30])
+def test_bad_summary_length_is_a_named_400(server, path, sentences):
+    """A length the server cannot use (a lone surrogate, zero, a huge number) is a 400 naming the field."""
+    status, body, _ = call(server.url, path, {"text": FLOOD, "sentences": sentences})
+    assert status in (200, 400), body
+    if status == 400:
+        assert "summary length" in body["error"] or "sentences" in json.dumps(body)
+    else:  # a huge number is all the sentences
+        assert len(body.get("summary_src", body.get("summary"))) == 5
