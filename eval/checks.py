@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from news.text import fix_mojibake
+
 CHECKS = ("numbers", "untranslated", "repetition", "length", "names")
 STATS_FILE = Path(__file__).with_name("check_stats.json")
 
@@ -363,7 +365,10 @@ def _name_in(name: str, words: list[str], text: str) -> bool:
         return low in words
     if low in text:
         return True
+    name_sound = _consonants(low) if len(low) >= 5 else ""
     for word in words:
+        if len(name_sound) >= 3 and len(word) >= 4 and _same_consonants(name_sound, _consonants(word)):
+            return True  # the English spelling of the name: Kreta/Crete, Bizantium/Byzantine, Yakub/Jacob
         if len(word) >= 4 and low.startswith(word) and len(word) >= 0.5 * len(low):
             return True  # an adjective cut from the name: Afghan(istan), Thai(land)
         if len(low) >= 5 and low[:4] == word[:4] and len(os.path.commonprefix([low, word])) >= 0.7 * len(low):
@@ -372,6 +377,32 @@ def _name_in(name: str, words: list[str], text: str) -> bool:
             if difflib.SequenceMatcher(None, low[:30], word[:30]).ratio() >= 0.7:
                 return True
     return False
+
+
+_SOUNDS = (("ph", "f"), ("ch", "k"), ("ck", "k"), ("qu", "k"), ("x", "ks"), ("ce", "se"), ("ci", "si"), ("cy", "sy"),
+           ("c", "k"), ("q", "k"), ("v", "f"), ("j", "y"), ("z", "s"))
+
+
+def _consonants(word: str) -> str:
+    """A rough consonant skeleton shared by a name's Indonesian and English spellings: c/k/q/ch as k, ph/v
+    as f, soft c and z as s, j as y; vowels, h, w and y (but a first y) dropped, doubled letters once."""
+    for spelled, sound in _SOUNDS:
+        word = word.replace(spelled, sound)
+    out = []
+    for i, ch in enumerate(word):
+        if ch in "aeiouhw" or (ch == "y" and i) or not ch.isalpha() or (out and out[-1] == ch):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _same_consonants(a: str, b: str) -> bool:
+    """Two skeletons that share a prefix of 3/4 of the longer one (Bizantium bsntm, Byzantine bsntn)."""
+    if len(b) < 3 or a[0] != b[0]:
+        return False
+    if min(len(a), len(b)) == 3:  # three consonants say little: only the same three (Kreta/Crete, not krn/krns)
+        return a == b
+    return len(os.path.commonprefix([a, b])) >= 0.75 * max(len(a), len(b))
 
 
 @lru_cache(maxsize=1)
@@ -405,6 +436,7 @@ def check(src: str, hyp: str, *, only: Sequence[str] = CHECKS) -> list[Flag]:
     """Every check's flag on one sentence pair (an empty list when all pass)."""
     if not src.strip():
         return []
+    src, hyp = fix_mojibake(src), fix_mojibake(hyp)  # KlÃ¶cker is Klöcker (test files, pasted text)
     if not hyp.strip():
         return [Flag("length", "the English is empty: the sentence was not translated")]
     flags = [RUNNERS[name](src, hyp) for name in only]

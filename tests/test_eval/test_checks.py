@@ -77,6 +77,10 @@ def test_untranslated_repetition_names_length():
     ("Hal itu dikatakan Deputi Gubernur Bidang Budaya dan Pariwisata Sukesti Martono.",
      "It was said by Deputy Governor for Culture and Tourism Sukesti Martono."),  # title words, not names
     ("Banjir melanda Jakarta Selatan kemarin.", "Floods hit South Jakarta yesterday."),
+    ("Saluran ditemukan di kota-kota Kreta dan Santorini.", "Sewers were found in the cities of Crete and "
+                                                            "Santorini."),  # the same consonants: k-r-t
+    ("Pakaian dipengaruhi budaya Bizantium di timur.", "Dress was influenced by the Byzantine culture in the east."),
+    ("Prangko karya David KlÃ¶cker itu terkenal.", "The stamp by David Klöcker is famous."),  # mojibake source
 ])
 def test_translated_names_and_title_words_pass(src, hyp):
     assert "names" not in _checks(src, hyp)
@@ -89,6 +93,7 @@ def test_translated_names_and_title_words_pass(src, hyp):
     ("Rapat digelar pada 5 November di Medan.", "The meeting was held on November 5.", "Medan"),  # a city,
     # though "medan" is also a common word (a field): IndoSum writes it capitalised far more often
     ("Ekspor ke Jepang naik tajam.", "Exports rose sharply.", "Jepang"),
+    ("Menurut Kurniawan, mata uang itu melemah.", "According to him, the currency weakened.", "Kurniawan"),
 ])
 def test_dropped_names_are_flagged(src, hyp, named):
     flags = [f for f in check(src, hyp) if f.check == "names"]

@@ -20,6 +20,7 @@ from news.clean import clean
 from news.detect import detect, detect_paragraphs
 from news.read import read_inputs
 from news.split import split_paragraph
+from news.text import normalize_text
 
 LIMIT = 20_000  # the server's default KABAR_MAX_CHARS
 N = LIMIT // 8
@@ -52,6 +53,8 @@ FAMILIES = {
     "dateline padding": lambda n: "A" + " " * n + "(ANTARA)",
     "section slashes": lambda n: "A / " * (n // 4),
     "quotes after dots": lambda n: ".\u201d" * (n // 2),
+    "mojibake runs": lambda n: "KlÃ¶cker â€œ" * (n // 12),  # ftfy's repair (news.text.fix_mojibake)
+    "mojibake lead bytes": lambda n: "Ã" * n,
 }
 
 
@@ -64,7 +67,7 @@ def _reader(suffix: str, tmp_path):
 
 
 def _stages(tmp_path) -> dict:
-    return {"clean": clean, "split": split_paragraph, "detect": detect,
+    return {"normalize": normalize_text, "clean": clean, "split": split_paragraph, "detect": detect,
             "detect paragraphs": lambda t: detect_paragraphs([t], "id"), "clean and split": clean_and_split,
             **{f"read {s}": _reader(s, tmp_path) for s in (".txt", ".md", ".html", ".jsonl")}}
 

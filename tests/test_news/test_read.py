@@ -96,3 +96,17 @@ def test_count_inputs_matches_read_inputs(tmp_path):
     _write(tmp_path / "b.jsonl", "\n".join(json.dumps({"text": f"Kalimat {i}."}) for i in range(7)) + "\n\n")
     inputs = [tmp_path, tmp_path / "missing.txt"]
     assert count_inputs(inputs) == len(list(read_inputs(inputs))) == 9
+
+
+def test_mojibake_is_repaired_when_read(tmp_path):
+    """UTF-8 that went through Windows-1252 once (a common scrape fault) is read as the text it was; text that
+    merely contains such letters, and ordinary Indonesian, is left alone."""
+    from news.text import fix_mojibake
+
+    broken = "Warga Ürümqi dan Chişinău menonton film “Café karya Klöcker.".encode().decode("cp1252")
+    assert "Ã" in broken
+    (tmp_path / "a.txt").write_text(broken + "\n\nHarga beras naik 5%.", encoding="utf-8")
+    doc = next(iter(read_inputs([tmp_path / "a.txt"])))
+    assert doc.text.startswith("Warga Ürümqi dan Chişinău menonton film “Café karya Klöcker.")
+    for fine in ("Harga beras naik 5% — kata dia.", "SÃO PAULO", "Ärzte und Ärztinnen"):
+        assert fix_mojibake(fine) == fine
