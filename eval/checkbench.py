@@ -28,6 +28,11 @@ FIT_SETS = ("flores200/dev", "ntrex128/test", "indonesian-mt-data-news/valid")
 TEST_SETS = ("flores200/devtest", "indonesian-mt-data-news/test")
 ALWAYS_TRANSLATED = ("januari februari maret april mei juni juli agustus september oktober november desember "
                      "senin selasa rabu kamis jumat sabtu minggu").split()
+# Generic heads of Indonesian place and event names, translated rather than kept (Gunung Merapi: Mount
+# Merapi, Perang Salib: the Crusades): the name after them is what must be in the English.
+NAME_HEADS = ("gunung pulau sungai danau laut samudra samudera teluk selat tanjung pantai bukit lembah gua candi "
+              "istana kerajaan kekaisaran perang perjanjian pakta benua kepulauan semenanjung dataran gurun hutan "
+              "taman kebun museum masjid gereja kuil pura vihara").split()
 INJECTIONS = {  # error kind -> the check that must catch it
     "change_number": "numbers", "drop_number": "numbers", "copy_source": "untranslated", "add_loop": "repetition",
     "drop_name": "names", "cut_clause": "length|names|numbers",
@@ -85,7 +90,7 @@ def fit(pairs: list[tuple[str, str]]) -> dict:
             if len(token) >= 3 and token[:1].isupper() and i > 0:
                 seen[token.lower()] += 1
                 kept[token.lower()] += token.lower() in low_ref
-    translated = sorted({w for w, n in seen.items() if kept[w] / n < 0.5} | set(ALWAYS_TRANSLATED))
+    translated = sorted({w for w, n in seen.items() if kept[w] / n < 0.5} | set(ALWAYS_TRANSLATED) | set(NAME_HEADS))
     lower = Counter(t for src, _ in pairs for t in checks._TOKEN.findall(src) if t[:1].islower())
     common = sorted(w for w, n in lower.items() if n >= 2 and len(w) >= 3 and w in seen)
     news_common, news_seen = _news_common_words()
