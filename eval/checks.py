@@ -326,8 +326,9 @@ def source_names(src: str) -> list[str]:
     translated = set(stats()["translated_names"])
     words = _TOKEN.findall(src)
     capitalised = sum(w[:1].isupper() for w in words)
-    if len(words) >= 4 and capitalised > 0.6 * len(words):
-        return []  # a title-case headline: capitals mark every word, not names
+    ends = src.rstrip().rstrip("\"”'’)").endswith((".", "!", "?"))
+    if len(words) >= 4 and capitalised > 0.6 * len(words) and (not ends or capitalised > 0.85 * len(words)):
+        return []  # a title-case headline (no full stop, or nearly every word capitalised): not names
     out = []
     for i, match in enumerate(_TOKEN.finditer(src)):
         token = match.group(0)
