@@ -122,6 +122,29 @@ def test_checks_stay_linear_on_hostile_input(english):
     assert took(16000) < 40 * took(2000) + 0.05
 
 
+def test_names_check_stays_linear_with_many_names():
+    """A 'sentence' of thousands of distinct capitalised names against thousands of English words: the fuzzy
+    name match compares a bounded number of names (it was quadratic: 17 s at 26,000 characters)."""
+    import random
+    import time
+
+    rng = random.Random(1)
+
+    def word(consonants, vowels):
+        return "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(4))
+
+    def took(n):  # English words share no letter with the names: every name is missing
+        src = "Kata " + " ".join(word("bdgklmnprst", "aiu").capitalize() + " dan" for _ in range(n)) + "."
+        hyp = " ".join(word("hjvwxz", "eo") for _ in range(n)) + "."
+        start = time.perf_counter()
+        flags = check(src, hyp)
+        return time.perf_counter() - start, flags
+
+    took(250)
+    (small, _), (large, flags) = took(500), took(4000)
+    assert "names" in {f.check for f in flags} and large < 40 * small + 0.05
+
+
 def test_check_pairs_shape_and_cli(tmp_path, capsys):
     from kabar.cli import main
 
