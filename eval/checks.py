@@ -334,6 +334,8 @@ def source_names(src: str) -> list[str]:
         token = match.group(0)
         if not token[:1].isupper() or len(token) < 3 or any(c.isdigit() for c in token):
             continue
+        if len(token) <= 3 and not token.isupper() and src[max(0, match.start() - 2):match.start()].strip()[-1:].isdigit():
+            continue  # a unit after a number (2,4 Ghz, 5 Km): the numbers check owns it
         acronym = token.isupper()
         start = match.start()
         sentence_start = i == 0 or src[max(0, start - 2):start].strip() in (".", "!", "?", '"', "“", ":")
@@ -373,6 +375,8 @@ def _name_in(name: str, words: list[tuple[str, str]], text: str) -> bool:
             continue  # every rule below needs a first letter or first consonant alike
         if len(name_sound) >= 3 and len(word) >= 4 and _same_consonants(name_sound, sound):
             return True  # the English spelling of the name: Kreta/Crete, Bizantium/Byzantine, Yakub/Jacob
+        if len(name_sound) == 2 and sound == name_sound and word[0] == low[0] and abs(len(word) - len(low)) <= 1:
+            return True  # two consonants: only with the same first letter and length (Mekah/Mecca, Ishak/Isaac)
         if len(word) >= 4 and low.startswith(word) and len(word) >= 0.5 * len(low):
             return True  # an adjective cut from the name: Afghan(istan), Thai(land)
         if len(low) >= 5 and low[:4] == word[:4] and len(os.path.commonprefix([low, word])) >= 0.7 * len(low):

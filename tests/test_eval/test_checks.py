@@ -81,6 +81,8 @@ def test_untranslated_repetition_names_length():
                                                             "Santorini."),  # the same consonants: k-r-t
     ("Pakaian dipengaruhi budaya Bizantium di timur.", "Dress was influenced by the Byzantine culture in the east."),
     ("Prangko karya David KlÃ¶cker itu terkenal.", "The stamp by David Klöcker is famous."),  # mojibake source
+    ("Gua di utara kota Mekah itu terpencil.", "The cave north of Mecca is isolated."),  # m-k, same length
+    ("Alat itu bekerja pada frekuensi 2,4 Ghz saja.", "The device works on the 2.4 gigahertz band only."),  # unit
 ])
 def test_translated_names_and_title_words_pass(src, hyp):
     assert "names" not in _checks(src, hyp)
