@@ -7,8 +7,9 @@ Training data: ``indosum_train.jsonl`` and ``indosum_other.jsonl`` (3,175 non-AN
 does; a sentence's label is whether the greedy ROUGE oracle (ROUGE-1 + ROUGE-2 F1 against the human
 summary, at most 5 sentences) picks it. LightGBM (a training-only dependency: ``pip install lightgbm``)
 fits binary trees over :data:`summarize.features.FEATURES`; the trees are written as JSON for the
-NumPy scorer in :mod:`summarize.learned`. The summary's word budget is the median length of the human
-summaries. Five-fold cross-validation over the training articles is printed.
+NumPy scorer in :mod:`summarize.learned`. The summary's word budget is the one of :data:`BUDGETS` with the
+best mean ROUGE-1/2/L over five-fold cross-validation (with ``--folds 0``: the median human summary length);
+the cross-validation scores are printed and stored in the model file.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from news import config
 from summarize.features import FEATURES, sentence_features
-from summarize.learned import MODEL_PATH
+from summarize.learned import MODEL_PATH, Learned, Trees
 from summarize.oracle import greedy_oracle
 
 SEED = 20261124
@@ -31,6 +32,7 @@ PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "min_d
           "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1,
           "deterministic": True, "force_row_wise": True, "num_threads": 1}
 ROUNDS = 200
+BUDGETS = tuple(range(50, 76, 2))  # summary word budgets tried by cross-validation (human summaries: 57.6 ± 3.8)
 
 
 def load_articles(path: Path) -> list[tuple[list[str], str]]:
@@ -82,6 +84,20 @@ def rouge_of(articles, choose) -> dict[str, float]:
     return {t: round(float(np.mean([100 * p[t].fmeasure for p in per])), 2) for t in types}
 
 
+class _ScoredOnce(Learned):
+    """:class:`Learned` scoring each article once while several word budgets are tried on it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._memo: dict = {}
+
+    def _scores(self, sentences, lang):
+        key = (id(sentences), lang)
+        if key not in self._memo:  # the list is kept with its scores, so its id is not reused meanwhile
+            self._memo[key] = (sentences, super()._scores(sentences, lang))
+        return self._memo[key][1]
+
+
 def train(features, labels, seed: int = SEED):
     """One LightGBM model with the fixed parameters and seed."""
     import lightgbm
@@ -103,8 +119,6 @@ def main(argv=None, prog: str = "python -m summarize.train") -> int:
         return 2
     from rouge_score.rouge_scorer import RougeScorer
 
-    from summarize.learned import Learned, Trees
-
     folder = config.data_dir(args.data) / "summarization"
     articles = [a for name in TRAIN_FILES for a in load_articles(folder / name)]
     scorer = RougeScorer(["rouge1", "rouge2"], use_stemmer=False)
@@ -116,21 +130,29 @@ def main(argv=None, prog: str = "python -m summarize.train") -> int:
         label[greedy_oracle(sentences, summary, scorer)] = 1
         labels.append(label)
         groups.append(len(sentences))
-    budget = float(np.median([len(summary.split()) for _, summary in articles]))
-    cv = []
+    budget = float(np.median([len(summary.split()) for _, summary in articles]))  # without folds to choose by
+    cv, by_budget = [], {b: [] for b in BUDGETS}
     if args.folds:
         fold_of = np.arange(len(articles)) % args.folds
         for k in range(args.folds):
             train_ids = [i for i in range(len(articles)) if fold_of[i] != k]
             model = train(np.vstack([blocks[i] for i in train_ids]), np.concatenate([labels[i] for i in train_ids]))
-            learned = Learned(model=(Trees(export(model)), {"word_budget": budget}))
+            learned = _ScoredOnce(model=(Trees(export(model)), {"word_budget": budget}))
             held = [articles[i] for i in range(len(articles)) if fold_of[i] == k]
-            cv.append(rouge_of(held, lambda s, learned=learned: learned.choose(s, "id")))
-            print(f"fold {k + 1}/{args.folds}: {cv[-1]}", file=sys.stderr)
+            for b in BUDGETS:  # the same held-out scores, each word budget
+                learned._model = (learned._model[0], {"word_budget": float(b)})
+                by_budget[b].append(rouge_of(held, lambda s, learned=learned: learned.choose(s, "id")))
+            print(f"fold {k + 1}/{args.folds} done", file=sys.stderr)
+        mean = {b: float(np.mean([np.mean(list(f.values())) for f in folds])) for b, folds in by_budget.items()}
+        budget = float(max(BUDGETS, key=lambda b: (round(mean[b], 2), -b)))  # best mean ROUGE; ties: shorter
+        cv = by_budget[int(budget)]
+        print("word budget by cross-validation (mean ROUGE-1/2/L): "
+              + ", ".join(f"{b}: {mean[b]:.2f}" for b in BUDGETS), file=sys.stderr)
     model = train(np.vstack(blocks), np.concatenate(labels))
     data = {"features": list(FEATURES), **export(model), "word_budget": budget, "seed": SEED, "rounds": ROUNDS,
             "params": PARAMS, "trained_on": list(TRAIN_FILES), "articles": len(articles),
             "labels": "greedy ROUGE-1+2 oracle, at most 5 sentences",
+            "word_budget_from": "best mean ROUGE-1/2/L over the cross-validation folds" if cv else "median summary",
             "cv": {k: round(float(np.mean([f[k] for f in cv])), 2) for k in cv[0]} if cv else None}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
