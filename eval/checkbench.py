@@ -57,15 +57,12 @@ EXTRA_NAME_FORMS = {
 }
 
 
-def _pairs(names, *, missing_ok: bool = False) -> list[tuple[str, str]]:
+def _pairs(names) -> list[tuple[str, str]]:
     from eval import testsets
 
     out = []
     found = testsets.discover()
     for name in names:
-        if name not in found and missing_ok:
-            print(f"note: test set {name} not found; left out", file=sys.stderr)
-            continue
         t = found[name]
         src = t.source.read_text(encoding="utf-8").splitlines()
         ref = t.reference.read_text(encoding="utf-8").splitlines()

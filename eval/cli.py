@@ -73,13 +73,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sets.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
 
 
+def _print_rows(header, rows, *, right_from: int | None = None) -> None:
+    """A plain-text table: each column as wide as its widest cell; columns from ``right_from`` on (numbers)
+    right-aligned, the others left-aligned."""
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    for row in [header] + rows:
+        print("  ".join(str(c).rjust(w) if right_from is not None and k >= right_from else str(c).ljust(w)
+                        for k, (c, w) in enumerate(zip(row, widths))).rstrip())
+
+
 def _print_table(reports) -> None:
     from eval.report import leaderboard_rows
 
-    header, rows = leaderboard_rows(reports)
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    for row in [header] + rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+    _print_rows(*leaderboard_rows(reports))
     for m, s in next(iter(reports[0].systems.values())).scores.items():
         print(f"{m}: {s.signature}")
 
@@ -191,12 +197,9 @@ def cmd_summ(args) -> int:
         return 0
     from eval.report import summ_rows, summ_significance
 
-    header, rows = summ_rows(result)
     print(f"{result['n_articles']} articles, summarizer {result['summarizer']}, "
           f"{result['sentences'] or 'auto'} sentences per summary; ROUGE F1 with 95% bootstrap CI")
-    widths = [max(len(r[k]) for r in [header] + rows) for k in range(len(header))]
-    for row in [header] + rows:
-        print("  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths))))
+    _print_rows(*summ_rows(result), right_from=1)
     for line in summ_significance(result):
         print(line + " (paired bootstrap, one-sided)")
     return 0

@@ -23,6 +23,32 @@ def _flags(rates: dict) -> str:
     return f"{rates.get('any', 0):.1%}" + (f" ({detail})" if detail else "")
 
 
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table's lines."""
+    return ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table with every cell escaped."""
+    esc = html.escape
+    table = "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"
+    return table + "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
+
+
+def _html_page(title: str, body: str) -> str:
+    """A whole report page around ``body`` (already HTML), titled ``title`` (escaped)."""
+    title = html.escape(title)
+    return ("<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>{title}</title><style>"
+            "body{font-family:system-ui,sans-serif;margin:2rem}td,th{border:1px solid #ccc;padding:.3rem}"
+            f"table{{border-collapse:collapse}}</style></head><body><h1>{title}</h1>{body}</body></html>\n")
+
+
+def _ci_bars(values: Sequence[float], cis: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Matplotlib ``yerr`` (below, above) for values with 95% intervals."""
+    return [[max(0.0, v - ci[0]) for v, ci in zip(values, cis)], [max(0.0, ci[1] - v) for v, ci in zip(values, cis)]]
+
+
 def leaderboard_rows(reports: Sequence[ScoreReport]) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a system x (test set, metric) table; each cell "score [lo, hi]"."""
     metrics = list(reports[0].metrics) if reports else []
@@ -44,10 +70,8 @@ def leaderboard_rows(reports: Sequence[ScoreReport]) -> tuple[list[str], list[li
 def to_markdown(reports: Sequence[ScoreReport]) -> str:
     """A Markdown leaderboard with signatures."""
     header, rows = leaderboard_rows(reports)
-    lines = ["# Kabar evaluation", "", "Scores with 95% bootstrap confidence intervals (sacrebleu).", "",
-             "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    lines += ["", "## Signatures", ""]
+    lines = ["# Kabar evaluation", "", "Scores with 95% bootstrap confidence intervals (sacrebleu).", ""]
+    lines += _md_table(header, rows) + ["", "## Signatures", ""]
     if reports:
         first = next(iter(reports[0].systems.values()))
         lines += [f"- {m}: `{s.signature}`" for m, s in first.scores.items()]
@@ -63,18 +87,13 @@ def to_html(reports: Sequence[ScoreReport]) -> str:
     """The same table as HTML, with the plots."""
     header, rows = leaderboard_rows(reports)
     esc = html.escape
-    table = "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"
-    table += "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
     imgs = "".join(f'<p><img src="{p}" alt="{p}"></p>' for p in ("scores.png", "testsets.png", "length_ratio.png"))
     signatures = ""
     if reports:  # as in report.md: how to reproduce every score
         first = next(iter(reports[0].systems.values()))
         signatures = "<h2>Signatures</h2><ul>" + "".join(
             f"<li>{esc(m)}: <code>{esc(sc.signature)}</code></li>" for m, sc in first.scores.items()) + "</ul>"
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>Kabar evaluation</title><style>"
-            "body{font-family:system-ui,sans-serif;margin:2rem}td,th{border:1px solid #ccc;padding:.3rem}"
-            "table{border-collapse:collapse}</style></head><body><h1>Kabar evaluation</h1>"
-            f"{table}{signatures}{imgs}</body></html>\n")
+    return _html_page("Kabar evaluation", f"{_html_table(header, rows)}{signatures}{imgs}")
 
 
 def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
@@ -96,9 +115,7 @@ def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
         ax.set_visible(False)
     for ax, m in zip(axes.flat, metrics):
         vals = [e.scores[m].score for e in entries]
-        err = [[max(0.0, v - e.scores[m].ci[0]) for v, e in zip(vals, entries)],
-               [max(0.0, e.scores[m].ci[1] - v) for v, e in zip(vals, entries)]]
-        ax.bar(range(len(vals)), vals, yerr=err, capsize=4, color="#4a7ab5")
+        ax.bar(range(len(vals)), vals, yerr=_ci_bars(vals, [e.scores[m].ci for e in entries]), capsize=4, color="#4a7ab5")
         ax.set_xticks(range(len(vals)), labels, fontsize=7, rotation=30, ha="right")
         ax.set_title(m.upper() if m != "chrf++" else "chrF++")
     fig.tight_layout()
@@ -174,9 +191,8 @@ def plot_summ(result: dict, out_dir: Path) -> Path:
     width = 0.8 / len(ROUGE_NAMES)
     for k, (t, label) in enumerate(ROUGE_NAMES.items()):
         vals = [result["systems"][n][t]["f"] for n in names]
-        err = [[max(0.0, v - result["systems"][n][t]["ci"][0]) for v, n in zip(vals, names)],
-               [max(0.0, result["systems"][n][t]["ci"][1] - v) for v, n in zip(vals, names)]]
-        ax.bar([i + k * width for i in range(len(names))], vals, width=width, yerr=err, capsize=3, label=label)
+        ax.bar([i + k * width for i in range(len(names))], vals, width=width, capsize=3, label=label,
+               yerr=_ci_bars(vals, [result["systems"][n][t]["ci"] for n in names]))
     ax.set_xticks([i + width for i in range(len(names))], [SUMM_LABELS.get(n, n) for n in names], fontsize=8,
                   rotation=20, ha="right")
     ax.set_ylabel("F1")
@@ -199,18 +215,12 @@ def write_summ_report(result: dict, out_dir: str | Path) -> list[Path]:
              f"{result['sentences'] or 'auto'} sentences per summary. ROUGE F1 (rouge-score, no stemming) with "
              "95% bootstrap confidence intervals over articles; the oracle reads the human summary (upper bound).")
     notes = summ_significance(result)
-    md = ["# Kabar summaries", "", intro, "", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    md += ["| " + " | ".join(r) + " |" for r in rows] + [""] + [f"- {n}" for n in notes] + ["", "![rouge.png](rouge.png)"]
-    (out / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    md = ["# Kabar summaries", "", intro, ""] + _md_table(header, rows) + [""] + [f"- {n}" for n in notes]
+    (out / "report.md").write_text("\n".join(md + ["", "![rouge.png](rouge.png)"]) + "\n", encoding="utf-8")
     esc = html.escape
-    table = "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>"
-    table += "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
-    (out / "report.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>Kabar summaries</title><style>"
-        "body{font-family:system-ui,sans-serif;margin:2rem}td,th{border:1px solid #ccc;padding:.3rem}"
-        "table{border-collapse:collapse}</style></head><body><h1>Kabar summaries</h1>"
-        f"<p>{esc(intro)}</p>{table}<ul>{''.join(f'<li>{esc(n)}</li>' for n in notes)}</ul>"
-        "<p><img src='rouge.png' alt='ROUGE per system'></p></body></html>\n", encoding="utf-8")
+    (out / "report.html").write_text(_html_page("Kabar summaries", (
+        f"<p>{esc(intro)}</p>{_html_table(header, rows)}<ul>{''.join(f'<li>{esc(n)}</li>' for n in notes)}</ul>"
+        "<p><img src='rouge.png' alt='ROUGE per system'></p>")), encoding="utf-8")
     (out / "scores.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     return [out / "report.md", out / "report.html", out / "scores.json", plot_summ(result, out)]
 

@@ -123,13 +123,12 @@ def main(argv=None, prog: str = "python -m summarize.train") -> int:
     articles = [a for name in TRAIN_FILES for a in load_articles(folder / name)]
     scorer = RougeScorer(["rouge1", "rouge2"], use_stemmer=False)
     print(f"{len(articles)} training articles; computing oracle labels…", file=sys.stderr)
-    blocks, labels, groups = [], [], []
+    blocks, labels = [], []
     for sentences, summary in articles:
         blocks.append(sentence_features(sentences, "id"))
         label = np.zeros(len(sentences))
         label[greedy_oracle(sentences, summary, scorer)] = 1
         labels.append(label)
-        groups.append(len(sentences))
     budget = float(np.median([len(summary.split()) for _, summary in articles]))  # without folds to choose by
     cv, by_budget = [], {b: [] for b in BUDGETS}
     if args.folds:
