@@ -163,11 +163,9 @@ def _clock_times(text: str) -> list[Mention]:
 
 def _digits_for_words(text: str) -> str:
     """``text`` with English number words written as digits (text2num's ``alpha2digit``); unchanged if text2num
-    is missing or cannot read it."""
-    try:
-        from text_to_num import alpha2digit
-    except ImportError:
-        return text
+    cannot read it."""
+    from text_to_num import alpha2digit
+
     try:
         return alpha2digit(text, "en")
     except Exception:  # noqa: BLE001 - a parser failure on odd text must not fail the check
