@@ -166,10 +166,20 @@ def _digits_for_words(text: str) -> str:
     cannot read it."""
     from text_to_num import alpha2digit
 
+    words = _WORD_HYPHEN.sub(" ", text)  # one-point-three-billion, three-and-a-half-thousand
+    words = _AND_A_HALF.sub(r"\1 point five", words)  # two and a half thousand: 2.5 thousand
     try:
-        return alpha2digit(text, "en")
+        spelled = alpha2digit(words, "en")
     except Exception:  # noqa: BLE001 - a parser failure on odd text must not fail the check
         return text
+    # text2num leaves a scale after a decimal apart ("six point four billion" -> "6.4 1000000000"): join them
+    return _DECIMAL_SCALE.sub(lambda m: f"{m.group(1)} {_SCALE_WORD[m.group(2)]}", spelled)
+
+
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_AND_A_HALF = re.compile(r"\b([a-z]+) and a half\b")
+_DECIMAL_SCALE = re.compile(r"\b(\d{1,3}\.\d{1,3}) (1000|1000000|1000000000|1000000000000)\b")
+_SCALE_WORD = {"1000": "thousand", "1000000": "million", "1000000000": "billion", "1000000000000": "trillion"}
 
 
 def _dates(text: str) -> list[tuple[int, int, str]]:
@@ -325,8 +335,7 @@ def source_names(src: str) -> list[str]:
     words = _TOKEN.findall(src)
     capitalised = sum(w[:1].isupper() for w in words)
     ends = src.rstrip().rstrip("\"”'’)").endswith((".", "!", "?"))
-    if len(words) >= 4 and capitalised > 0.6 * len(words) and (not ends or capitalised > 0.85 * len(words)):
-        return []  # a title-case headline (no full stop, or nearly every word capitalised): not names
+    headline = len(words) >= 4 and capitalised > 0.6 * len(words) and (not ends or capitalised > 0.85 * len(words))
     out = []
     for i, match in enumerate(_TOKEN.finditer(src)):
         token = match.group(0)
@@ -342,6 +351,8 @@ def source_names(src: str) -> list[str]:
         if acronym and src[match.end():match.end() + 1] == ")" and src[max(0, start - 2):start].endswith("("):
             continue  # an acronym in brackets after the name it abbreviates: "Balai ... Ikan (BKHI)"
         low = token.lower()
+        if headline and not acronym and _verb_shaped(low):
+            continue  # a title-case verb (Diliburkan, Siagakan, Dikunjungi): headlines capitalise every word
         if low in stats()["name_translations"]:
             out.append(token)  # a country or language: its English form is required (Jepang: Japan, Japanese)
             continue
@@ -349,6 +360,11 @@ def source_names(src: str) -> list[str]:
             continue
         out.append(token)
     return list(dict.fromkeys(out))
+
+
+def _verb_shaped(word: str) -> bool:
+    """An Indonesian verb by its affixes: ...-kan, or di-...-i (Diliburkan, Dikunjungi)."""
+    return len(word) >= 6 and (word.endswith("kan") or (word.startswith("di") and word.endswith("i")))
 
 
 def _derived_word(word: str) -> bool:
@@ -363,8 +379,8 @@ def _name_in(name: str, words: list[tuple[str, str]], text: str) -> bool:
     import difflib
 
     low = name.lower()
-    if len(low) <= 3:  # a short form (us, uk, eu) counts as a whole word only
-        return any(word == low for word, _ in words)
+    if len(low) <= 3:  # a short form (us, uk, eu) counts as a whole word only, or its plural (HPRs)
+        return any(word == low or word == low + "s" for word, _ in words)
     if low in text:
         return True
     name_sound = _consonants(low) if len(low) >= 5 else ""
@@ -373,6 +389,9 @@ def _name_in(name: str, words: list[tuple[str, str]], text: str) -> bool:
             continue  # every rule below needs a first letter or first consonant alike
         if len(name_sound) >= 3 and len(word) >= 4 and _same_consonants(name_sound, sound):
             return True  # the English spelling of the name: Kreta/Crete, Bizantium/Byzantine, Yakub/Jacob
+        if len(name_sound) >= 3 and any(word.endswith(end) and len(word) - len(end) >= 4 and
+                                        _consonants(word[:-len(end)]) == name_sound for end in _EN_ENDINGS):
+            return True  # an English word made from the name: Phoenicia-ns (Fenisia), Aggress-ion (Agresi)
         if len(name_sound) == 2 and sound == name_sound and word[0] == low[0] and abs(len(word) - len(low)) <= 1:
             return True  # two consonants: only with the same first letter and length (Mekah/Mecca, Ishak/Isaac)
         if len(word) >= 4 and low.startswith(word) and len(word) >= 0.5 * len(low):
@@ -385,6 +404,7 @@ def _name_in(name: str, words: list[tuple[str, str]], text: str) -> bool:
     return False
 
 
+_EN_ENDINGS = ("ns", "n", "ese", "ish", "etic", "ic", "ion")
 _ALIKE_STARTS = ("ckqs", "fpv", "jy", "iey", "ou")  # Keramik/ceramic, Filipina/Philippines, Yakub/Jacob
 
 
@@ -427,6 +447,7 @@ def _common_words() -> frozenset:
     return frozenset(stats().get("common_words", ()))
 
 
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 MAX_NAMES = 40  # names checked per sentence: a real sentence has far fewer; a hostile one stays linear
 
 
@@ -436,6 +457,7 @@ def check_names(src: str, hyp: str) -> Flag | None:
     names = source_names(src)[:MAX_NAMES]
     if not names:
         return None
+    hyp = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), hyp)  # U.S. is US, U.N. is UN
     low = hyp.lower()
     words = [(w, _consonants(w)) for w in dict.fromkeys(re.sub(r"['’]s$", "", t.lower()) for t in _TOKEN.findall(hyp))]
     forms = stats()["name_translations"]
