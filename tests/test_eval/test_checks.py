@@ -176,15 +176,20 @@ def test_audit_estimates_false_flags_from_labelled_pairs(tmp_path):
     flagged = [i for i, (s, r) in enumerate(pairs) if "names" in {f.check for f in check(s, r)}]
     clean = next(i for i, (s, r) in enumerate(pairs) if not check(s, r))
     audit = tmp_path / "audit.tsv"
-    rows = [f"{name}\t{flagged[0]}\tnames\tcheck\tx", f"{name}\t{flagged[1]}\tnames\treference\tx",
-            f"{name}\t{flagged[2]}\tnames\treference\tx", f"{name}\t{clean}\tnames\tcheck\tno longer flagged"]
-    audit.write_text("# comment\ntestset\tline\tcheck\tverdict\tnote\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    report = checkbench.audit(audit)[f"{name}:names"]
+    rows = [f"{name}\t{flagged[0]}\tnames\theld-out\tcheck\tx", f"{name}\t{flagged[1]}\tnames\theld-out\treference\tx",
+            f"{name}\t{flagged[2]}\tnames\theld-out\treference\tx",
+            f"{name}\t{clean}\tnames\theld-out\tcheck\tno longer flagged",
+            f"{name}\t{flagged[3]}\tnames\tdesign-1\treference\ta sample of its own"]
+    audit.write_text("# comment\ntestset\tline\tcheck\tsample\tverdict\tnote\n" + "\n".join(rows) + "\n",
+                     encoding="utf-8")
+    full = checkbench.audit(audit)
+    assert full[f"{name}:names:design-1"]["false"] == 0
+    report = full[f"{name}:names:held-out"]
     rate = len(flagged) / len(pairs)
     assert (report["audited"], report["still_flagged"], report["false"], report["reference_at_fault"]) == (4, 3, 1, 2)
     assert report["false_flags"] == pytest.approx(rate / 3)
     assert report["interval"][0] < report["false_flags"] < report["interval"][1] <= rate
-    assert "| flores200/devtest:names |" in checkbench.audit_table(checkbench.audit(audit))
+    assert "| flores200/devtest:names:held-out |" in checkbench.audit_table(full)
 
 
 def test_shipped_audit_labels_name_flagged_pairs():
@@ -193,9 +198,10 @@ def test_shipped_audit_labels_name_flagged_pairs():
 
     rows = [line.split("\t") for line in checkbench.AUDIT_FILE.read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#")][1:]
-    assert len(rows) == 100
-    assert {r[2] for r in rows} <= set(checks.CHECKS) and {r[3] for r in rows} == {"check", "reference"}
-    assert len({(r[0], r[1], r[2]) for r in rows}) == len(rows)
+    assert len(rows) == 200 and all(len(r) == 6 for r in rows)
+    assert {r[2] for r in rows} <= set(checks.CHECKS) and {r[4] for r in rows} == {"check", "reference"}
+    assert {r[3] for r in rows} == {"design-1", "design-2", "held-out"}
+    assert len({(r[0], r[1], r[2]) for r in rows}) == len(rows)  # no pair labelled twice for one check
 
 
 def test_check_pairs_shape_and_cli(tmp_path, capsys):
