@@ -192,6 +192,25 @@ def test_audit_estimates_false_flags_from_labelled_pairs(tmp_path):
     assert "| flores200/devtest:names:held-out |" in checkbench.audit_table(full)
 
 
+def test_shipped_thresholds_are_a_refit(tmp_path, monkeypatch):
+    """eval/check_stats.json is exactly what `python -m eval.checkbench fit` writes from the fitting sets (CLDR,
+    Sastrawi's dictionary and IndoSum included): a change to the fitting code without a refit shows here."""
+    need_shared(DATA / "mt" / "flores200", "FLORES-200")
+    pytest.importorskip("babel")
+    pytest.importorskip("Sastrawi")
+    from eval import checkbench
+
+    shipped = json.loads(checks.STATS_FILE.read_text(encoding="utf-8"))
+    monkeypatch.setattr(checks, "STATS_FILE", tmp_path / "check_stats.json")
+    try:
+        refit = checkbench.fit(checkbench._pairs(checkbench.FIT_SETS))
+    finally:
+        monkeypatch.undo()
+        checks.stats.cache_clear()
+        checks._common_words.cache_clear()
+    assert refit == shipped
+
+
 def test_shipped_audit_labels_name_flagged_pairs():
     """Every label of eval/check_audit.tsv names a line of its set and a known check and verdict."""
     from eval import checkbench
