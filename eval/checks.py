@@ -449,6 +449,7 @@ def _common_words() -> frozenset:
 
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 MAX_NAMES = 40  # names checked per sentence: a real sentence has far fewer; a hostile one stays linear
+MAX_WORDS = 300  # distinct English words a name's spelling is compared with (a name in the text counts anyway)
 
 
 def check_names(src: str, hyp: str) -> Flag | None:
@@ -459,7 +460,8 @@ def check_names(src: str, hyp: str) -> Flag | None:
         return None
     hyp = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), hyp)  # U.S. is US, U.N. is UN
     low = hyp.lower()
-    words = [(w, _consonants(w)) for w in dict.fromkeys(re.sub(r"['’]s$", "", t.lower()) for t in _TOKEN.findall(hyp))]
+    distinct = dict.fromkeys(re.sub(r"['’]s$", "", t.lower()) for t in _TOKEN.findall(hyp))
+    words = [(w, _consonants(w)) for w in list(distinct)[:MAX_WORDS]]  # spelling matches: bounded work
     forms = stats()["name_translations"]
     missing = [n for n in names if not any(_name_in(f, words, low) for f in [n, *forms.get(n.lower(), ())])]
     if not missing:

@@ -165,6 +165,30 @@ def test_names_check_stays_linear_with_many_names():
     assert "names" in {f.check for f in flags} and large < 40 * small + 0.05
 
 
+def test_names_check_work_is_bounded_when_every_word_looks_alike():
+    """Names and English words with the same first letter all go through the spelling rules (skeletons, endings,
+    difflib): the comparison is bounded by MAX_NAMES x MAX_WORDS, so four times the English costs about the same."""
+    import random
+    import time
+
+    rng = random.Random(2)
+
+    def word(consonants, vowels):
+        return "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(4))
+
+    src = "Kata " + " ".join("K" + word("bdgklmnprst", "aiu") + " dan" for _ in range(60)) + "."
+
+    def took(n):
+        hyp = " ".join("k" + word("fvxzj", "eo") + "ion" for _ in range(n)) + "."
+        start = time.perf_counter()
+        flags = check(src, hyp)
+        return time.perf_counter() - start, flags
+
+    took(500)
+    (small, _), (large, flags) = took(2000), took(8000)
+    assert "names" in {f.check for f in flags} and large < 2 * small + 0.05
+
+
 def test_audit_estimates_false_flags_from_labelled_pairs(tmp_path):
     """The audit reads hand labels and scales the share of false flags among the still-flagged labelled pairs
     by the check's flag rate; a labelled pair the check no longer flags is left out."""
