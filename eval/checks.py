@@ -167,7 +167,8 @@ def _digits_for_words(text: str) -> str:
     from text_to_num import alpha2digit
 
     words = _WORD_HYPHEN.sub(" ", text)  # one-point-three-billion, three-and-a-half-thousand
-    words = _AND_A_HALF.sub(r"\1 point five", words)  # two and a half thousand: 2.5 thousand
+    words = _AND_A_HALF.sub(lambda m: f"{m.group(1)} point five" if m.group(1) in _EN_WORDS else m.group(0),
+                            words)  # two and a half thousand: 2.5 thousand (not "a year and a half")
     try:
         spelled = alpha2digit(words, "en")
     except Exception:  # noqa: BLE001 - a parser failure on odd text must not fail the check
