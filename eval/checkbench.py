@@ -109,10 +109,9 @@ def fit(pairs: list[tuple[str, str]]) -> dict:
              "untranslated_share": 0.6}
     # a country or language word that is also a common word (Tinggi in "Jerman Tinggi", Selatan) is not a name
     english_words = frozenset(t for _, ref in pairs for t in checks._TOKEN.findall(ref) if t.islower())
-    forms = {w: f for w, f in name_translations(english_words).items() if w in EXTRA_NAME_FORMS or w not in set(common)}
+    common_set = set(common)
+    forms = {w: f for w, f in name_translations(english_words).items() if w in EXTRA_NAME_FORMS or w not in common_set}
     stats["name_translations"] = dict(sorted(forms.items()))
-    checks.stats.cache_clear()
-    checks._common_words.cache_clear()
     # widen the bounds for short sentences until at most 1% of the fitting pairs are flagged
     for slack in (0, 5, 10, 15, 20, 30, 40, 60):
         stats["length"]["slack_chars"] = float(slack)
@@ -120,12 +119,7 @@ def fit(pairs: list[tuple[str, str]]) -> dict:
         rate = sum(checks.check_length(s, r) is not None for s, r in pairs) / len(pairs)
         if rate <= 0.02:
             break
-    shares = []
-    for src, ref in pairs:
-        source = {t for t in checks._TOKEN.findall(src) if t[:1].islower()}
-        words = [t.lower() for t in checks._TOKEN.findall(ref) if t[:1].islower() and len(t) > 1]
-        if len(words) >= 3:
-            shares.append(sum(w in source for w in words) / len(words))
+    shares = [share for src, ref in pairs if (share := checks.own_words_share(src, ref)) is not None]
     stats["untranslated_share"] = round(max(0.5, _quantile(shares, 0.999) + 0.05), 3)
     _write(stats)
     return stats
@@ -208,8 +202,8 @@ def _news_common_words(min_lower: int = 5, share: float = 0.5) -> tuple[list[str
                     word = match.group(0)
                     if word[:1].islower():
                         lower[word] += 1
-                    elif word[:1].isupper() and not word.isupper() and paragraph[max(0, match.start() - 2):match.start()].strip() not in (
-                            "", ".", "!", "?", '"', "“", ":"):
+                    elif word[:1].isupper() and not word.isupper() and paragraph[
+                            max(0, match.start() - 2):match.start()].strip() not in ("", *checks.SENTENCE_OPENERS):
                         capital[word.lower()] += 1
     common = {w for w, n in lower.items() if n >= min_lower and n >= share * capital[w] and len(w) >= 3}
     # a dictionary word that IndoSum writes in lower case at least as often as capitalised inside a sentence, or
@@ -232,8 +226,7 @@ def _dictionary_words() -> set[str]:
 
 def _write(stats: dict) -> None:
     checks.STATS_FILE.write_text(json.dumps(stats, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    checks.stats.cache_clear()
-    checks._common_words.cache_clear()
+    checks.reload_stats()
 
 
 # -- injections -------------------------------------------------------------------------------------------
@@ -244,7 +237,7 @@ _NUM = re.compile(r"(?<![\w.,])\d{1,15}(?:[.,]\d{1,15}){0,6}(?![\d])")
 def _numbers_in_both(src: str, ref: str) -> list[re.Match]:
     """Number spans of the reference whose value is also a value of a source number."""
     src_values = {v for m in checks.mentions(src, "id") for v in m.values}
-    return [m for m in _NUM.finditer(ref) if checks._readings(m.group(0), "en") & src_values]
+    return [m for m in _NUM.finditer(ref) if checks._readings(m.group(0)) & src_values]
 
 
 def inject(kind: str, src: str, ref: str, rng: random.Random) -> str | None:

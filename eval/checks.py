@@ -47,10 +47,12 @@ _EN_ORDINALS = {w: float(i) for i, w in enumerate(
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())}
 _MONTHS_EN = {m: i + 1 for i, m in enumerate("january february march april may june july august september october "
                                               "november december".split())}
+_MONTH_TOKENS = {m[:3]: i for m, i in _MONTHS_EN.items()} | _MONTHS_EN  # march and mar
 # A number: digits with . , separators (bounded), optionally glued to Rp/US$ before or a scale after.
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,15}(?:[.,]\d{1,15}){0,6})(?![\d])")
 _DATE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?(?!\d)")
 _TOKEN = re.compile(r"\w+(?:['’]\w+)?", re.UNICODE)
+SENTENCE_OPENERS = (".", "!", "?", '"', "“", ":")  # what ends the text before a sentence's first word
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ def stats() -> dict:
     return json.loads(STATS_FILE.read_text(encoding="utf-8"))
 
 
+def reload_stats() -> None:
+    """Forget the loaded thresholds and the word sets made from them (after :data:`STATS_FILE` changed)."""
+    stats.cache_clear()
+    word_set.cache_clear()
+
+
 # -- numbers ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ class Mention:
     scaled: bool  # a scale word (juta, billion ...) follows: only the scaled values count
 
 
-def _readings(digits: str, lang: str) -> set[float]:
+def _readings(digits: str) -> set[float]:
     """The values a digit string can have: Indonesian (``.`` thousands, ``,`` decimal), English (the reverse)."""
     out = set()
     for thousands, decimal in ((".", ","), (",", ".")):
@@ -107,7 +115,7 @@ def mentions(text: str, lang: str) -> list[Mention]:
     found = []
     for match in _NUMBER.finditer(text):
         digits = match.group(1).rstrip(".,")
-        values = _readings(digits, lang)
+        values = _readings(digits)
         if not values:
             continue
         after = text[match.end(1):match.end(1) + 14].lower()
@@ -198,7 +206,7 @@ def _english_dates(text: str) -> set[tuple[int, int]]:
     tokens = _TOKEN.findall(text.lower())
     pairs = set()
     for i, token in enumerate(tokens):
-        month = _MONTHS_EN.get(token) or _MONTHS_EN.get(next((m for m in _MONTHS_EN if token == m[:3]), ""))
+        month = _MONTH_TOKENS.get(token)
         if not month:
             continue
         for j in (i - 2, i - 1, i + 1, i + 2):
@@ -242,15 +250,21 @@ def _words(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text) if not t[0].isdigit()]
 
 
+def own_words_share(src: str, hyp: str) -> float | None:
+    """The share of the English's lower-case words (of 2+ letters) that are lower-case words of the source;
+    None when the English has fewer than three such words."""
+    source = {t for t in _TOKEN.findall(src) if t[:1].islower()}
+    words = [t.lower() for t in _TOKEN.findall(hyp) if t[:1].islower() and len(t) > 1]
+    return sum(w in source for w in words) / len(words) if len(words) >= 3 else None
+
+
 def check_untranslated(src: str, hyp: str) -> Flag | None:
     """The English is (nearly) the source: most of its lower-case words are the source's own."""
-    source = {w for w in (t for t in _TOKEN.findall(src) if t[:1].islower())}
-    words = [t.lower() for t in _TOKEN.findall(hyp) if t[:1].islower() and len(t) > 1]
-    if len(words) < 3:
+    share = own_words_share(src, hyp)
+    if share is None:
         if hyp.strip() and hyp.strip() == src.strip() and len(src.split()) >= 2:
             return Flag("untranslated", "the English is the source sentence copied unchanged")
         return None
-    share = sum(w in source for w in words) / len(words)
     if share >= stats()["untranslated_share"]:
         return Flag("untranslated", f"{share:.0%} of the English words are Indonesian words of the source: "
                     "the sentence looks untranslated")
@@ -332,13 +346,13 @@ def check_length(src: str, hyp: str) -> Flag | None:
 def source_names(src: str) -> list[str]:
     """Capitalised words and acronyms of the source that should appear in the English as they are:
     not the sentence's first word (unless an acronym), not a word usually translated (learned)."""
-    translated = set(stats()["translated_names"])
-    words = _TOKEN.findall(src)
+    matches = list(_TOKEN.finditer(src))
+    words = [m.group(0) for m in matches]
     capitalised = sum(w[:1].isupper() for w in words)
     ends = src.rstrip().rstrip("\"”'’)").endswith((".", "!", "?"))
     headline = len(words) >= 4 and capitalised > 0.6 * len(words) and (not ends or capitalised > 0.85 * len(words))
     out = []
-    for i, match in enumerate(_TOKEN.finditer(src)):
+    for i, match in enumerate(matches):
         token = match.group(0)
         if not token[:1].isupper() or len(token) < 3 or any(c.isdigit() for c in token):
             continue
@@ -346,7 +360,7 @@ def source_names(src: str) -> list[str]:
             continue  # a unit after a number (2,4 Ghz, 5 Km): the numbers check owns it
         acronym = token.isupper()
         start = match.start()
-        sentence_start = i == 0 or src[max(0, start - 2):start].strip() in (".", "!", "?", '"', "“", ":")
+        sentence_start = i == 0 or src[max(0, start - 2):start].strip() in SENTENCE_OPENERS
         if sentence_start and not acronym:
             continue
         if acronym and src[match.end():match.end() + 1] == ")" and src[max(0, start - 2):start].endswith("("):
@@ -357,7 +371,8 @@ def source_names(src: str) -> list[str]:
         if low in stats()["name_translations"]:
             out.append(token)  # a country or language: its English form is required (Jepang: Japan, Japanese)
             continue
-        if low in translated or (not acronym and (low in _common_words() or _derived_word(low))):
+        if low in word_set("translated_names") or (not acronym and (low in word_set("common_words") or
+                                                                    _derived_word(low))):
             continue
         out.append(token)
     return list(dict.fromkeys(out))
@@ -442,10 +457,11 @@ def _same_consonants(a: str, b: str) -> bool:
     return len(os.path.commonprefix([a, b])) >= 0.75 * max(len(a), len(b))
 
 
-@lru_cache(maxsize=1)
-def _common_words() -> frozenset:
-    """Indonesian words seen in lower case in the fitting sets: capitalised, they start a title, not a name."""
-    return frozenset(stats().get("common_words", ()))
+@lru_cache(maxsize=4)
+def word_set(key: str) -> frozenset:
+    """A word list of the fitted stats as a set, built once: ``translated_names`` (capitalised words usually
+    translated) or ``common_words`` (Indonesian common words: capitalised, they start a title, not a name)."""
+    return frozenset(stats().get(key, ()))
 
 
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")

@@ -128,15 +128,25 @@ def test_title_case_headline_skips_its_verbs_but_checks_its_names():
     assert flags and "Lebakbulus" in flags[0].reason and "Diliburkan" not in flags[0].reason
 
 
+def _timed_check(src, hyp):
+    """(seconds, flags) of one check() call."""
+    import time
+
+    start = time.perf_counter()
+    flags = check(src, hyp)
+    return time.perf_counter() - start, flags
+
+
+def _made_up_words(rng, n, consonants, vowels, before="", after=""):
+    """n random four-syllable words (consonant + vowel pairs), each wrapped in ``before`` and ``after``."""
+    return [before + "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(4)) + after for _ in range(n)]
+
+
 @pytest.mark.parametrize("english", ["1.{} ab", "twenty-{} ", "a thousand and {} ", "12:00 pm {}", "9.{}am ",
                                      "two-and-a-half-{} ", "one-point-{}-billion "])
 def test_checks_stay_linear_on_hostile_input(english):
-    import time
-
     def took(n):
-        start = time.perf_counter()
-        check("1," * n + " Aa" * n, "".join(english.format(i % 10) for i in range(n)))
-        return time.perf_counter() - start
+        return _timed_check("1," * n + " Aa" * n, "".join(english.format(i % 10) for i in range(n)))[0]
 
     took(500)
     assert took(16000) < 40 * took(2000) + 0.05
@@ -146,19 +156,12 @@ def test_names_check_stays_linear_with_many_names():
     """A 'sentence' of thousands of distinct capitalised names against thousands of English words: the fuzzy
     name match compares a bounded number of names (it was quadratic: 17 s at 26,000 characters)."""
     import random
-    import time
 
     rng = random.Random(1)
 
-    def word(consonants, vowels):
-        return "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(4))
-
     def took(n):  # English words share no letter with the names: every name is missing
-        src = "Kata " + " ".join(word("bdgklmnprst", "aiu").capitalize() + " dan" for _ in range(n)) + "."
-        hyp = " ".join(word("hjvwxz", "eo") for _ in range(n)) + "."
-        start = time.perf_counter()
-        flags = check(src, hyp)
-        return time.perf_counter() - start, flags
+        names = [w.capitalize() + " dan" for w in _made_up_words(rng, n, "bdgklmnprst", "aiu")]
+        return _timed_check("Kata " + " ".join(names) + ".", " ".join(_made_up_words(rng, n, "hjvwxz", "eo")) + ".")
 
     took(250)
     (small, _), (large, flags) = took(500), took(4000)
@@ -169,20 +172,12 @@ def test_names_check_work_is_bounded_when_every_word_looks_alike():
     """Names and English words with the same first letter all go through the spelling rules (skeletons, endings,
     difflib): the comparison is bounded by MAX_NAMES x MAX_WORDS, so four times the English costs about the same."""
     import random
-    import time
 
     rng = random.Random(2)
-
-    def word(consonants, vowels):
-        return "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(4))
-
-    src = "Kata " + " ".join("K" + word("bdgklmnprst", "aiu") + " dan" for _ in range(60)) + "."
+    src = "Kata " + " ".join(_made_up_words(rng, 60, "bdgklmnprst", "aiu", before="K", after=" dan")) + "."
 
     def took(n):
-        hyp = " ".join("k" + word("fvxzj", "eo") + "ion" for _ in range(n)) + "."
-        start = time.perf_counter()
-        flags = check(src, hyp)
-        return time.perf_counter() - start, flags
+        return _timed_check(src, " ".join(_made_up_words(rng, n, "fvxzj", "eo", before="k", after="ion")) + ".")
 
     took(500)
     (small, _), (large, flags) = took(2000), took(8000)
@@ -230,8 +225,7 @@ def test_shipped_thresholds_are_a_refit(tmp_path, monkeypatch):
         refit = checkbench.fit(checkbench._pairs(checkbench.FIT_SETS))
     finally:
         monkeypatch.undo()
-        checks.stats.cache_clear()
-        checks._common_words.cache_clear()
+        checks.reload_stats()
     assert refit == shipped
 
 
