@@ -36,4 +36,4 @@ def normalize_text(text: str) -> str:
     text = fix_mojibake(replace_surrogates(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = unicodedata.normalize("NFC", text)
-    return _CONTROL.sub("", replace_surrogates(text))
+    return _CONTROL.sub("", replace_surrogates(text))  # again: nothing ftfy decoded may leave a lone surrogate
