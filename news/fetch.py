@@ -83,7 +83,8 @@ def address_refusal(ip: str) -> str | None:
         if mapped is not None:
             return address_refusal(str(mapped)) or None
     for test, what in ((addr.is_loopback, "loopback"), (addr.is_link_local, "link-local (cloud metadata)"),
-                       (addr.is_private, "private"), (addr.is_multicast, "multicast"),
+                       (addr.is_private, "private"), (getattr(addr, "is_site_local", False), "site-local"),
+                       (addr.is_multicast, "multicast"),
                        (addr.is_unspecified, "unspecified"), (addr.is_reserved, "reserved")):
         if test:
             return f"{addr} is a {what} address"

@@ -76,6 +76,6 @@ async def download_file(service: KabarService, name: str):
     """``GET /download_file/{name}``: a file written by :func:`translate_file`, or 404."""
     match = _DOWNLOAD.fullmatch(name)
     path = _folder(service) / name if match else None
-    if path is None or not path.is_file():
+    if path is None or path.is_symlink() or not path.is_file():  # a link could point anywhere: never follow one
         return _error(404, "No such translated file")
     return FileResponse(path, filename=match.group(2))

@@ -46,6 +46,8 @@ def test_kill_9_then_resume(tiny_marian, tmp_path):
     ids = [json.loads(line)["id"] for line in raw.splitlines()]  # every line is whole JSON
     assert sorted(ids) == sorted(f"art-{i}" for i in range(ARTICLES)), "each article exactly once"
     assert f" {written_before} already done" in again.stderr, again.stderr[-500:]  # the exact resume count
+    # ... and only the rest was processed again (compaction alone would hide a resume that redoes everything)
+    assert f"{ARTICLES - written_before} translated/passed through" in again.stderr, again.stderr[-500:]
     for name in ("sentences.sqlite", "articles.sqlite"):
         with sqlite3.connect(cache / name) as db:
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", name

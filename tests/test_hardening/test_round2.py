@@ -81,14 +81,20 @@ def test_callbacks_check_paths_themselves(translators, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text(f"{SECRET}. Harga beras naik.\n", encoding="utf-8")
     calls = Callbacks(service)
+    inside = service.work_dir("up-") / "ok.txt"  # the temp folder exists first: "server-tmp/.." then leads out
+    inside.write_text(ARTICLE, encoding="utf-8")
+    link = inside.parent / "link.txt"
+    link.symlink_to(secret)
+    assert (tmp_path / "server-tmp" / ".." / "secret.txt").is_file()
     for call in (lambda: calls.run_batch([str(secret)], progress=lambda *a, **k: None),
                  lambda: calls.run_article("", str(secret)),
                  lambda: calls.run_batch([str(tmp_path / "server-tmp" / ".." / "secret.txt")],
-                                         progress=lambda *a, **k: None)):
+                                         progress=lambda *a, **k: None),
+                 lambda: calls.run_article("", str(inside.parent / ".." / ".." / "secret.txt"))):
         with pytest.raises(gr.Error, match="secret.txt: not a file uploaded to this server"):
             call()
-    inside = service.work_dir("up-") / "ok.txt"
-    inside.write_text(ARTICLE, encoding="utf-8")
+    with pytest.raises(gr.Error, match="link.txt: not a file uploaded to this server"):
+        calls.run_article("", str(link))  # a link inside the folder that points out of it
     files, status, table = calls.run_batch([str(inside)], progress=lambda *a, **k: None)
     assert status == "1 of 1 articles processed" and list(table["file"]) == ["ok.txt"]
 
@@ -170,6 +176,30 @@ def test_translate_html_drops_scripts_and_handlers(capped):
     for bad in ("<script", "onclick", "alert", "rahasia", "javascript:", "<style"):
         assert bad not in out, (bad, out)
     assert out.startswith("<p>") and out.endswith("</p>")
+
+
+class _Copier:
+    """A translator that copies its input: real MT models copy markup-like and unknown text often enough."""
+
+    def __init__(self):
+        from translate.base import TranslatorInfo
+
+        self.info = TranslatorInfo(model="copy", engine="copy", model_kind="marian", device="cpu",
+                                   compute_type="none", beam_size=1)
+
+    def translate(self, sentences):
+        return list(sentences)
+
+
+def test_translated_html_text_is_escaped_again(tmp_path):
+    """Escaped markup in the source text stays escaped in the translation, even when the model copies it."""
+    from kabar.pipeline import Pipeline
+    from ui.markup import html_translate
+    from ui.service import KabarService
+
+    service = KabarService(Pipeline(_Copier()), api_keys="", temp_dir=tmp_path)
+    out = html_translate(service, ["<p>Awas &lt;img src=x onerror=alert(1)&gt; di &amp; sini.</p>"])[0]
+    assert "<img" not in out and out == "<p>Awas &lt;img src=x onerror=alert(1)&gt; di &amp; sini.</p>"
 
 
 # 3. A per-request deadline ----------------------------------------------------------------------------

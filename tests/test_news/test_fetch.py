@@ -2,6 +2,7 @@
 politeness, and the SSRF guard."""
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -160,9 +161,36 @@ def test_non_public_addresses_are_refused(ip):
     assert address_refusal(ip)
 
 
-@pytest.mark.parametrize("ip", ["8.8.8.8", "2001:4860:4860::8888", "103.10.20.30"])
+@pytest.mark.parametrize("ip, why", [
+    ("2002:7f00:1::", "loopback"),  # 6to4 wrapping 127.0.0.1
+    ("2002:a9fe:a9fe::1", "link-local"),  # 6to4 wrapping the cloud metadata address
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo whose client (bits inverted) is 127.0.0.1
+    ("fec0::1", "site-local"),  # deprecated site-local range, which ipaddress counts as global
+])
+def test_wrapped_and_old_style_addresses_are_refused(ip, why):
+    """An IPv4 address smuggled inside an IPv6 one is judged as the IPv4 address it carries."""
+    assert why in (address_refusal(ip) or "")
+
+
+@pytest.mark.parametrize("ip", ["8.8.8.8", "2001:4860:4860::8888", "103.10.20.30", "2002:808:808::1"])
 def test_public_addresses_pass(ip):
     assert address_refusal(ip) is None
+
+
+@pytest.mark.parametrize("answers", [["8.8.8.8", "127.0.0.1"], ["127.0.0.1", "8.8.8.8"],
+                                     ["2001:4860:4860::8888", "8.8.4.4", "10.0.0.7"]])
+def test_guard_refuses_a_name_with_any_private_answer(monkeypatch, answers):
+    """A name that resolves to public and private addresses is refused whatever the order: round-robin (or
+    a DNS rebinding attacker) could hand the private one to the next connection."""
+    from news.fetch import _guarded_backend, _Refused
+
+    def resolve(host, port, *args, **kwargs):
+        family = lambda a: socket.AF_INET6 if ":" in a else socket.AF_INET  # noqa: E731
+        return [(family(a), socket.SOCK_STREAM, 6, "", (a, port)) for a in answers]
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(_Refused) as caught:
+        _guarded_backend(False).connect_tcp("mixed.example", 80, timeout=1)
+    assert caught.value.kind == "refused-address" and "mixed.example" in str(caught.value)
 
 
 @pytest.fixture()

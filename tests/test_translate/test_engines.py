@@ -5,6 +5,7 @@ import pytest
 
 from news.errors import ConfigError, ModelNotAvailableError
 from translate import Translator, load_translator
+from translate.base import TranslatorInfo
 from translate.cache import SentenceCache
 from translate.cached import CachedTranslator
 from translate.engines.ct2 import converted_path
@@ -126,6 +127,39 @@ def test_sentence_cache_counts_hits(translators, tmp_path):
     reopened = CachedTranslator(translators("marian", "ct2"), SentenceCache(tmp_path / "s.sqlite"))
     assert reopened.translate(SENTENCES) == first
     assert (reopened.hits, reopened.misses) == (5, 0)
+
+
+BASE_INFO = TranslatorInfo(model="m", engine="ct2", model_kind="marian", device="cpu", compute_type="int8",
+                           beam_size=4, fingerprint="a" * 64)
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"beam_size": 1}, "a beam-1 translation is not a beam-4 one"),
+    ({"compute_type": "float32"}, "int8 and float32 weights decode differently"),
+    ({"engine": "transformers"}, "another engine, another output"),
+    ({"fingerprint": "b" * 64}, "the same name with new weights (a fine-tuned model saved over the old one)"),
+    ({"model": "other"}, "another model"),
+    ({"tgt_lang": "ms"}, "another target language"),
+    ({"variant": "vmap-1234"}, "a vocabulary shortlist changes the output"),
+])
+def test_cache_key_holds_everything_that_changes_the_output(change, reason):
+    from dataclasses import replace
+
+    assert replace(BASE_INFO, **change).cache_key != BASE_INFO.cache_key, reason
+    assert replace(BASE_INFO, device="cuda").cache_key == BASE_INFO.cache_key  # same output on any device
+
+
+def test_cache_is_not_shared_across_beam_sizes(tiny_marian, tmp_path):
+    """Two real translators that differ only in beam size share a cache file but never each other's rows."""
+    cache = tmp_path / "s.sqlite"
+    beam1 = CachedTranslator(load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path, beam_size=1, lazy=True),
+                             SentenceCache(cache))
+    beam4 = CachedTranslator(load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path, beam_size=4, lazy=True),
+                             SentenceCache(cache))
+    assert beam1.translate(SENTENCES) and beam1.misses == 5
+    out4 = beam4.translate(SENTENCES)
+    assert (beam4.hits, beam4.misses) == (0, 5) and beam4.inner.loaded
+    assert out4 == load_translator(str(tiny_marian), "ct2", cache_dir=tmp_path, beam_size=4).translate(SENTENCES)
 
 
 @pytest.mark.parametrize("engine", ["ct2", "transformers"])
