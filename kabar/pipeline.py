@@ -288,8 +288,10 @@ class Pipeline:
 
         results = [[] for _ in sentences]
         looped = []
+        # A pair met again (a sentence repeated in the article) is checked once: the checks are pure functions.
+        check_once, loops = lru_cache(maxsize=None)(check), lru_cache(maxsize=None)(check_repetition)
         for i in translated:
-            flags = check(sentences[i], translation[i])
+            flags = check_once(sentences[i], translation[i])
             results[i] = flags
             if any(flag.check == "repetition" for flag in flags):
                 looped.append(i)
@@ -302,9 +304,9 @@ class Pipeline:
                 log.warning("re-decoding looped sentences failed", exc_info=True)
                 again = []
             for i, text in zip(looped, again):
-                if text.strip() and check_repetition(sentences[i], text) is None:
+                if text.strip() and loops(sentences[i], text) is None:
                     translation[i] = text
-                    results[i] = check(sentences[i], text)
+                    results[i] = check_once(sentences[i], text)
                     repaired.append(i)
         return tuple([flag.to_dict() for flag in flags] for flags in results), tuple(repaired)
 

@@ -156,11 +156,18 @@ def test_qe_in_the_pipeline(translators):
 
     doc = Document("q", "q.txt", "Harga beras naik lima persen pekan ini. Banjir merendam ratusan rumah.\n"
                    "The central bank kept its benchmark interest rate unchanged on Thursday afternoon.")
-    r = Pipeline(translators("marian", "ct2"), qe=EmbeddingQE()).process(doc)
+    qe = EmbeddingQE()
+    r = Pipeline(translators("marian", "ct2"), qe=qe).process(doc)
     assert len(r.quality) == len(r.sentences) == 3
     assert r.quality[2] is None and all(isinstance(q, float) for q in r.quality[:2])
-    # the random model's English is word salad: the estimate must flag it (and only translated sentences)
-    assert set(r.flagged) <= {0, 1} and r.flagged, r.quality
+    # flagged: exactly the translated sentences under the threshold (the English one passes through unscored)
+    assert list(r.flagged) == [i for i, q in enumerate(r.quality) if q is not None and q < qe.flag_below]
+    strict = Pipeline(translators("marian", "ct2"), qe=EmbeddingQE(flag_below=0.999)).process(doc)
+    assert list(strict.flagged) == [0, 1] and strict.quality == r.quality
+    # the estimate ranks a faithful English sentence above the random model's word salad for the same source
+    faithful, salad = qe.score([doc.text.split(". ")[0]] * 2, ["Rice prices rose five percent this week.",
+                                                               r.translation[0]])
+    assert faithful > qe.flag_below and faithful > salad, (faithful, salad)
 
 
 def test_qe_cli_on_a_test_set(capsys):
