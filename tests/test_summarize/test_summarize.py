@@ -68,7 +68,7 @@ def test_beats_lead3_on_articles_never_used_for_tuning():
     from tests.conftest import DATA, need_shared
 
     path = need_shared(DATA / "summarization" / "indosum_other.jsonl", "IndoSum non-ANTARA articles")
-    systems = evaluate_summaries(read_summ_data(path), n=3)["systems"]
+    systems = evaluate_summaries(read_summ_data(path), n=3, oracle=False)["systems"]  # the oracle is not asserted
     for rouge in ("rouge1", "rouge2", "rougeL"):
         assert systems["kabar"][rouge]["f"] > systems["lead3"][rouge]["f"], rouge
 
