@@ -4,8 +4,10 @@ One :class:`Fetcher` serves a whole run (or a whole server). It
 
 - names Kabar in its User-Agent, asks for gzip/deflate, and follows at most ``max_redirects`` redirects,
   each one checked like the first request;
-- enforces connect/read timeouts and a size cap *while streaming* (a 5 GB body or a gzip bomb stops at
-  the cap, decompressed bytes counted);
+- enforces connect/read timeouts and a size cap *while streaming*: bytes are counted on the wire and again
+  after decompression, which Kabar does itself in bounded steps, so a 5 GB body or a gzip bomb stops at the
+  cap with no more than the cap in memory; only the encodings it asks for (gzip, deflate), one layer, are
+  accepted (``gzip, gzip`` or ``br`` is refused by name);
 - retries 429 and 5xx answers with exponential backoff, honouring ``Retry-After`` (seconds or a date);
 - sends at most one request at a time to a host, with ``host_delay`` seconds between two of them;
 - with ``allow_private=False`` (the server's default), refuses every address that is not globally
@@ -42,6 +44,8 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml",
               "application/feed+json")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+ACCEPTED_ENCODINGS = ("gzip", "deflate")  # what Kabar asks for, and so all it accepts (one layer)
+_READ_CHUNK = 64 * 1024
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 
 
@@ -256,14 +260,10 @@ class Fetcher:
                     declared = headers.get("content-length", "")
                     if response.status_code < 300 and declared.isdigit() and int(declared) > s.max_bytes:
                         raise _too_big(url, s.max_bytes)
-                    chunks, size = [], 0
+                    body = b""
                     if response.status_code < 300:
-                        for chunk in response.iter_bytes():
-                            size += len(chunk)
-                            if size > s.max_bytes:
-                                raise _too_big(url, s.max_bytes)
-                            chunks.append(chunk)
-                    return response.status_code, headers, b"".join(chunks)
+                        body = _read_bounded(url, response, headers.get("content-encoding", ""), s.max_bytes)
+                    return response.status_code, headers, body
             except _Refused as exc:
                 raise FetchError(url, exc.kind, str(exc)) from None
             except httpx.TimeoutException:
@@ -275,6 +275,46 @@ class Fetcher:
                                  "check the address and your network") from None
             finally:
                 last[0] = time.monotonic()
+
+
+def _read_bounded(url: str, response, encoding: str, limit: int) -> bytes:
+    """The body of ``response``, decompressed here: at most ``limit`` bytes read off the wire and at most
+    ``limit`` bytes of output, each decompression step asked for no more than the room left."""
+    import zlib
+
+    layers = [e.strip().lower() for e in encoding.split(",") if e.strip() and e.strip().lower() != "identity"]
+    if len(layers) > 1 or (layers and layers[0] not in ACCEPTED_ENCODINGS):
+        raise FetchError(url, "http", f"the server sent the body as {encoding.strip()!r}; Kabar asks for "
+                         f"{' or '.join(ACCEPTED_ENCODINGS)} (one layer) and reads nothing else")
+    # gzip, or zlib-wrapped deflate (wbits 32+: either header); raw deflate is tried when the header is missing
+    inflater = zlib.decompressobj(32 + zlib.MAX_WBITS) if layers else None
+    out, wire, size = [], 0, 0
+    for raw in response.iter_raw(_READ_CHUNK):
+        wire += len(raw)
+        if wire > limit:
+            raise _too_big(url, limit)
+        if inflater is None:
+            piece = raw
+        else:
+            try:
+                try:
+                    piece = inflater.decompress(raw, limit - size + 1)  # never more than one byte over the cap
+                except zlib.error:
+                    if size or layers[0] != "deflate":
+                        raise
+                    inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate sent without its zlib header
+                    piece = inflater.decompress(raw, limit - size + 1)
+            except zlib.error:
+                raise FetchError(url, "http", f"the body could not be decompressed (damaged {layers[0]} data)") from None
+        size += len(piece)
+        if size > limit:
+            raise _too_big(url, limit)
+        out.append(piece)
+        if inflater is not None and inflater.eof:
+            break  # the end of the compressed stream: whatever follows is not part of the body
+    if inflater is not None and not inflater.eof and size == 0 and wire:
+        raise FetchError(url, "http", f"the body could not be decompressed (truncated {layers[0]} data)")
+    return b"".join(out)
 
 
 def _too_big(url: str, limit: int) -> FetchError:

@@ -15,8 +15,11 @@ import html
 import json
 import threading
 import time
+import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,24 @@ def atom(base: str, stories) -> str:
             f"{entries}</feed>")
 
 
+BOMB_BYTES = 256 * 1024 * 1024
+
+
+@lru_cache(maxsize=2)
+def bomb(layers: int = 1) -> bytes:
+    """``BOMB_BYTES`` zeros gzipped ``layers`` times (built once per run, in 1 MiB steps)."""
+    if layers > 1:
+        return gzip.compress(bomb(layers - 1), 9)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    return b"".join(packer.compress(zeros) for _ in range(BOMB_BYTES // len(zeros))) + packer.flush()
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
 class NewsSite:
     """The fixture site on 127.0.0.1, in a thread; ``with NewsSite() as site: site.url('/berita/x.html')``.
 
@@ -277,7 +298,9 @@ class NewsSite:
     ``live`` holds, editable by the test), and failure routes: ``/404``, ``/slow`` (sleeps), ``/big``
     (streams past any cap, no Content-Length), ``/declared-big``, ``/pdf``, ``/empty``, ``/flaky`` (503
     with Retry-After: 0 twice, then the page), ``/busy`` (always 429), ``/loop`` (redirects to itself),
-    ``/redirect?to=URL``, ``/gzip``, ``/latin1``.
+    ``/redirect?to=URL``, ``/gzip``, ``/latin1``, ``/encoded?as=deflate|rawdeflate`` (the page compressed that
+    way) and ``/bomb?as=ENCODING`` (256 MiB of zeros gzipped once, or twice for ``gzip, gzip``: about 1 KB on
+    the wire; any other label is sent on the once-gzipped bomb).
     """
 
     def __init__(self) -> None:
@@ -389,12 +412,19 @@ class NewsSite:
                     return self.send(302, "", headers={"Location": "/loop"})
                 if path == "/redirect":
                     target = query.partition("to=")[2]
-                    from urllib.parse import unquote
-
                     return self.send(302, "", headers={"Location": unquote(target)})
                 if path == "/gzip":
                     data = gzip.compress(site.page(STORIES[2].slug).encode("utf-8"))
                     return self.send(200, data, headers={"Content-Encoding": "gzip"})
+                if path == "/encoded":
+                    page = site.page(STORIES[2].slug).encode("utf-8")
+                    how = query.partition("as=")[2]
+                    data = zlib.compress(page) if how == "deflate" else _raw_deflate(page)
+                    return self.send(200, data, headers={"Content-Encoding": "deflate"})
+                if path == "/bomb":
+                    label = unquote(query.partition("as=")[2]) or "gzip"
+                    body = bomb(layers=label.count("gzip") if label.replace(" ", "") == "gzip,gzip" else 1)
+                    return self.send(200, body, headers={"Content-Encoding": label})
                 if path == "/latin1":
                     page = ("<html><head><meta charset='iso-8859-1'><title>Caf\u00e9</title></head><body><article>"
                             "<p>Jakarta - Kafe baru di Menteng menjual kopi cr\u00e8me seharga Rp30.000 per gelas. "

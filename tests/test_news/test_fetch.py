@@ -153,6 +153,38 @@ def test_size_cap_counts_decompressed_bytes(site):
     assert caught.value.kind == "too-big"
 
 
+@pytest.mark.parametrize("label, message", [
+    ("gzip", "larger than 2 MB"),           # one layer, decompressed in steps: stops at the cap
+    ("gzip, gzip", "reads nothing else"),   # stacked layers are refused before any decompression
+    ("gzip,gzip", "reads nothing else"),
+    ("br", "reads nothing else"),           # an encoding Kabar never asks for
+    ("x-gzip, deflate", "reads nothing else"),
+])
+def test_decompression_bombs_stop_at_the_cap_in_bounded_memory(site, label, message):
+    """256 MiB of zeros in about 1 KB (2 layers) or 255 KB (1 layer): refused or stopped at the 2 MB cap,
+    with the fetch's traced memory peak within a few caps, never the bomb's size."""
+    import tracemalloc
+
+    url = site.url("/bomb?as=" + label.replace(" ", "%20"))
+    with Fetcher(FetchSettings(host_delay=0, retries=0, max_bytes=2_000_000)) as f:
+        tracemalloc.start()
+        try:
+            with pytest.raises(FetchError) as caught:
+                f.get_page(url)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert caught.value.kind in ("too-big", "http") and message in str(caught.value), caught.value
+    assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB while fetching a bomb"
+
+
+@pytest.mark.parametrize("how", ["deflate", "rawdeflate"])
+def test_deflate_bodies_with_and_without_their_header(site, how):
+    with Fetcher(FetchSettings(host_delay=0, retries=0)) as f:
+        page = f.get_page(site.url("/encoded?as=" + how))
+    assert page.body.decode("utf-8") == site.page(STORIES[2].slug)
+
+
 # -- the SSRF guard ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("ip", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "::1",
