@@ -369,6 +369,6 @@ def decode_body(body: bytes, content_type: str) -> str:
     for charset in candidates + ["utf-8"]:
         try:
             return normalize_text(body.decode(charset))
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError, ValueError):  # unknown, or a codec that refuses ("undefined", "punycode")
             continue
     return normalize_text(body.decode("cp1252", errors="replace"))

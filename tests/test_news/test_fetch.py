@@ -267,6 +267,17 @@ def test_feed_parsing_rejects_what_is_not_a_feed():
     assert title == "T" and [i.link for i in items] == ["http://news.example/a.html"]
 
 
+@pytest.mark.parametrize("content_type, body", [
+    ("text/html; charset=undefined", b"<p>Harga naik.</p>"),   # a codec that raises on any use
+    ("text/html; charset=punycode", b"<p>Harga naik.</p>"),    # a codec whose errors are plain UnicodeError
+    ("text/html; charset=rot13", b"<p>Harga naik.</p>"),       # a text-to-text codec
+    ("text/html", b"<meta charset='undefined'><p>Harga naik.</p>"),
+    ("text/html", b"<?xml version='1.0' encoding='punycode'?><p>Harga naik.</p>"),
+])
+def test_hostile_charsets_fall_back_to_utf8(content_type, body):
+    assert "<p>Harga naik.</p>" in decode_body(body, content_type)
+
+
 def test_charset_and_ids():
     assert decode_body("é".encode("latin-1"), "text/html; charset=ISO-8859-1") == "é"
     assert decode_body(b"<meta charset='windows-1252'>\x93x\x94", "text/html") == "<meta charset='windows-1252'>\u201cx\u201d"
