@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kabar.pipeline import SOURCE_LANGS
+from news.read import replace_surrogates
 from ui.service import KabarService
 
 
@@ -20,16 +21,17 @@ class ErrorResponse(BaseModel):
 
 
 def error_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    """A LibreTranslate-style error body: ``{"error": message}``."""
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    """A LibreTranslate-style error body: ``{"error": message}`` (a client's value echoed in it may hold lone
+    surrogates, which JSON cannot carry: they become U+FFFD)."""
+    return JSONResponse({"error": replace_surrogates(message)}, status_code=status, headers=headers)
 
 
 def unsupported_pair(source: str, target: str) -> str | None:
     """LibreTranslate's message for a language pair Kabar does not translate, or None."""
     if target != "en":
-        return f"{target} is not supported"
+        return f"{target[:40]} is not supported"
     if source not in SOURCE_LANGS:
-        return f"{source} is not supported"
+        return f"{source[:40]} is not supported"
     return None
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from news.read import replace_surrogates
 from ui.api import error_response as _error
 from ui.api import unsupported_pair
-from ui.markup import html_translate
+from ui.markup import html_translate, sanitize_html
 from ui.service import KabarService
 
 FILE_FORMATS = (".txt", ".md", ".html")
@@ -61,7 +61,7 @@ async def translate_file(service: KabarService, request: Request):
         return _error(400, f"{name}: not UTF-8 text")
     service.check_size(text)  # TooLarge -> 413
     if source == "en":
-        translated = text
+        translated = sanitize_html(text) if suffix == ".html" else text  # served back as HTML: never as sent
     else:
         translated = await service.run(_translate_document, service, text, suffix)
     file_id = uuid.uuid4().hex

@@ -17,7 +17,7 @@ from news.read import replace_surrogates
 from ui.api import RETRY_AFTER, ErrorResponse, unsupported_pair
 from ui.api import error_response as error
 from ui.files import FILE_FORMATS, download_file, translate_file
-from ui.markup import html_translate
+from ui.markup import html_translate, sanitize_html
 from ui.service import Busy, KabarService, TooLarge
 
 LANGUAGES = [{"code": "en", "name": "English", "targets": []},
@@ -71,7 +71,7 @@ FIELD_TYPES = {"q": lambda v: isinstance(v, str) or (isinstance(v, list) and all
                "source": lambda v: isinstance(v, str), "target": lambda v: isinstance(v, str),
                "format": lambda v: isinstance(v, str), "api_key": lambda v: isinstance(v, str),
                "alternatives": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-               or (isinstance(v, str) and v.isdigit())}
+               or (isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 4)}  # not "²", not 5,000 digits
 _ERR = {"model": ErrorResponse}
 TRANSLATE_RESPONSES = {200: {"model": TranslateReply}, 400: _ERR, 403: _ERR, 413: _ERR,
                        429: {"model": ErrorResponse, "description": "Busy: retry later", "headers": RETRY_AFTER}}
@@ -136,7 +136,7 @@ def _translate_errors(body: dict) -> JSONResponse | None:
     if unsupported := unsupported_pair(source, target):
         return error(400, unsupported)
     if fmt not in ("text", "html"):
-        return error(400, f"{fmt} format is not supported")
+        return error(400, f"{fmt[:40]} format is not supported")
     if not 0 <= int(body.get("alternatives") or 0) <= MAX_ALTERNATIVES:
         return error(400, f"Invalid request: alternatives must be 0 to {MAX_ALTERNATIVES}")
     return None
@@ -170,9 +170,10 @@ async def translate_text(service: KabarService, request: Request):
         detected = await service.run(service.detect_many, texts) if source == "auto" else None
         langs = [d.lang for d in detected] if detected else [source] * len(texts)
         todo = [i for i, lang in enumerate(langs) if lang != "en"]
-        outs = list(texts)
+        html = body.get("format") == "html"
+        outs = [sanitize_html(t) for t in texts] if html else list(texts)  # English passes through, but sanitised
         if todo:
-            fn = html_translate if body.get("format") == "html" else (lambda s, t: s.translate_texts(t))
+            fn = html_translate if html else (lambda s, t: s.translate_texts(t))
             for i, text in zip(todo, await service.run(fn, service, [texts[i] for i in todo])):
                 outs[i] = text
     except TooLarge as exc:

@@ -146,8 +146,8 @@ class KabarService:
             return True
         if not key:
             return False
-        given = key.encode()
-        return any(hmac.compare_digest(given, k.encode()) for k in self.api_keys)
+        given = key.encode("utf-8", "surrogatepass")  # a lone surrogate is a wrong key, not a crash
+        return any(hmac.compare_digest(given, k.encode("utf-8", "surrogatepass")) for k in self.api_keys)
 
     @contextmanager
     def slot(self, route: str):

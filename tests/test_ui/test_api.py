@@ -124,6 +124,10 @@ def test_api_keys_required_when_configured(translators):
                     headers={"Authorization": "Bearer secret-1"})[0] == 200
         assert call(running.url, "/translate", {"q": "Satu.", "source": "id", "target": "en"}, form=True)[0] == 403
         assert LibreTranslateAPI(running.url, api_key="secret-1").translate("Satu.", "id", "en")
+        for wrong in ("\ud800", "s\u00e9cret-1", "secret-1\udfff"):  # lone surrogates, non-ASCII: wrong keys
+            status, body, _ = call(running.url, "/translate", {"q": "Satu.", "source": "id", "target": "en",
+                                                               "api_key": wrong})
+            assert status == 403 and body == {"error": "Invalid API key"}
         assert call(running.url, "/health")[0] == 200
     finally:
         running.stop()
@@ -181,6 +185,44 @@ def test_download_file_never_follows_a_link(server, tmp_path):
     finally:
         link.unlink()
     assert status == 404 and "not for clients" not in json.dumps(body)
+
+
+@pytest.mark.parametrize("fields, status, error", [
+    ({"source": "\ud800"}, 400, "\ufffd is not supported"),         # lone surrogates in every text field
+    ({"target": "\ud800x"}, 400, "\ufffdx is not supported"),
+    ({"format": "\udfff"}, 400, "\ufffd format is not supported"),
+    ({"source": "x" * 5000}, 400, "x" * 40 + " is not supported"),  # a long value is not echoed whole
+    ({"alternatives": "\u00b2"}, 400, "Invalid request: wrong type for alternatives"),  # a digit to isdigit, not to int()
+    ({"alternatives": "9" * 5000}, 400, "Invalid request: wrong type for alternatives"),  # past int()'s digit limit
+    ({"alternatives": "4"}, 200, None),
+])
+def test_hostile_field_values_are_400s_never_500s(server, fields, status, error):
+    got, body, _ = call(server.url, "/translate", {"q": PARAGRAPH, "source": "id", "target": "en", **fields})
+    assert got == status, body
+    if error:
+        assert body["error"].startswith(error) and len(body["error"]) < 200, body
+
+
+@pytest.mark.parametrize("source, q", [
+    ("en", '<p onclick="steal()">Prices rose.<script>alert(1)</script><img src=x onerror=alert(2)></p>'),
+    ("auto", '<p onclick="steal()">The central bank kept its benchmark rate unchanged on Thursday.'
+             '<script>alert(1)</script></p>'),
+])
+def test_english_html_is_sanitised_like_any_other(server, source, q):
+    """English is passed through, never re-translated, but HTML from any language goes through the sanitiser."""
+    status, body, _ = call(server.url, "/translate", {"q": q, "source": source, "target": "en", "format": "html"})
+    assert status == 200, body
+    out = body["translatedText"]
+    for bad in ("<script", "onclick", "onerror", "alert("):
+        assert bad not in out, (bad, out)
+    assert "Prices rose." in out or "The central bank kept its benchmark rate unchanged on Thursday." in out
+    upload, kind = _multipart({"source": "en", "target": "en"}, "page.html", q.encode())
+    req = urllib.request.Request(server.url + "/translate_file", data=upload, headers={"content-type": kind})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        url = json.loads(resp.read())["translatedFileUrl"]
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        served = resp.read().decode()
+    assert "<script" not in served and "onclick" not in served and "<p>" in served
 
 
 def test_translate_file_rejects_other_formats(server):
