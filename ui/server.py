@@ -27,9 +27,11 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
                   description="Indonesian news in, English translations and summaries out. "
                               "LibreTranslate-compatible routes: /translate, /detect, /languages.")
 
-    def body_limit(path: str) -> int | None:
-        if path.startswith(UI_PATH):  # Gradio's own routes; only its upload route carries large bodies
-            return MAX_UPLOAD_BYTES + BODY_OVERHEAD if path.endswith("/upload") else None
+    def body_limit(path: str) -> int:
+        """One limit for every route, Gradio's included: uploads up to MAX_UPLOAD_BYTES, anything else the text
+        limit (a Gradio call carries at most one pasted article; files travel through the upload route)."""
+        if path.startswith(UI_PATH) and path.endswith("/upload"):
+            return MAX_UPLOAD_BYTES + BODY_OVERHEAD
         return service.max_chars * 4 + BODY_OVERHEAD
 
     app.add_middleware(BodyLimit, limit=body_limit)

@@ -99,6 +99,42 @@ def test_callbacks_check_paths_themselves(translators, tmp_path):
     assert status == "1 of 1 articles processed" and list(table["file"]) == ["ok.txt"]
 
 
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_gradio_routes_have_the_same_body_limit(capped, chunked):
+    """A 16 MiB JSON body to a Gradio call route, before any sign-in: a 413 while it arrives (with or without
+    Content-Length), and the server's memory does not grow by the body's size."""
+    body = b'{"data": ["' + b"a" * (16 * 1024 * 1024) + b'"]}'
+    before = _rss_kb(capped.proc.pid)
+    with socket.create_connection(("127.0.0.1", capped.port), timeout=30) as sock:
+        head = (f"POST /ui/gradio_api/call/run_article HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: application/json\r\n")
+        if chunked:
+            sock.sendall((head + "Transfer-Encoding: chunked\r\n\r\n").encode())
+            step = 256 * 1024
+            try:
+                for i in range(0, len(body), step):
+                    piece = body[i:i + step]
+                    sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                sock.sendall(b"0\r\n\r\n")
+            except OSError:
+                pass  # the server may answer and close before the whole body is sent
+        else:
+            sock.sendall((head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+        received = b""
+        while len(received) < 65536 and (piece := sock.recv(65536)):  # the server closes after its 413
+            received += piece
+        answer = received.decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 413"), answer[:300]
+    assert '"limit_bytes"' in answer
+    assert _rss_kb(capped.proc.pid) - before < 8 * 1024, "the server kept the body in memory"
+    assert request(capped.url, "/health", None, key=None)[0] == 200
+
+
 # 2. The reviewer's super-linear body, answered at once (the scaling itself: test_linear.py) ------------
 def test_reviewer_regex_body_gets_a_normal_answer(capped):
     status, _, payload = request(capped.url, "/api/process", {"text": "12:00" + "\u1680" * 200 + "x"})
