@@ -31,14 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="let clients' URLs reach loopback, private and link-local addresses (default: refused, "
                              "so the server cannot be used to read an internal network; $KABAR_ALLOW_PRIVATE_URLS=1)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
-    parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files "
-                                           "(default: $KABAR_TMP or <system temp>/kabar)")
+    parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files: created private "
+                                           "(0700); an existing one must be this user's and writable by no one else "
+                                           "(default: $KABAR_TMP, else a fresh private folder removed at exit)")
+    parser.add_argument("--keep-files", type=float, help="seconds uploads, translated files and job folders are kept "
+                                                         "before they are deleted (default: $KABAR_KEEP_FILES or 3600)")
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"],
                         help="default: %(default)s; info adds one access line per request (API keys are masked)")
 
 
 def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None,
-                  deadline=None, allow_private_urls=None):
+                  deadline=None, allow_private_urls=None, keep_files=None):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from kabar.pipeline import Pipeline
     from translate.cache import SentenceCache
@@ -54,7 +57,7 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
 
         estimator = EmbeddingQE()
     return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir, max_queue=max_queue,
-                        deadline=deadline, allow_private_urls=allow_private_urls)
+                        deadline=deadline, allow_private_urls=allow_private_urls, keep_files=keep_files)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ[ENV_TMP] = args.temp_dir
     service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
                             config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
-                            args.deadline, args.allow_private_urls or None)
+                            args.deadline, args.allow_private_urls or None, args.keep_files)
     connections = config.positive_int("--max-connections", args.max_connections
                                       or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_CONNECTIONS)
     import uvicorn

@@ -66,6 +66,7 @@ async def translate_file(service: KabarService, request: Request):
         translated = await service.run(_translate_document, service, text, suffix)
     file_id = uuid.uuid4().hex
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:120] or f"file{suffix}"
+    service.sweeper.maybe_sweep()
     folder = _folder(service)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{file_id}.{safe}").write_text(translated, encoding="utf-8")

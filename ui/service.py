@@ -14,6 +14,7 @@ from kabar.pipeline import Pipeline, Result
 from news.errors import ConfigError, KabarError
 from news.read import Document, replace_surrogates
 from news.split import split_paragraph
+from ui.tempfiles import DEFAULT_KEEP_SECONDS, Sweeper, private_folder
 
 DEFAULT_MAX_CHARS = 20_000
 DEFAULT_MAX_QUEUE = 16
@@ -22,6 +23,7 @@ DEFAULT_WORKERS = 1  # model work runs one request at a time on 2 cores; the res
 ENV_API_KEYS = "KABAR_API_KEYS"
 ENV_MAX_CHARS = "KABAR_MAX_CHARS"
 ENV_TMP = "KABAR_TMP"
+ENV_KEEP_FILES = "KABAR_KEEP_FILES"
 ENV_MAX_QUEUE = "KABAR_MAX_QUEUE"
 ENV_DEADLINE = "KABAR_DEADLINE"
 ENV_ALLOW_PRIVATE_URLS = "KABAR_ALLOW_PRIVATE_URLS"
@@ -48,9 +50,6 @@ class NotAnUpload(KabarError):
     """A file path from a client that is not a file inside the server's own temp folder."""
 
 
-def default_temp_dir() -> Path:
-    """``$KABAR_TMP``, else ``<system temp>/kabar``: the server's folder for uploads and job files."""
-    return Path(os.environ.get(ENV_TMP) or Path(tempfile.gettempdir()) / "kabar").resolve()
 
 
 @dataclass
@@ -74,7 +73,7 @@ class KabarService:
     def __init__(self, pipeline: Pipeline, *, max_chars: int | None = None, max_queue: int | None = None,
                  workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None,
                  temp_dir: str | Path | None = None, deadline: float | None = None,
-                 allow_private_urls: bool | None = None, fetch_settings=None):
+                 allow_private_urls: bool | None = None, fetch_settings=None, keep_files: float | None = None):
         self.pipeline = pipeline
         if allow_private_urls is None:
             allow_private_urls = os.environ.get(ENV_ALLOW_PRIVATE_URLS, "").lower() in ("1", "true", "yes")
@@ -83,7 +82,10 @@ class KabarService:
         self._fetcher = None
         self._fetcher_lock = threading.Lock()
         self.deadline = float(deadline or os.environ.get(ENV_DEADLINE) or DEFAULT_DEADLINE)
-        self.temp_dir = Path(temp_dir).resolve() if temp_dir else default_temp_dir()
+        # Private to this server (ui/tempfiles.py): a fresh mkdtemp folder unless --temp-dir / $KABAR_TMP names one.
+        self.temp_dir, fresh = private_folder(temp_dir or os.environ.get(ENV_TMP) or None)
+        keep = float(keep_files or os.environ.get(ENV_KEEP_FILES) or DEFAULT_KEEP_SECONDS)
+        self.sweeper = Sweeper(self.temp_dir, keep, remove_root=fresh)
         self.max_chars = int(max_chars or os.environ.get(ENV_MAX_CHARS) or DEFAULT_MAX_CHARS)
         keys = api_keys if api_keys is not None else os.environ.get(ENV_API_KEYS, "")
         self.api_keys = tuple(k.strip() for k in keys.split(",") if k.strip())
@@ -136,8 +138,8 @@ class KabarService:
                                    f"{ENV_DEADLINE} sets it). Send less text a request.") from None
 
     def work_dir(self, prefix: str) -> Path:
-        """A fresh folder for one job's files, always inside ``temp_dir``."""
-        self.temp_dir.mkdir(parents=True, exist_ok=True)
+        """A fresh folder for one job's files, always inside ``temp_dir`` (old files there are swept first)."""
+        self.sweeper.maybe_sweep()
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self.temp_dir))
 
     def key_ok(self, key: str | None) -> bool:
