@@ -5,8 +5,8 @@ import argparse
 import sys
 
 from news import config
-
-DEFAULT_MAX_CONNECTIONS = 256
+from news.errors import ConfigError
+from ui.limits import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, header_timeout_protocol
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-queue", type=int, help="requests that may wait for the model before the server answers "
                                                       "503/429 with Retry-After (default: $KABAR_MAX_QUEUE or 16)")
     parser.add_argument("--max-connections", type=int,
-                        help="open connections and requests in flight before new ones get 503 "
-                             "(default: $KABAR_MAX_CONNECTIONS or 256)")
+                        help="requests in flight before new ones get 503 at once; idle and half-sent connections do "
+                             "not count (default: $KABAR_MAX_CONNECTIONS or 256)")
+    parser.add_argument("--header-timeout", type=float,
+                        help="seconds a connection may take to send its request headers before it is closed "
+                             f"(default: $KABAR_HEADER_TIMEOUT or {DEFAULT_HEADER_TIMEOUT:g})")
     parser.add_argument("--deadline", type=float, help="seconds one request may work before the client gets 504 "
                                                        "(default: $KABAR_DEADLINE or 120)")
     parser.add_argument("--allow-private-urls", action="store_true",
@@ -72,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                             config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
                             args.deadline, args.allow_private_urls or None, args.keep_files)
     connections = config.positive_int("--max-connections", args.max_connections
-                                      or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_CONNECTIONS)
+                                      or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_IN_FLIGHT)
     import uvicorn
 
     from ui.server import create_app
@@ -81,7 +84,12 @@ def run(args: argparse.Namespace) -> int:
           file=sys.stderr)
     from ui.logs import uvicorn_log_config
 
-    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level=args.log_level,
-                log_config=uvicorn_log_config(service.api_keys), limit_concurrency=connections,
-                timeout_keep_alive=5)
+    header_timeout = float(args.header_timeout or os.environ.get("KABAR_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)
+    if header_timeout <= 0:
+        raise ConfigError(f"--header-timeout must be a positive number of seconds, not {header_timeout:g}")
+    # Limits count work, not sockets (ui/limits.py): requests in flight are capped in the app, and a connection
+    # that has not sent its headers within header_timeout is closed.
+    uvicorn.run(create_app(service, max_in_flight=connections), host=args.host, port=args.port,
+                log_level=args.log_level, log_config=uvicorn_log_config(service.api_keys),
+                http=header_timeout_protocol(header_timeout), timeout_keep_alive=5)
     return 0

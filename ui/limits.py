@@ -1,4 +1,5 @@
-"""A request-body size limit for the API routes, enforced while the body arrives.
+"""Limits that count work, not sockets: a request-body size limit enforced while the body arrives (with an
+idle timeout between its pieces), a cap on requests in flight, and a header timeout for connections.
 
 The limit holds whether or not the client sends ``Content-Length`` (chunked bodies are counted as
 they come). An over-limit body is read and thrown away, up to ``DRAIN_LIMIT`` bytes, before the 413
@@ -7,18 +8,23 @@ the error. Bodies beyond the drain limit are cut off; the connection closes afte
 """
 from __future__ import annotations
 
+import asyncio
 import json
 
 DRAIN_LIMIT = 64 * 1024 * 1024
+DEFAULT_MAX_IN_FLIGHT = 256  # requests worked on at once (--max-connections)
+DEFAULT_HEADER_TIMEOUT = 10.0  # seconds from a connection (or a request's first byte) to its complete headers
+BODY_IDLE_TIMEOUT = 30.0  # seconds a request body may pause between two pieces before the server answers 408
 
 
 class BodyLimit:
     """ASGI middleware: answer 413 with ``{"error": ...}`` for bodies over ``limit()`` bytes."""
 
-    def __init__(self, app, *, limit, drain_limit: int = DRAIN_LIMIT):
+    def __init__(self, app, *, limit, drain_limit: int = DRAIN_LIMIT, idle_timeout: float = BODY_IDLE_TIMEOUT):
         self.app = app
         self.limit = limit  # path -> bytes, or None for no limit here (read at every request)
         self.drain_limit = drain_limit
+        self.idle_timeout = idle_timeout
 
     async def __call__(self, scope, receive, send):
         limit = self.limit(scope["path"]) if scope["type"] == "http" else None
@@ -33,7 +39,12 @@ class BodyLimit:
         # Read the body here (at most ``limit`` bytes are kept), then replay it to the app.
         chunks, size = [], 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.idle_timeout)
+            except asyncio.TimeoutError:
+                await _answer(send, 408, {"error": f"The request body stopped arriving for {self.idle_timeout:g} s; "
+                                                   "send it whole"})
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -78,10 +89,78 @@ async def _drain(receive, budget: int) -> None:
 
 
 async def _reject(send, message: str, limit: int) -> None:
-    payload = json.dumps({"error": message + " Send less (API text: raise KABAR_MAX_CHARS on the server; "
-                          "UI uploads: at most 10 MB a request).",
-                          "limit_bytes": limit}).encode()
-    await send({"type": "http.response.start", "status": 413,
+    await _answer(send, 413, {"error": message + " Send less (API text: raise KABAR_MAX_CHARS on the server; "
+                              "UI uploads: at most 10 MB a request).", "limit_bytes": limit})
+
+
+async def _answer(send, status: int, body: dict, headers: tuple = ()) -> None:
+    payload = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                            (b"connection", b"close")]})
+                            (b"connection", b"close"), *headers]})
     await send({"type": "http.response.body", "body": payload})
+
+
+class InFlightLimit:
+    """ASGI middleware: at most ``limit`` HTTP requests in flight; the next ones get 503 with Retry-After at once.
+
+    It counts requests the app is working on (headers complete), not open sockets: idle or half-sent
+    connections cost nothing here, and the header timeout closes them.
+    """
+
+    def __init__(self, app, *, limit: int):
+        self.app = app
+        self.limit = limit
+        self.active = 0  # one event loop: no lock needed
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            await _answer(send, 503, {"error": f"Busy: {self.limit} requests in flight (--max-connections); "
+                                               "retry in a moment"}, ((b"retry-after", b"1"),))
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
+
+
+def header_timeout_protocol(timeout: float = DEFAULT_HEADER_TIMEOUT):
+    """uvicorn's h11 protocol with a header timeout: a connection whose request headers are not complete
+    ``timeout`` seconds after it opened (or after the first byte of a later request on it) is closed.
+
+    uvicorn itself only times out idle keep-alive connections, so a client that sends half a request line
+    could hold a socket for ever (slowloris); pass the returned class as ``uvicorn.run(http=...)``.
+    """
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutH11Protocol(H11Protocol):
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._header_timer = self.loop.call_later(timeout, self._headers_too_slow)
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            waiting = self.conn.their_state is h11.IDLE  # a request's headers are not complete yet
+            if not waiting and self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+            elif waiting and self._header_timer is None and self.conn.trailing_data[0]:
+                self._header_timer = self.loop.call_later(timeout, self._headers_too_slow)
+
+        def connection_lost(self, exc) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+            super().connection_lost(exc)
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+    return HeaderTimeoutH11Protocol

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from kabar import __version__
 from news.errors import KabarError
 from ui import api, libretranslate
-from ui.limits import BodyLimit
+from ui.limits import DEFAULT_MAX_IN_FLIGHT, BodyLimit, InFlightLimit
 from ui.service import Busy, DeadlineExceeded, KabarService, TooLarge
 
 UI_PATH = "/ui"
@@ -19,8 +19,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit (4 bytes a character)
 
 
-def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
-    """Build the server app around ``service``."""
+def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> FastAPI:
+    """Build the server app around ``service``; at most ``max_in_flight`` requests are worked on at once."""
     # FastAPIOffline serves Swagger UI from files in its package: /docs works with no internet. ReDoc is off:
     # its bundle still fetches a logo from a CDN.
     app = FastAPIOffline(redoc_url=None, title="Kabar", version=__version__,
@@ -35,6 +35,7 @@ def create_app(service: KabarService, *, with_ui: bool = True) -> FastAPI:
         return service.max_chars * 4 + BODY_OVERHEAD
 
     app.add_middleware(BodyLimit, limit=body_limit)
+    app.add_middleware(InFlightLimit, limit=max_in_flight)  # outermost: counted before the body is read
 
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge):

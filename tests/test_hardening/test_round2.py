@@ -31,7 +31,8 @@ SECRET = "isi-rahasia-server-" + os.urandom(4).hex()
 @pytest.fixture(scope="module")
 def capped(tiny_marian, tmp_path_factory):
     """A server with API keys and at most 8 connections in flight."""
-    running = Server(tiny_marian, tmp_path_factory.mktemp("capped"), extra=["--max-connections", "8"])
+    running = Server(tiny_marian, tmp_path_factory.mktemp("capped"),
+                     extra=["--max-connections", "8", "--header-timeout", "3"])
     yield running
     running.stop()
 
@@ -171,6 +172,61 @@ def test_connection_cap_answers_503_and_recovers(capped):
             time.sleep(0.2)
     else:
         pytest.fail("/health did not recover after the held connections closed")
+
+
+def test_half_open_connections_lock_no_one_out(capped):
+    """300 sockets that each sent half a request line: /health still answers at once (they are not requests in
+    flight), and the server closes them all once the header timeout (3 s here) has passed."""
+    held = []
+    try:
+        for _ in range(300):
+            sock = socket.create_connection(("127.0.0.1", capped.port), timeout=10)
+            sock.sendall(b"GET /health HT")
+            held.append(sock)
+        started = time.monotonic()
+        with urllib.request.urlopen(capped.url + "/health", timeout=5) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 3, "/health waited behind the half-open connections"
+        closed = 0
+        for sock in held:  # bounded: each read waits at most until 10 s after the first
+            sock.settimeout(max(0.1, started + 10 - time.monotonic()))
+            try:
+                closed += sock.recv(64) == b""
+            except (TimeoutError, ConnectionResetError):
+                pass
+        assert closed == len(held), f"{closed} of {len(held)} half-open connections closed by the server"
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_stalled_request_body_gets_408_and_frees_its_slot():
+    """Headers complete, then the body stops: the body limit answers 408 after its idle timeout (lowered here),
+    and the in-flight cap counts the request only while it lasts."""
+    import asyncio
+
+    from ui.limits import BodyLimit, InFlightLimit
+
+    reached = []
+
+    async def app(scope, receive, send):
+        reached.append(scope["path"])
+
+    stack = InFlightLimit(BodyLimit(app, limit=lambda path: 1000, idle_timeout=0.2), limit=1)
+    sent = []
+
+    async def stalled():
+        await asyncio.sleep(3600)
+
+    async def record(message):
+        sent.append(message)
+
+    async def run():
+        scope = {"type": "http", "path": "/api/process", "headers": []}
+        await asyncio.wait_for(stack(scope, stalled, record), 5)
+        assert stack.active == 0
+    asyncio.run(run())
+    assert sent[0]["status"] == 408 and b"stopped arriving" in sent[1]["body"] and not reached
 
 
 # 6, 7, 13. Surrogates, deep nesting and HTML through the API ------------------------------------------
