@@ -122,9 +122,13 @@ def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterat
         return
     title = url = date = author = None
     if suffix in (".html", ".htm"):  # a saved page: the same extractor as a fetched one
-        from news.extract import extract_page
+        from news.extract import PageTooComplex, extract_page
 
-        page = extract_page(text)
+        try:
+            page = extract_page(text)
+        except PageTooComplex as exc:
+            yield Document(doc_id, source, error=f"{source}: {exc}")
+            return
         text, title, url, date, author = page.text, page.title, page.url, page.date, page.author
     elif suffix in (".md", ".markdown"):
         text, title = markdown_to_text(text)
@@ -156,7 +160,7 @@ def url_id(url: str) -> str:
 
 def read_url(url: str, *, fetcher, doc_id: str | None = None) -> Document:
     """Fetch one page and extract its article; a failure is a document whose ``error`` names the kind."""
-    from news.extract import extract_page
+    from news.extract import PageTooComplex, extract_page
     from news.fetch import FetchError
 
     doc_id = doc_id or url_id(url)
@@ -164,7 +168,10 @@ def read_url(url: str, *, fetcher, doc_id: str | None = None) -> Document:
         page = fetcher.get_page(url)
     except FetchError as exc:
         return Document(doc_id, url, error=str(exc), url=url)
-    found = extract_page(page.text, url=page.final_url)
+    try:
+        found = extract_page(page.text, url=page.final_url)
+    except PageTooComplex as exc:
+        return Document(doc_id, url, error=f"{url}: {exc}", url=url)
     if len(found.text.split()) < MIN_PAGE_WORDS:
         return Document(doc_id, url, title=found.title, url=url, error=f"{url}: no article text found on the page "
                         "(a paywall, a page built by JavaScript, or not an article); save the text and pass the file")

@@ -24,6 +24,7 @@ import pytest
 from news.article import clean_and_split
 from news.clean import clean
 from news.detect import detect, detect_paragraphs
+from news.extract import feed_items
 from news.read import read_inputs
 from news.split import split_paragraph
 from news.text import normalize_text
@@ -63,6 +64,8 @@ FAMILIES = {
     "quotes after dots": lambda n: ".\u201d" * (n // 2),
     "mojibake runs": lambda n: "KlÃ¶cker â€œ" * (n // 12),  # ftfy's repair (news.text.fix_mojibake)
     "mojibake lead bytes": lambda n: "Ã" * n,
+    "newlines before a feed's root": lambda n: '<?xml version="1.0"?>' + "\n" * (n - 100) + '<rss version="2.0">'
+                                               "<channel><title>T</title></channel></rss>",
 }
 
 
@@ -74,8 +77,15 @@ def _reader(suffix: str, tmp_path):
     return read
 
 
+def _feed_items(text: str):
+    try:
+        return feed_items(text.encode("utf-8", "surrogatepass"), url="http://news.example/rss")
+    except ValueError:  # not a feed: the parser still ran over all of it
+        return None
+
+
 def _stages(tmp_path) -> dict:
-    return {"normalize": normalize_text, "clean": clean, "split": split_paragraph, "detect": detect,
+    return {"feed items": _feed_items, "normalize": normalize_text, "clean": clean, "split": split_paragraph, "detect": detect,
             "detect paragraphs": lambda t: detect_paragraphs([t], "id"), "clean and split": clean_and_split,
             **{f"read {s}": _reader(s, tmp_path) for s in (".txt", ".md", ".html", ".jsonl")}}
 

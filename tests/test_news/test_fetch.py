@@ -178,6 +178,22 @@ def test_decompression_bombs_stop_at_the_cap_in_bounded_memory(site, label, mess
     assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB while fetching a bomb"
 
 
+def test_tag_soup_is_refused_before_extraction(site, tmp_path):
+    """A page with 261,004 tags (1 MB, 10 KB gzipped) is a named error at once, fetched or saved, instead of
+    minutes of extraction."""
+    import time
+
+    started = time.process_time()
+    with Fetcher(FetchSettings(host_delay=0, retries=0)) as f:
+        doc = read_url(site.url("/tag-soup"), fetcher=f)
+        saved = tmp_path / "soup.html"
+        saved.write_bytes(f.get_page(site.url("/tag-soup")).body)
+    assert doc.error and "261,004 tags, more than an article page has (at most 50,000)" in doc.error
+    [from_file] = read_inputs([saved])
+    assert from_file.error.startswith(str(saved)) and "more than an article page has" in from_file.error
+    assert time.process_time() - started < 10  # CPU seconds; extracting the soup took about 20
+
+
 @pytest.mark.parametrize("how", ["deflate", "rawdeflate"])
 def test_deflate_bodies_with_and_without_their_header(site, how):
     with Fetcher(FetchSettings(host_delay=0, retries=0)) as f:
