@@ -23,6 +23,12 @@ def add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds between two requests to the same site (default: %(default)s)")
     parser.add_argument("--max-redirects", type=int, default=fetch.DEFAULT_MAX_REDIRECTS, metavar="N",
                         help="redirects followed for one URL (default: %(default)s)")
+    parser.add_argument("--page-deadline", type=float, default=fetch.DEFAULT_PAGE_DEADLINE, metavar="S",
+                        help="seconds one page may take in all, redirects, retries and a slow body included "
+                             "(default: %(default)s)")
+    parser.add_argument("--no-private-urls", action="store_true",
+                        help="refuse URLs (feed items too) that resolve to loopback, private or link-local "
+                             "addresses, as the server does")
 
 
 def make_fetcher(args, *, allow_private: bool = True):
@@ -30,12 +36,14 @@ def make_fetcher(args, *, allow_private: bool = True):
     the operator; the server may not unless told)."""
     from news.fetch import Fetcher, FetchSettings
 
-    if args.fetch_timeout <= 0 or args.max_page_mb <= 0 or args.host_delay < 0 or args.max_redirects < 0:
-        raise ConfigError("--fetch-timeout and --max-page-mb must be positive, --host-delay and --max-redirects "
-                          "zero or more")
+    if (args.fetch_timeout <= 0 or args.max_page_mb <= 0 or args.page_deadline <= 0 or args.host_delay < 0
+            or args.max_redirects < 0):
+        raise ConfigError("--fetch-timeout, --page-deadline and --max-page-mb must be positive, --host-delay and "
+                          "--max-redirects zero or more")
     return Fetcher(FetchSettings(timeout=args.fetch_timeout, max_bytes=int(args.max_page_mb * 1024 * 1024),
                                  host_delay=args.host_delay, max_redirects=args.max_redirects,
-                                 allow_private=allow_private))
+                                 page_deadline=args.page_deadline,
+                                 allow_private=allow_private and not args.no_private_urls))
 
 
 def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:

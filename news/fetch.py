@@ -35,6 +35,7 @@ from news.text import normalize_text
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_TIMEOUT = 20.0
+DEFAULT_PAGE_DEADLINE = 60.0  # seconds for a whole page: redirects, retries and a body that arrives byte by byte
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_REDIRECTS = 5
 DEFAULT_RETRIES = 2
@@ -45,7 +46,6 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", 
               "application/feed+json")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 ACCEPTED_ENCODINGS = ("gzip", "deflate")  # what Kabar asks for, and so all it accepts (one layer)
-_READ_CHUNK = 64 * 1024
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 
 
@@ -145,6 +145,7 @@ class FetchSettings:
     """The limits of a :class:`Fetcher` (every one has a command-line option)."""
 
     timeout: float = DEFAULT_TIMEOUT
+    page_deadline: float = DEFAULT_PAGE_DEADLINE
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
     max_redirects: int = DEFAULT_MAX_REDIRECTS
@@ -203,8 +204,9 @@ class Fetcher:
     def get(self, url: str, *, accept: tuple[str, ...], what: str, kind: str) -> Page:
         """GET ``url`` following redirects (each one checked), retrying 429/5xx; the body decoded to text."""
         current = _check_url(url)
+        deadline = time.monotonic() + self.settings.page_deadline
         for _ in range(self.settings.max_redirects + 1):
-            status, headers, body = self._request_with_retries(url, current)
+            status, headers, body = self._request_with_retries(url, current, deadline)
             if status in (301, 302, 303, 307, 308) and headers.get("location"):
                 current = _check_url(urljoin(current, headers["location"]), origin=url)
                 continue
@@ -219,15 +221,15 @@ class Fetcher:
         raise FetchError(url, "redirects", f"more than {self.settings.max_redirects} redirects; open the URL in a "
                          "browser to see where it leads, and pass the final address")
 
-    def _request_with_retries(self, url: str, current: str):
+    def _request_with_retries(self, url: str, current: str, deadline: float):
         import httpx
 
         s = self.settings
         for attempt in range(s.retries + 1):
             try:
-                status, headers, body = self._request(url, current)
+                status, headers, body = self._request(url, current, deadline)
             except httpx.TimeoutException:
-                if attempt < s.retries:
+                if attempt < s.retries and time.monotonic() + s.backoff * 2 ** attempt < deadline:
                     time.sleep(s.backoff * 2 ** attempt)
                     continue
                 raise FetchError(url, "timeout", f"no answer within {s.timeout:g} s ({s.retries + 1} tries); "
@@ -237,13 +239,17 @@ class Fetcher:
                 if wait is not None and wait > MAX_RETRY_AFTER:
                     raise FetchError(url, "http", f"the server answered HTTP {status} and asks to wait {wait:.0f} s "
                                      "before retrying; try again later")
-                time.sleep(wait if wait is not None else s.backoff * 2 ** attempt)
+                pause = wait if wait is not None else s.backoff * 2 ** attempt
+                if time.monotonic() + pause >= deadline:
+                    raise _too_slow(url, s.page_deadline)
+                time.sleep(pause)
                 continue
             return status, headers, body
         raise AssertionError("unreachable")
 
-    def _request(self, url: str, current: str):
-        """One GET, streamed, under the host's slot (one request at a time per host, ``host_delay`` apart)."""
+    def _request(self, url: str, current: str, deadline: float):
+        """One GET, streamed, under the host's slot (one request at a time per host, ``host_delay`` apart),
+        ended when the page's deadline passes however slowly the bytes come."""
         import httpx
 
         s = self.settings
@@ -253,16 +259,21 @@ class Fetcher:
             pause = last[0] + s.host_delay - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _too_slow(url, s.page_deadline)
             try:
                 self.requests += 1
-                with self._client.stream("GET", current) as response:
+                timeout = httpx.Timeout(min(s.timeout, left), connect=min(s.connect_timeout, left))
+                with self._client.stream("GET", current, timeout=timeout) as response:
                     headers = {k.lower(): v for k, v in response.headers.items()}
                     declared = headers.get("content-length", "")
                     if response.status_code < 300 and declared.isdigit() and int(declared) > s.max_bytes:
                         raise _too_big(url, s.max_bytes)
                     body = b""
                     if response.status_code < 300:
-                        body = _read_bounded(url, response, headers.get("content-encoding", ""), s.max_bytes)
+                        body = _read_bounded(url, response, headers.get("content-encoding", ""), s.max_bytes,
+                                             deadline, s.page_deadline)
                     return response.status_code, headers, body
             except _Refused as exc:
                 raise FetchError(url, exc.kind, str(exc)) from None
@@ -277,9 +288,11 @@ class Fetcher:
                 last[0] = time.monotonic()
 
 
-def _read_bounded(url: str, response, encoding: str, limit: int) -> bytes:
+def _read_bounded(url: str, response, encoding: str, limit: int, deadline: float = float("inf"),
+                  page_deadline: float = DEFAULT_PAGE_DEADLINE) -> bytes:
     """The body of ``response``, decompressed here: at most ``limit`` bytes read off the wire and at most
-    ``limit`` bytes of output, each decompression step asked for no more than the room left."""
+    ``limit`` bytes of output, each decompression step asked for no more than the room left; a body still
+    arriving at ``deadline`` (monotonic time) is abandoned."""
     import zlib
 
     layers = [e.strip().lower() for e in encoding.split(",") if e.strip() and e.strip().lower() != "identity"]
@@ -289,10 +302,12 @@ def _read_bounded(url: str, response, encoding: str, limit: int) -> bytes:
     # gzip, or zlib-wrapped deflate (wbits 32+: either header); raw deflate is tried when the header is missing
     inflater = zlib.decompressobj(32 + zlib.MAX_WBITS) if layers else None
     out, wire, size = [], 0, 0
-    for raw in response.iter_raw(_READ_CHUNK):
+    for raw in response.iter_raw():  # each piece as it comes off the socket (a chunk size would wait to fill it)
         wire += len(raw)
         if wire > limit:
             raise _too_big(url, limit)
+        if time.monotonic() > deadline:
+            raise _too_slow(url, page_deadline)
         if inflater is None:
             piece = raw
         else:
@@ -315,6 +330,11 @@ def _read_bounded(url: str, response, encoding: str, limit: int) -> bytes:
     if inflater is not None and not inflater.eof and size == 0 and wire:
         raise FetchError(url, "http", f"the body could not be decompressed (truncated {layers[0]} data)")
     return b"".join(out)
+
+
+def _too_slow(url: str, seconds: float) -> FetchError:
+    return FetchError(url, "timeout", f"the page did not arrive whole within {seconds:g} s (the site sends it too "
+                      "slowly); try again later, or save the page and pass the file")
 
 
 def _too_big(url: str, limit: int) -> FetchError:

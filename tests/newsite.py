@@ -299,7 +299,7 @@ class NewsSite:
     (streams past any cap, no Content-Length), ``/declared-big``, ``/pdf``, ``/empty``, ``/flaky`` (503
     with Retry-After: 0 twice, then the page), ``/busy`` (always 429), ``/loop`` (redirects to itself),
     ``/redirect?to=URL``, ``/gzip``, ``/latin1``, ``/encoded?as=deflate|rawdeflate`` (the page compressed that
-    way) and ``/tag-soup`` (1 MB of nested tags) and ``/bomb?as=ENCODING`` (256 MiB of zeros gzipped once, or twice for ``gzip, gzip``: about 1 KB on
+    way) and ``/drip`` (a byte every 0.2 s), ``/tag-soup`` (1 MB of nested tags) and ``/bomb?as=ENCODING`` (256 MiB of zeros gzipped once, or twice for ``gzip, gzip``: about 1 KB on
     the wire; any other label is sent on the once-gzipped bomb).
     """
 
@@ -385,6 +385,19 @@ class NewsSite:
                     try:
                         for _ in range(400):  # 400 x 64 KB = 25 MB, bounded
                             self.wfile.write(b"<p>" + b"a" * 65536 + b"</p>")
+                    except OSError:
+                        pass
+                    return None
+                if path == "/drip":  # one byte every 0.2 s, at most 150 of them (30 s, bounded)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    try:
+                        for byte in (b"<p>" + b"a" * 147)[:150]:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(0.2)
                     except OSError:
                         pass
                     return None

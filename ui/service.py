@@ -181,6 +181,8 @@ class KabarService:
 
                 settings = self._fetch_settings or FetchSettings()
                 settings.allow_private = self.allow_private_urls
+                # a page fetch ends well inside the request's deadline, so no fetch outlives its request
+                settings.page_deadline = min(settings.page_deadline, self.deadline / 2)
                 self._fetcher = Fetcher(settings)
             return self._fetcher
 

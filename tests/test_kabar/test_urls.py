@@ -48,6 +48,18 @@ def test_run_reads_urls_and_feeds_like_files(site, tiny_marian, tmp_path, capsys
     assert index.count('class="source" href="http://127.0.0.1:') == 11  # the 404 page is listed with its link too
 
 
+def test_no_private_urls_guards_the_command_line_too(site, tiny_marian, tmp_path, capsys):
+    """With --no-private-urls the CLI refuses the loopback feed and page the way the server would."""
+    out = tmp_path / "out"
+    before = len(site.requests)
+    code = main(["run", site.story_url(STORIES[0]), "--feed", site.url("/rss.xml"), "--no-private-urls",
+                 "--out", str(out), "--model", str(tiny_marian), *FAST])
+    err = capsys.readouterr().err
+    assert code == 1 and "--allow-private-urls" in err and "loopback" in err
+    assert len(site.requests) == before  # nothing reached the site
+    assert "Traceback" not in err
+
+
 def _watch(site, out, model, polls=1):
     return main(["watch", "--feed", site.url("/live.xml"), "--out", str(out), "--model", str(model),
                  "--polls", str(polls), "--every", "0", *FAST])

@@ -178,6 +178,15 @@ def test_decompression_bombs_stop_at_the_cap_in_bounded_memory(site, label, mess
     assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB while fetching a bomb"
 
 
+def test_a_dripping_page_ends_at_the_page_deadline(site):
+    """A byte every 0.2 s never trips the 5 s read timeout; the 1.5 s page deadline ends it (so the server's
+    fetch threads no longer pile up behind such pages)."""
+    with Fetcher(FetchSettings(host_delay=0, retries=0, timeout=5, page_deadline=1.5)) as f:
+        with pytest.raises(FetchError) as caught:  # without the deadline: the whole page after 30 s, no error
+            f.get_page(site.url("/drip"))
+    assert caught.value.kind == "timeout" and "did not arrive whole within 1.5 s" in str(caught.value)
+
+
 def test_tag_soup_is_refused_before_extraction(site, tmp_path):
     """A page with 261,004 tags (1 MB, 10 KB gzipped) is a named error at once, fetched or saved, instead of
     minutes of extraction."""
