@@ -112,7 +112,7 @@ def test_gradio_routes_have_the_same_body_limit(capped, chunked):
     body = b'{"data": ["' + b"a" * (16 * 1024 * 1024) + b'"]}'
     before = _rss_kb(capped.proc.pid)
     with socket.create_connection(("127.0.0.1", capped.port), timeout=30) as sock:
-        head = (f"POST /ui/gradio_api/call/run_article HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        head = ("POST /ui/gradio_api/call/run_article HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 "Content-Type: application/json\r\n")
         if chunked:
             sock.sendall((head + "Transfer-Encoding: chunked\r\n\r\n").encode())
