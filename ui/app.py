@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import time
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -96,6 +97,10 @@ def status_html(result: Result) -> str:
 
 
 BATCH_COLUMNS = ("file", "language", "sentences", "status", "error")
+# One Evaluate run from the UI is a request like any other: bounded in test sets and segments (translated in
+# pieces of the server's text limit, each in a work slot, within its deadline). The CLI has no such bounds.
+MAX_EVAL_SETS = 4
+MAX_EVAL_SEGMENTS = 500
 
 
 def _as_uploaded(doc, paths) -> object:
@@ -192,9 +197,29 @@ class Callbacks:
         table = pd.DataFrame(rows, columns=list(BATCH_COLUMNS))
         return [str(out / "run" / "results.jsonl"), str(zip_path), str(out / "run" / "index.html")], summary, table
 
+    def _translate_bounded(self, sentences: list[str], deadline: float) -> list[str]:
+        """Translate in pieces of at most the server's text limit, taking a work slot for each piece (REST
+        requests get their turn between pieces), and stop at the request deadline."""
+        out: list[str] = []
+        piece: list[str] = []
+        size = 0
+        for sentence in [*sentences, None]:
+            if piece and (sentence is None or size + len(sentence) > self.service.max_chars):
+                if time.monotonic() > deadline:
+                    raise gr.Error(f"The evaluation took longer than the server's deadline ({self.service.deadline:g}"
+                                   " s); choose fewer test sets or fewer segments")
+                with self.service.slot("ui/evaluate"):
+                    out += self.service.pipeline.translator.translate(piece)
+                piece, size = [], 0
+            if sentence is not None:
+                piece.append(sentence)
+                size += len(sentence)
+        return out
+
     def run_eval(self, names: list[str], hyp_files: list[str] | None = None, use_model: bool = True,
                  limit: float | None = 100):
-        """Score the chosen test sets with the loaded model and/or uploaded hypothesis files."""
+        """Score the chosen test sets with the loaded model and/or uploaded hypothesis files (at most
+        ``MAX_EVAL_SEGMENTS`` segments a set, within the server's limits, queue and deadline)."""
         from eval import testsets
         from eval.report import leaderboard_rows, write_report
         from eval.scoring import score_systems
@@ -205,19 +230,25 @@ class Callbacks:
         if not hyp_files and not use_model:
             raise gr.Error("Choose the loaded model or upload hypothesis files.")
         reports = []
+        deadline = time.monotonic() + self.service.deadline
         try:
-            for ts in testsets.get(",".join(names)):
+            chosen = testsets.get(",".join(names))
+            if len(chosen) > MAX_EVAL_SETS:
+                raise gr.Error(f"Choose at most {MAX_EVAL_SETS} test sets at a time (the CLI, kabar eval run, takes "
+                               "any number).")
+            for ts in chosen:
                 src, refs = read_lines(ts.source), read_lines(ts.reference)
-                n = int(limit) if limit else len(src)
+                n = min(int(limit), MAX_EVAL_SEGMENTS) if limit and limit > 0 else MAX_EVAL_SEGMENTS
                 src, refs = src[:n], refs[:n]
                 systems = {}
                 if use_model:
-                    with self.service.slot("ui/evaluate"):
-                        systems["kabar"] = self.service.pipeline.translator.translate(src)
+                    systems["kabar"] = self._translate_bounded(src, deadline)
                 for f in hyp_files or []:
                     systems[Path(f).stem] = read_lines(self.service.own_file(f))[:n]
                 check_parallel({k: v for k, v in systems.items()}, ts.name, refs)
                 reports.append(score_systems(refs, systems, testset=ts.name, n_bootstrap=200))
+        except gr.Error:
+            raise
         except Exception as exc:
             raise gr.Error(str(exc)) from None
         out = self.service.work_dir("eval-")
@@ -300,7 +331,8 @@ def _evaluate_tab(names: list[str]) -> SimpleNamespace:
         use_model = gr.Checkbox(value=True, label="Translate with the loaded model")
         hyps = gr.File(label="Hypothesis files (one line per segment; the file name is the system name)",
                        file_count="multiple", type="filepath")
-        limit = gr.Number(value=100, precision=0, label="First N segments (0 = all)", elem_id="eval-limit")
+        limit = gr.Number(value=100, precision=0, label=f"First N segments (0 = {MAX_EVAL_SEGMENTS}, the most)",
+                          elem_id="eval-limit")
         run = gr.Button("Score", variant="primary", elem_id="run-eval")
         table = gr.Dataframe(headers=["system", "test set", "bleu", "chrf", "chrf++", "ter", "len ratio",
                                       "vs baseline"], label="Scores with 95% CIs", elem_id="eval-table")

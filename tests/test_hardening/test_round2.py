@@ -136,6 +136,44 @@ def test_gradio_routes_have_the_same_body_limit(capped, chunked):
     assert request(capped.url, "/health", None, key=None)[0] == 200
 
 
+class _Counting:
+    """The real translator, counting the sentences of each call."""
+
+    def __init__(self, inner):
+        self.inner, self.info, self.calls = inner, inner.info, []
+
+    def translate(self, sentences):
+        self.calls.append(len(sentences))
+        return self.inner.translate(sentences)
+
+
+def test_gradio_evaluate_is_bounded_like_a_request(translators, tmp_path, monkeypatch):
+    """The Evaluate tab's run: at most 4 test sets and 500 segments a set, translated in pieces of the text
+    limit (a work slot each, so REST requests get their turn), within the request deadline."""
+    import gradio as gr
+
+    from tests.conftest import DATA, need_shared
+    from tests.test_ui.conftest import make_service
+    from ui.app import MAX_EVAL_SEGMENTS, Callbacks
+
+    need_shared(DATA / "mt" / "flores200", "FLORES-200")
+    monkeypatch.setenv("KABAR_DATA", str(DATA))
+    counting = _Counting(translators("marian", "ct2"))
+    service = make_service(counting, temp_dir=tmp_path / "t", api_keys="", max_chars=400)
+    calls = Callbacks(service)
+    with pytest.raises(gr.Error, match="at most 4 test sets"):
+        calls.run_eval(["flores200", "ntrex128", "tatoeba", "tico19"], use_model=True, limit=5)  # 5 with both splits
+    before = service.stats.requests
+    table, _ = calls.run_eval(["flores200/dev"], use_model=True, limit=12)
+    assert sum(counting.calls) == 12 and len(counting.calls) >= 2  # 12 FLORES sentences exceed 400 characters
+    assert service.stats.requests - before == len(counting.calls)  # one work slot a piece
+    assert len(table) == 1
+    late = make_service(counting, temp_dir=tmp_path / "t2", api_keys="", deadline=1e-6)
+    with pytest.raises(gr.Error, match="longer than the server's deadline"):
+        Callbacks(late).run_eval(["flores200/dev"], use_model=True, limit=0)
+    assert MAX_EVAL_SEGMENTS == 500
+
+
 # 2. The reviewer's super-linear body, answered at once (the scaling itself: test_linear.py) ------------
 def test_reviewer_regex_body_gets_a_normal_answer(capped):
     status, _, payload = request(capped.url, "/api/process", {"text": "12:00" + "\u1680" * 200 + "x"})
