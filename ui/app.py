@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -103,15 +104,18 @@ MAX_EVAL_SETS = 4
 MAX_EVAL_SEGMENTS = 500
 
 
-def _as_uploaded(doc, paths) -> object:
-    """``doc`` with the server's upload paths in its source and error replaced by the uploaded file names."""
+def _server_folders(root: Path) -> re.Pattern:
+    """What hides the server's folders in texts shown to a client: ``root`` and any folders below it."""
+    return re.compile(re.escape(str(root)) + r"/(?:[^/\n]+/)*")  # segments cannot overlap: linear
+
+
+def _as_uploaded(doc, hide: re.Pattern) -> object:
+    """``doc`` with the server's folders cut from its source and error: the uploaded file names remain (one pass
+    per text, however many files a batch has)."""
     import dataclasses
 
-    source, error = doc.source, doc.error
-    for path in paths:
-        source = source.replace(str(path), path.name)
-        error = error.replace(str(path), path.name) if error else error
-    return dataclasses.replace(doc, source=source, error=error)  # url, date and author of a saved page kept
+    error = hide.sub("", doc.error) if doc.error else doc.error
+    return dataclasses.replace(doc, source=hide.sub("", doc.source), error=error)  # url, date, author kept
 
 
 class Callbacks:
@@ -131,7 +135,8 @@ class Callbacks:
                     raise gr.Error("; ".join(result.errors))
                 return self._article_outputs(result)
             if upload:
-                docs = list(read_inputs([self.service.own_file(upload)]))
+                hide = _server_folders(self.service.temp_dir)  # errors name the file, never the server's folder
+                docs = [_as_uploaded(d, hide) for d in read_inputs([self.service.own_file(upload)])]
                 if not docs or not docs[0].ok:
                     raise gr.Error(docs[0].error if docs else "The file holds no article.")
                 text = docs[0].text
@@ -173,7 +178,8 @@ class Callbacks:
             raise gr.Error(str(exc)) from None
         out = self.service.work_dir("batch-")
         store = ResultStore(out / "run")
-        rows, failed, docs = [], 0, [_as_uploaded(doc, paths) for doc in read_inputs(paths)]
+        hide = _server_folders(self.service.temp_dir)
+        rows, failed, docs = [], 0, [_as_uploaded(doc, hide) for doc in read_inputs(paths)]
         for n, doc in enumerate(docs):
             progress((n, len(docs)), desc=f"article {n + 1} of {len(docs)}")
             try:
