@@ -62,6 +62,31 @@ def _settings_of(component) -> dict:
     return {"class": type(component).__name__, **simple}
 
 
+# The shape each optional field of a stored result must have (checked when a results.jsonl line is read back).
+_SHAPES = {**dict.fromkeys(("title", "date", "dateline", "url", "author", "lang", "model", "engine"), "a string"),
+           "lang_confidence": "a number", "timings": "an object",
+           **dict.fromkeys(("sentences", "sentence_lang", "translation", "summary_src", "summary_en", "errors"),
+                           "a list of strings"),
+           **dict.fromkeys(("paragraph_of", "summary_indices", "flagged", "repaired"), "a list of integers"),
+           **dict.fromkeys(("quality", "checks", "removed"), "a list")}
+
+
+def _fits(value, kind: str) -> bool:
+    if kind == "a string":
+        return isinstance(value, str)
+    if kind == "a number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "an object":
+        return isinstance(value, dict)
+    if not isinstance(value, list):
+        return False
+    if kind == "a list of strings":
+        return all(isinstance(v, str) for v in value)
+    if kind == "a list of integers":
+        return all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return True
+
+
 @dataclass(frozen=True)
 class Result:
     """Everything Kabar made of one article; ``translation[i]`` is the English of ``sentences[i]``."""
@@ -124,8 +149,19 @@ class Result:
 
     @classmethod
     def from_dict(cls, data: dict) -> Result:
-        """Rebuild a result from :meth:`to_dict` output (for resume and for readers of results.jsonl)."""
+        """Rebuild a result from :meth:`to_dict` output (for resume and for readers of results.jsonl).
+
+        Raises ValueError naming the first field of the wrong shape (a hand-edited or foreign line)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a result is a JSON object, not {type(data).__name__}")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for name in ("id", "source", "status"):
+            if not isinstance(known.get(name), str):
+                raise ValueError(f"field {name!r} must be a string")
+        for name, kind in _SHAPES.items():
+            value = known.get(name)
+            if value is not None and not _fits(value, kind):
+                raise ValueError(f"field {name!r} must be {kind}")
         for key, value in known.items():
             if isinstance(value, list):
                 known[key] = tuple(Removal(**v) if isinstance(v, dict) else v for v in value)

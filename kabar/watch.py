@@ -53,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_fetch_arguments(parser)
 
 
+STATE_COLUMNS = ("url", "id", "hash", "processed_at")
+
+
 class WatchState:
     """What has been processed: URL -> article id and content hash (SQLite, one transaction an item)."""
 
@@ -62,6 +65,12 @@ class WatchState:
             self._db.execute("CREATE TABLE IF NOT EXISTS items (url TEXT PRIMARY KEY, id TEXT NOT NULL, "
                              "hash TEXT NOT NULL, processed_at TEXT NOT NULL)")
             self._db.commit()
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(items)")]
+            if columns != list(STATE_COLUMNS):  # another program's table of the same name
+                self._db.close()
+                raise ConfigError(f"{path}: not a Kabar watch state (its items table has columns "
+                                  f"{', '.join(columns)}, not {', '.join(STATE_COLUMNS)}); move the file aside to "
+                                  "start afresh (results.jsonl is kept)")
         except sqlite3.DatabaseError as exc:
             raise ConfigError(f"{path}: cannot use the watch state ({exc}); move the file aside to start afresh "
                               "(results.jsonl is kept)") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import os
 import re
 import tempfile
@@ -22,7 +23,9 @@ from kabar.pipeline import Result
 from news.clean import normalize_space
 from news.errors import ConfigError
 
+log = logging.getLogger(__name__)
 SYNC_EVERY = 16
+MAX_WARNINGS = 5  # damaged lines named one by one, at most this many a compaction
 SYNC_SECONDS = 1.0
 RESULTS = "results.jsonl"
 ARTICLES = "articles"
@@ -142,14 +145,20 @@ class ResultStore:
         if not self.path.exists():
             return []
         latest: dict[str, tuple[str, dict]] = {}  # id -> its last good line (a --force run appends newer ones)
+        dropped = 0
         raw_lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
-        for line in raw_lines:
+        for number, line in enumerate(raw_lines, 1):
             try:
                 record = json.loads(line) if line.endswith("\n") else None
-            except (json.JSONDecodeError, RecursionError):
+                if record is not None:
+                    Result.from_dict(record)  # the shape every reader of the line relies on
+            except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+                dropped += 1
+                if dropped <= MAX_WARNINGS:
+                    log.warning("%s:%d: not a Kabar result (%s); the line is dropped and its article processed again",
+                                self.path, number, str(exc)[:200])
                 record = None
-            if isinstance(record, dict) and isinstance(record.get("id"), str) and \
-                    (keep_failed or record.get("status") in DONE_STATUSES):
+            if isinstance(record, dict) and (keep_failed or record.get("status") in DONE_STATUSES):
                 latest.pop(record["id"], None)
                 latest[record["id"]] = (line, record)
         if not keep_failed:

@@ -85,8 +85,10 @@ def fingerprint(path: Path) -> str:
     stored: dict = {}
     try:
         stored = json.loads(_fingerprint_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         pass
+    if not isinstance(stored, dict):  # a damaged or foreign file ([] or "x"): start it afresh
+        stored = {}
     if isinstance(stored.get(key), str):
         _fingerprints[stamp] = stored[key]
         return stored[key]

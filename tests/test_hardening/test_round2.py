@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -159,7 +160,6 @@ def test_upload_errors_name_the_file_never_the_server_folder(translators, tmp_pa
 def test_renaming_uploads_is_linear_in_the_batch():
     """Thousands of uploads with one name: each document's texts are cleaned in one pass (was: every path
     tried on every document, 48 s for 8,000 files)."""
-    from pathlib import Path
 
     from news.read import Document
     from tests.test_hardening.test_linear import super_linear
@@ -463,6 +463,62 @@ def test_damaged_caches_are_moved_aside_and_rebuilt(tiny_marian, tmp_path, caplo
     assert len(list(cache.glob("sentences.sqlite.damaged-*"))) == 1
     assert len(list(cache.glob("articles.sqlite.damaged-*"))) == 1
     assert main(args + ["--force"]) == 0  # the rebuilt caches work
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_named(tiny_marian, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with open(os.fsencode(folder) + b"/berita-\xff.txt", "wb") as handle:  # a Latin-1 name on a UTF-8 system
+        handle.write(ARTICLE.encode())
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
+    [record] = list(read_results(out / RESULTS))
+    assert record["status"] == "ok" and record["id"] == "berita-\ufffd" and "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("line", ['[1, 2, 3]', '"text"', '{"id": 5, "source": "x", "status": "ok"}',
+                                  '{"id": "b", "status": "ok"}',
+                                  '{"id": "b", "source": "b.txt", "status": "ok", "sentences": 5}',
+                                  '{"id": "b", "source": "b.txt", "status": "ok", "translation": [1, 2]}',
+                                  '{"id": "b", "source": "b.txt", "status": "ok", "paragraph_of": ["x"]}'])
+def test_wrong_shape_results_lines_are_named_and_redone(tiny_marian, tmp_path, caplog, line):
+    """A results.jsonl line of valid JSON but not a result: a warning naming file and line, the line dropped
+    and its article processed again; no traceback."""
+    (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(tmp_path / "a.txt"), "--out", str(out), "--model", str(tiny_marian), "--quiet"]
+    assert main(args) == 0
+    with open(out / RESULTS, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    assert main(args) == 0
+    assert f"{out / RESULTS}:2: not a Kabar result" in caplog.text
+    assert [r["id"] for r in read_results(out / RESULTS)] == ["a"] and (out / "index.html").is_file()
+
+
+def test_a_foreign_watch_database_is_a_named_error(tiny_marian, tmp_path, capsys):
+    import sqlite3
+
+    from kabar.watch import STATE
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with sqlite3.connect(out / STATE) as db:
+        db.execute("CREATE TABLE items (name TEXT, price REAL)")
+    code = main(["watch", "--feed", "http://127.0.0.1:9/rss.xml", "--out", str(out), "--model", str(tiny_marian),
+                 "--polls", "1", "--every", "0", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "not a Kabar watch state" in err and "move the file aside" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("content", ["[]", '"x"', "{", "[" * 100_000])
+def test_a_damaged_fingerprint_file_is_started_afresh(tiny_marian, tmp_path, monkeypatch, content):
+    from translate import models
+
+    monkeypatch.setenv("KABAR_CACHE", str(tmp_path))
+    (tmp_path / "fingerprints.json").write_text(content, encoding="utf-8")
+    models._fingerprints.clear()
+    digest = models.fingerprint(tiny_marian)
+    assert len(digest) == 32 and isinstance(json.loads((tmp_path / "fingerprints.json").read_text()), dict)
 
 
 def test_foreign_article_cache_rows_are_misses(translators):
