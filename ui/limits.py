@@ -101,6 +101,36 @@ async def _answer(send, status: int, body: dict, headers: tuple = ()) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data", b"text/plain")
+
+
+class SameOriginForms:
+    """ASGI middleware: a browser's cross-origin form post (the one kind a web page can send to another site
+    without asking first) gets 403, unless its origin is in ``allowed`` ("*" allows any).
+
+    Programs (curl, libretranslatepy, deep-translator) send no ``Origin`` header and are not affected, nor is
+    JSON, which a browser only sends cross-origin after a CORS preflight that this server does not grant.
+    """
+
+    def __init__(self, app, *, allowed: tuple[str, ...] = ()):
+        self.app = app
+        self.allowed = {o.rstrip("/").lower() for o in allowed}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(scope.get("headers", ()))
+            origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
+            kind = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+            own = f"{scope.get('scheme', 'http')}://{headers.get(b'host', b'').decode('latin-1')}".lower()
+            if origin and origin != own and kind in FORM_TYPES and "*" not in self.allowed \
+                    and origin not in self.allowed:
+                await _answer(send, 403, {"error": f"Cross-origin form post from {origin[:100]} refused; post from "
+                                                   "this server's own pages, send JSON, or let the operator allow "
+                                                   "the origin (KABAR_ALLOWED_ORIGINS)"})
+                return
+        await self.app(scope, receive, send)
+
+
 class InFlightLimit:
     """ASGI middleware: at most ``limit`` HTTP requests in flight; the next ones get 503 with Retry-After at once.
 

@@ -1,6 +1,8 @@
 """``create_app``: one FastAPI app with the REST routes, the LibreTranslate routes and the Gradio UI."""
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -10,10 +12,11 @@ from starlette.exceptions import HTTPException
 from kabar import __version__
 from news.errors import KabarError
 from ui import api, libretranslate
-from ui.limits import DEFAULT_MAX_IN_FLIGHT, BodyLimit, InFlightLimit
+from ui.limits import DEFAULT_MAX_IN_FLIGHT, BodyLimit, InFlightLimit, SameOriginForms
 from ui.service import Busy, DeadlineExceeded, KabarService, TooLarge
 
 UI_PATH = "/ui"
+ENV_ALLOWED_ORIGINS = "KABAR_ALLOWED_ORIGINS"  # web origins allowed to post forms here (comma-separated, or *)
 # UI uploads: per request, checked as the body arrives (a clean 413, never a reset); Gradio checks each file too.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit (4 bytes a character)
@@ -35,6 +38,8 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
         return service.max_chars * 4 + BODY_OVERHEAD
 
     app.add_middleware(BodyLimit, limit=body_limit)
+    origins = tuple(o.strip() for o in os.environ.get(ENV_ALLOWED_ORIGINS, "").split(",") if o.strip())
+    app.add_middleware(SameOriginForms, allowed=origins)
     app.add_middleware(InFlightLimit, limit=max_in_flight)  # outermost: counted before the body is read
 
     @app.exception_handler(TooLarge)
@@ -76,8 +81,6 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
     _document_errors_as_sent(app)
 
     if with_ui:
-        import os
-
         # Gradio reads its upload folder from here when the app is built: uploads land inside the
         # server's temp folder, the only place callbacks accept file paths from (KabarService.own_file).
         service.upload_dir.mkdir(parents=True, exist_ok=True)

@@ -225,6 +225,21 @@ def test_english_html_is_sanitised_like_any_other(server, source, q):
     assert "<script" not in served and "onclick" not in served and "<p>" in served
 
 
+@pytest.mark.parametrize("origin, form, status", [
+    ("http://evil.example", True, 403),   # a web page elsewhere posting a form: refused
+    (None, True, 200),                    # programs send no Origin: libretranslatepy, curl
+    ("same", True, 200),                  # the server's own pages
+    ("http://evil.example", False, 200),  # JSON: a browser would need a CORS preflight the server never grants
+])
+def test_cross_origin_form_posts_are_refused(server, origin, form, status):
+    headers = {} if origin is None else {"Origin": server.url if origin == "same" else origin}
+    got, body, _ = call(server.url, "/translate", {"q": "Satu.", "source": "id", "target": "en"}, headers=headers,
+                        form=form)
+    assert got == status, body
+    if status == 403:
+        assert body["error"].startswith("Cross-origin form post from http://evil.example refused")
+
+
 def test_translate_file_rejects_other_formats(server):
     body, kind = _multipart({"source": "id", "target": "en"}, "berita.pdf", b"%PDF-1.4")
     req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
