@@ -129,6 +129,30 @@ def test_sentence_cache_counts_hits(translators, tmp_path):
     assert (reopened.hits, reopened.misses) == (5, 0)
 
 
+@pytest.mark.parametrize("kind, engine", COMBOS)
+def test_nbest_lists_are_decoded_in_batches_and_keep_order(translators, kind, engine, monkeypatch):
+    """n-best lists for many sentences: one decode a batch (not one a sentence), each list as when the sentence is
+    decoded alone, in input order; empty sentences get [""]."""
+    from translate.engines import common
+
+    translator = translators(kind, engine)
+    # one token length for all (no padding, one length budget), so a batch decodes each as it would alone
+    candidates = [f"Harga beras naik {n} persen di pasar nomor {n}." for n in range(1, 10)]
+    lengths = [len(x) for x in translator._encode(candidates)]
+    common_length = max(set(lengths), key=lengths.count)
+    sentences = [c for c, n in zip(candidates, lengths) if n == common_length][:4] + [""]
+    assert len(sentences) == 5
+    alone = [translator.translate_nbest([s], 3)[0] for s in sentences]
+    calls = []
+    decode = type(translator)._generate_nbest
+    monkeypatch.setattr(type(translator), "_generate_nbest", lambda self, batch, n: calls.append(len(batch))
+                        or decode(self, batch, n))
+    monkeypatch.setattr(common, "NBEST_BATCH", 3)
+    together = translator.translate_nbest(sentences, 3)
+    assert calls == [3, 1] and together[4] == [""]
+    assert together == alone
+
+
 BASE_INFO = TranslatorInfo(model="m", engine="ct2", model_kind="marian", device="cpu", compute_type="int8",
                            beam_size=4, fingerprint="a" * 64)
 

@@ -13,6 +13,7 @@ DEFAULT_MAX_INPUT_TOKENS = 256
 # Output budget per input token (+ a constant): English is rarely longer than 2x its Indonesian source.
 OUTPUT_RATIO = 2.0
 OUTPUT_EXTRA = 10
+NBEST_BATCH = 32  # sentences decoded together for n-best lists (LibreTranslate alternatives)
 
 
 def available_cpus() -> int:
@@ -156,15 +157,18 @@ class Seq2SeqEngine:
 
         A sentence over the model's input limit is translated in pieces and gets that one translation.
         """
-        out: list[list[str]] = []
-        for sentence in sentences:
-            text = sentence.strip()
-            encoded = self._encode([text])[0] if text else []
-            if not text or len(encoded) > self.max_input_tokens:
-                out.append(self.translate([text]) if text else [""])
-                continue
-            hypotheses = [h.strip() for h in self._generate_nbest(encoded, n)]
-            out.append(list(dict.fromkeys(h for h in hypotheses if h)) or [""])
+        out: list[list[str]] = [[""] for _ in sentences]
+        texts = [s.strip() for s in sentences]
+        todo = [i for i, text in enumerate(texts) if text]
+        encoded = dict(zip(todo, self._encode([texts[i] for i in todo]) if todo else []))
+        long = [i for i in todo if len(encoded[i]) > self.max_input_tokens]
+        for i, text in zip(long, self.translate([texts[i] for i in long]) if long else []):
+            out[i] = [text]
+        fits = sorted((i for i in todo if len(encoded[i]) <= self.max_input_tokens), key=lambda i: len(encoded[i]))
+        for start in range(0, len(fits), NBEST_BATCH):  # similar lengths together, a batch a decode
+            chunk = fits[start:start + NBEST_BATCH]
+            for i, hypotheses in zip(chunk, self._generate_nbest([encoded[i] for i in chunk], n)):
+                out[i] = list(dict.fromkeys(h.strip() for h in hypotheses if h.strip())) or [""]
         return out
 
     def anti_repeat_options(self) -> dict:
@@ -172,7 +176,7 @@ class Seq2SeqEngine:
         return {"no_repeat_ngram_size": NO_REPEAT_NGRAM, "repetition_penalty": REPETITION_PENALTY} \
             if self.anti_repeat else {}
 
-    def _generate_nbest(self, encoded: list, n: int) -> list[str]:  # pragma: no cover - abstract
+    def _generate_nbest(self, batch: list[list], n: int) -> list[list[str]]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _generate(self, batch: list[list[int]]) -> list[str]:  # pragma: no cover - abstract

@@ -164,12 +164,13 @@ class CT2Translator(Seq2SeqEngine):
     def _generate(self, batch: list[list[str]]) -> list[str]:
         return [self.tokenizer.decode(result.hypotheses[0]) for result in self._submit(batch, False)]
 
-    def _generate_nbest(self, encoded: list[str], n: int) -> list[str]:
-        prefix = [[self.target_token]] if self.target_token else None
-        result = self.net.translate_batch([encoded], target_prefix=prefix, beam_size=max(self.info.beam_size, n),
-                                          num_hypotheses=n, max_decoding_length=self.max_new_tokens(len(encoded)),
-                                          max_input_length=0, use_vmap=self.use_vmap)[0]
-        return [self.tokenizer.decode(h) for h in result.hypotheses]
+    def _generate_nbest(self, batch: list[list[str]], n: int) -> list[list[str]]:
+        prefix = [[self.target_token]] * len(batch) if self.target_token else None
+        results = self.net.translate_batch(batch, target_prefix=prefix, beam_size=max(self.info.beam_size, n),
+                                           num_hypotheses=n,
+                                           max_decoding_length=self.max_new_tokens(max(len(x) for x in batch)),
+                                           max_input_length=0, use_vmap=self.use_vmap)
+        return [[self.tokenizer.decode(h) for h in result.hypotheses] for result in results]
 
     def _generate_all(self, batches: list[list[list[str]]]):
         """Keep every replica busy: up to two batches a replica are queued, results come back in order."""

@@ -63,11 +63,14 @@ class HFTranslator(Seq2SeqEngine):
                                     min_new_tokens=self.min_new_tokens(), **kwargs, **self.anti_repeat_options())
         return self.tokenizer.batch_decode(out, skip_special_tokens=True)
 
-    def _generate_nbest(self, encoded: list[int], n: int) -> list[str]:
+    def _generate_nbest(self, batch: list[list[int]], n: int) -> list[list[str]]:
         torch = self._torch
+        padded = self.tokenizer.pad({"input_ids": batch}, return_tensors="pt")
         kwargs = {"forced_bos_token_id": self.forced_bos} if self.forced_bos is not None else {}
         with torch.inference_mode():
-            out = self.net.generate(input_ids=torch.tensor([encoded], device=self.device),
+            out = self.net.generate(input_ids=padded["input_ids"].to(self.device),
+                                    attention_mask=padded["attention_mask"].to(self.device),
                                     num_beams=max(self.info.beam_size, n), num_return_sequences=n, do_sample=False,
-                                    max_new_tokens=self.max_new_tokens(len(encoded)), **kwargs)
-        return self.tokenizer.batch_decode(out, skip_special_tokens=True)
+                                    max_new_tokens=self.max_new_tokens(max(len(x) for x in batch)), **kwargs)
+        texts = self.tokenizer.batch_decode(out, skip_special_tokens=True)
+        return [texts[i * n:(i + 1) * n] for i in range(len(batch))]
