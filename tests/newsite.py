@@ -299,7 +299,7 @@ class NewsSite:
     (streams past any cap, no Content-Length), ``/declared-big``, ``/pdf``, ``/empty``, ``/flaky`` (503
     with Retry-After: 0 twice, then the page), ``/busy`` (always 429), ``/loop`` (redirects to itself),
     ``/redirect?to=URL``, ``/gzip``, ``/latin1``, ``/encoded?as=deflate|rawdeflate`` (the page compressed that
-    way) and ``/drip`` (a byte every 0.2 s), ``/tag-soup`` (1 MB of nested tags) and ``/bomb?as=ENCODING`` (256 MiB of zeros gzipped once, or twice for ``gzip, gzip``: about 1 KB on
+    way) and ``/charset?as=NAME`` (a page labelled so), ``/drip`` (a byte every 0.2 s), ``/tag-soup`` (1 MB of nested tags) and ``/bomb?as=ENCODING`` (256 MiB of zeros gzipped once, or twice for ``gzip, gzip``: about 1 KB on
     the wire; any other label is sent on the once-gzipped bomb).
     """
 
@@ -438,6 +438,10 @@ class NewsSite:
                     label = unquote(query.partition("as=")[2]) or "gzip"
                     body = bomb(layers=label.count("gzip") if label.replace(" ", "") == "gzip,gzip" else 1)
                     return self.send(200, body, headers={"Content-Encoding": label})
+                if path == "/charset":  # a story labelled with whatever charset the test names (header and <meta>)
+                    label = unquote(query.partition("as=")[2])
+                    page = site.page(STORIES[1].slug).replace("<head>", f"<head><meta charset='{label}'>", 1)
+                    return self.send(200, page.encode("utf-8"), f"text/html; charset={label}")
                 if path == "/tag-soup":  # 1 MB of nested tags in 10 KB of gzip: an extraction-time bomb
                     soup = "<html><body>" + "<p><b><i>x " * 87_000 + "</body></html>"
                     return self.send(200, gzip.compress(soup.encode(), 9), headers={"Content-Encoding": "gzip"})

@@ -303,6 +303,13 @@ def test_hostile_charsets_fall_back_to_utf8(content_type, body):
     assert "<p>Harga naik.</p>" in decode_body(body, content_type)
 
 
+@pytest.mark.parametrize("label", ["undefined", "punycode", "rot13", "x" * 40])
+def test_pages_labelled_with_a_hostile_charset_are_read(site, label):
+    with Fetcher(FetchSettings(host_delay=0, retries=0)) as f:
+        doc = read_url(site.url("/charset?as=" + label), fetcher=f)
+    assert doc.ok and STORIES[1].paragraphs[0][:40] in doc.text
+
+
 def test_charset_and_ids():
     assert decode_body("é".encode("latin-1"), "text/html; charset=ISO-8859-1") == "é"
     assert decode_body(b"<meta charset='windows-1252'>\x93x\x94", "text/html") == "<meta charset='windows-1252'>\u201cx\u201d"
