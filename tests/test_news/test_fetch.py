@@ -283,6 +283,40 @@ def test_guard_checks_every_redirect(site, into):
     assert caught.value.kind == "refused-address"
 
 
+def test_guard_connects_to_the_address_it_checked(monkeypatch):
+    """The guarded connection goes to the resolved, checked address (here a trusted 127.0.0.2, listened on only
+    there), not to whatever the host name or a default would reach."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<html><body><p>Kabar dari cermin.</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.2", 0), Page)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: real("127.0.0.2" if host == "mirror.example"
+                                                                            else host, *a, **k))
+    try:
+        settings = FetchSettings(host_delay=0, retries=0, allow_private=False, trusted_addresses=("127.0.0.2",))
+        with Fetcher(settings) as f:
+            page = f.get_page(f"http://mirror.example:{port}/berita")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert page.status == 200 and "Kabar dari cermin." in page.text
+
+
 def test_feed_parsing_rejects_what_is_not_a_feed():
     with pytest.raises(ValueError):
         feed_items(b"just text, no feed", url="http://x/")
