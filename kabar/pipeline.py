@@ -14,14 +14,15 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from news import config
 from news.clean import Removal, clean
 from news.config import DEFAULT_SUMMARY_LENGTH, DEFAULT_SUMMARY_SENTENCES
 from news.detect import detect, detect_paragraphs
 from news.errors import KabarError, choices_error
 from news.read import Document
 from news.split import split_paragraphs
+from summarize import SUMMARIZERS
 from summarize.base import choose, parse_length
-from summarize.learned import Learned
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ class Pipeline:
             raise choices_error("source language", source_lang, SOURCE_LANGS)
         self._translator = translator
         self._load_translator = load_translator
-        self.summarizer = summarizer or Learned()
+        self.summarizer = summarizer or SUMMARIZERS[config.DEFAULT_SUMMARIZER]()  # the one default (news/config.py)
         self.summary_n, self.summary_ratio = parse_length(summary_length, DEFAULT_SUMMARY_SENTENCES)
         self.source_lang = source_lang
         self.qe = qe

@@ -295,6 +295,19 @@ def test_summarizer_chosen_per_request(server):
         assert status == 400 and "summarizer" in json.dumps(body), body  # validation errors are 400s here
 
 
+def test_the_servers_default_summarizer_is_the_configured_one(translators, monkeypatch):
+    """The default lives in news/config.py alone: changing it changes what the API picks without a summarizer."""
+    from news import config
+
+    monkeypatch.setattr(config, "DEFAULT_SUMMARIZER", "lead")
+    running = Running(make_service(translators("marian", "ct2"), api_keys=""), with_ui=False)
+    try:
+        status, body, _ = call(running.url, "/api/summarize", {"text": FLOOD, "sentences": 1})
+    finally:
+        running.stop()
+    assert status == 200 and body["indices"] == [0]  # lead's pick; the learned model picks [1]
+
+
 @pytest.mark.parametrize("path", ["/api/process", "/api/summarize"])
 @pytest.mark.parametrize("sentences, status", [
     ("\ud956x", 400),  # a lone surrogate: not a number
