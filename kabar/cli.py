@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from news.read import count_inputs, read_inputs
 from summarize.base import parse_length
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program ended by SIGPIPE
 
 
 COMMANDS = {
@@ -158,3 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: finished work is saved; run the same command again to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (kabar ... | head): stop quietly, as other programs do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+        return EXIT_BROKEN_PIPE
+    except UnicodeDecodeError as exc:
+        print(f"error: the input is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+              "convert it first, e.g. iconv -f latin1 -t utf-8", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a file named on the command line: missing, a folder, not readable
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE

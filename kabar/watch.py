@@ -159,22 +159,23 @@ def run(args) -> int:
         previous = signal.signal(signal.SIGTERM, _stop)
     except ValueError:  # not the main thread (an embedding program): Ctrl-C handling is the caller's
         previous = None
-    done = 0
+    done = failed = 0
     try:
         while True:
             start = time.monotonic()
             counts = poll(pipeline, args.feed, fetcher, out, state)
             done += 1
+            failed += counts["failed"]
             print(f"{datetime.now():%H:%M:%S} poll {done}: {counts['new']} new, {counts['edited']} edited, "
                   f"{counts['unchanged']} unchanged, {counts['failed']} failed; {len(state)} articles in "
                   f"{out / 'index.html'} ({time.monotonic() - start:.1f}s)", file=sys.stderr)
             if args.polls is not None and done >= args.polls:
-                return 0
+                return 1 if failed else 0  # as kabar run: 1 when any item failed
             time.sleep(args.every)
     except KeyboardInterrupt:
         print(f"stopped after {done} polls; results are saved in {out}; run the same command to go on",
               file=sys.stderr)
-        return 0
+        return 1 if failed else 0
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -24,9 +24,9 @@ def run(args: argparse.Namespace) -> int:
     """Translate each input line; the output has exactly as many lines as the input."""
     from translate.registry import load_translator
 
+    with (open(args.file, encoding="utf-8") if args.file else sys.stdin) as handle:  # the input first: a bad
+        lines = [line.rstrip("\n") for line in handle]                               # name fails before the model
     translator = load_translator(args.model, args.engine, device=args.device, beam_size=args.beam_size)
-    with (open(args.file, encoding="utf-8") if args.file else sys.stdin) as handle:
-        lines = [line.rstrip("\n") for line in handle]
     for line in translator.translate(lines):
         print(line.replace("\n", " "))
     return 0

@@ -130,3 +130,31 @@ def test_index_html_shows_both_summaries_wraps_and_skips_empty_fields(tiny_maria
     assert " ·  · " not in page and "· </p>" not in page  # no empty metadata slots
     mode = (out / "index.html").stat().st_mode & 0o777
     assert mode == (out / "results.jsonl").stat().st_mode & 0o777  # the user's normal file mode for both
+
+
+def test_user_mistakes_are_named_errors_not_tracebacks(tiny_marian, tmp_path, capsys):
+    """A missing file, a folder, or a file that is not UTF-8 given to kabar translate: exit 2 with the name."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\u00e9 baru dibuka.\n".encode("latin-1"))
+    for path, message in ((tmp_path / "nosuch.txt", "No such file or directory"), (folder, "Is a directory"),
+                          (latin, "not UTF-8 text (byte 0xe9")):
+        assert main(["translate", "--model", str(tiny_marian), str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err and "Traceback" not in err
+        if "UTF-8" not in message:
+            assert str(path) in err
+
+
+def test_a_closed_pipe_ends_quietly(tiny_marian, tmp_path):
+    """kabar translate ... | head -1: the reader goes away; no BrokenPipeError traceback, the shell's 141."""
+    lines = tmp_path / "lines.txt"
+    lines.write_text("".join(f"Harga beras naik {n} persen di pasar nomor {n}.\n" for n in range(3000)),
+                     encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "kabar", "translate", "--model", str(tiny_marian), str(lines)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # what head does after its line
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 141 and b"Traceback" not in err and b"BrokenPipe" not in err, err[-2000:]

@@ -60,6 +60,16 @@ def test_no_private_urls_guards_the_command_line_too(site, tiny_marian, tmp_path
     assert "Traceback" not in err
 
 
+def test_watch_exits_1_when_an_item_failed_as_run_does(site, tiny_marian, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["watch", "--feed", site.url("/rss.xml"), "--feed", site.url("/pdf"), "--out", str(out),
+                 "--model", str(tiny_marian), "--polls", "1", "--every", "0", *FAST])
+    err = capsys.readouterr().err
+    assert code == 1 and "application/pdf" in err and "1 failed" in err
+    assert main(["watch", "--feed", site.url("/rss.xml"), "--out", str(out), "--model", str(tiny_marian),
+                 "--polls", "1", "--every", "0", *FAST]) == 0  # nothing failed this time
+
+
 def _watch(site, out, model, polls=1):
     return main(["watch", "--feed", site.url("/live.xml"), "--out", str(out), "--model", str(model),
                  "--polls", str(polls), "--every", "0", *FAST])
