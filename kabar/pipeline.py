@@ -321,12 +321,12 @@ class Pipeline:
     def _check(self, sentences: list[str], translation: list[str], translated: list[int]) -> tuple[tuple, tuple[int, ...]]:
         """Run the translation checks on every translated sentence; a sentence whose output loops is decoded again
         without loops (``translation`` is updated in place when the new output passes the repetition check)."""
-        from eval.checks import check, check_repetition
+        from eval.checks import check
 
         results = [[] for _ in sentences]
         looped = []
         # A pair met again (a sentence repeated in the article) is checked once: the checks are pure functions.
-        check_once, loops = lru_cache(maxsize=None)(check), lru_cache(maxsize=None)(check_repetition)
+        check_once = lru_cache(maxsize=None)(check)
         for i in translated:
             flags = check_once(sentences[i], translation[i])
             results[i] = flags
@@ -341,9 +341,11 @@ class Pipeline:
                 log.warning("re-decoding looped sentences failed", exc_info=True)
                 again = []
             for i, text in zip(looped, again):
-                if text.strip() and loops(sentences[i], text) is None:
+                flags = check_once(sentences[i], text) if text.strip() else None
+                # one truth per sentence: repaired exactly when the checks no longer see a loop
+                if flags is not None and not any(flag.check == "repetition" for flag in flags):
                     translation[i] = text
-                    results[i] = check_once(sentences[i], text)
+                    results[i] = flags
                     repaired.append(i)
         return tuple([flag.to_dict() for flag in flags] for flags in results), tuple(repaired)
 

@@ -191,6 +191,22 @@ class ResultStore:
         _atomic_write(self.dir / INDEX, to_html(results), sync=False)
 
 
+def still_looping(result: Result) -> int:
+    """Sentences whose English still loops after the second decoding (they keep their repetition flag)."""
+    return sum(1 for flags in result.checks if any(f.get("check") == "repetition" for f in flags))
+
+
+def loop_summary(result: Result) -> str:
+    """One sentence on loop repair that agrees with the flags: repaired ones have none, the rest keep theirs."""
+    parts = []
+    if result.repaired:
+        parts.append(f"{len(result.repaired)} sentence(s) looped on the first decoding and were translated again "
+                     "without repeats")
+    if still := still_looping(result):
+        parts.append(f"{still} sentence(s) still loop after a second decoding and keep their repetition flag")
+    return "; ".join(parts) + "."
+
+
 def sentences_to_check(result: Result) -> list[tuple[int, list[tuple[str, str]]]]:
     """(sentence index, [(check, reason)]) for every sentence a translation check flagged."""
     out = []
@@ -233,9 +249,8 @@ def to_markdown(result: Result) -> str:
             lines.append(f"- {md_text(result.sentences[i])} → {md_text(result.translation[i])}")
             lines += [f"  - **{md_text(check)}**: {md_text(reason)}" for check, reason in reasons]
         lines.append("")
-    if result.repaired:
-        lines += [f"{len(result.repaired)} sentence(s) looped on the first decoding and were translated again "
-                  "without repeats.", ""]
+    if result.repaired or still_looping(result):
+        lines += [loop_summary(result), ""]
     lines += ["## Article", ""]
     if result.lang != "en" and result.translation:
         lines += [f"| Original ({md_text(result.lang)}) | English |", "| --- | --- |"]

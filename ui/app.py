@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from kabar.pipeline import SOURCE_LANGS, Result
-from kabar.writers import ResultStore, web_url
+from kabar.writers import ResultStore, loop_summary, still_looping, web_url
 from news.errors import KabarError
 from news.read import read_inputs
 from ui.service import KabarService
@@ -92,8 +92,8 @@ def status_html(result: Result) -> str:
     if checked:
         parts.append(f"<p>{checked} sentence(s) to check (numbers, names, length, repetition, untranslated); "
                      "the reason is beside each one.</p>")
-    if result.repaired:
-        parts.append(f"<p>{len(result.repaired)} sentence(s) looped and were translated again without repeats.</p>")
+    if result.repaired or still_looping(result):
+        parts.append(f"<p>{esc(loop_summary(result))}</p>")
     return "".join(parts)
 
 

@@ -275,6 +275,16 @@ def test_loop_repair_with_a_tiny_model(tiny_marian):
         assert result.translation[i] == first[i]
         assert any(f["check"] == "repetition" for f in result.checks[i])
     assert len(result.checks) == len(result.sentences)
+    # one truth per sentence: the summary line of the UI and of the Markdown page counts what the flags say
+    from kabar.writers import loop_summary, still_looping, to_markdown
+    from ui.app import status_html
+
+    still = len(looped - set(result.repaired))
+    assert still_looping(result) == still
+    summary = loop_summary(result)
+    assert summary.startswith(f"{len(result.repaired)} sentence(s) looped on the first decoding")
+    assert (f"{still} sentence(s) still loop after a second decoding" in summary) == bool(still)
+    assert summary in to_markdown(result) and summary in status_html(result)
 
 
 def test_benchmark_on_held_out_sets():
