@@ -58,8 +58,9 @@ class HelpFormatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if "%(default)" in text or action.default in (None, False, [], argparse.SUPPRESS) or not action.option_strings:
-            return text
+        if ("%(default)" in text or "default:" in text.lower() or action.default in (None, False, [], argparse.SUPPRESS)
+                or not action.option_strings):
+            return text  # a help that names its default itself is not given a second one
         return f"{text} (default: %(default)s)"
 
 

@@ -1,7 +1,10 @@
 """``kabar run``: outputs, resume, bad inputs, exit codes and the offline error."""
 import json
+import re
 import subprocess
 import sys
+
+import pytest
 
 from kabar.cli import main
 from kabar.writers import RESULTS
@@ -95,6 +98,17 @@ def test_kabar_help_lists_every_subcommand_and_each_explains_its_defaults():
     run_help = subprocess.run([sys.executable, "-m", "kabar", "run", "--help"], cwd=ROOT, capture_output=True,
                               text=True, timeout=120).stdout
     assert "beam width (default: 4)" in run_help and "(default: auto)" in run_help
+
+
+@pytest.mark.parametrize("command", [["run"], ["watch"], ["serve"], ["translate"], ["summarize"], ["eval", "score"],
+                                     ["eval", "run"], ["eval", "summ"], ["eval", "qe"], ["eval", "check"]])
+def test_each_option_names_its_default_once(command, capsys):
+    """No "(default: detect) (default: auto)": a help text that names its default is not given a second."""
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    options = re.split(r"\n  -", " ".join(capsys.readouterr().out.split(" ")))
+    doubled = [o.split("\n")[0] for o in options if len(re.findall(r"\(default:", o)) > 1]
+    assert not doubled, doubled
 
 
 def test_console_script_is_installed_and_matches_python_m():
