@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from kabar.assemble import make_pipeline
 from kabar.options import add_fetch_arguments, add_pipeline_arguments, expand_feeds, make_fetcher, pipeline_settings
@@ -91,6 +93,7 @@ def run(args) -> int:
     # rejects a bad summary length before anything starts).
     parse_length(args.sentences, config.DEFAULT_SUMMARY_SENTENCES)  # a bad length fails before any work
     pipeline = None if args.ray else make_pipeline(settings)
+    out_is_new = not Path(args.out).exists()  # removed again if the run cannot start (no model, say)
     store = ResultStore(args.out)
     if args.force:
         store.done.clear()
@@ -124,17 +127,24 @@ def run(args) -> int:
                                                                                           args.ray_actors))
     else:
         results = process_documents(pipeline, docs)
+    written, could_not_start = 0, False
     try:
         for result in results:
             store.write(result)
+            written += 1
             counts[result.status] += 1
             for message in result.errors if result.status != "ok" else ():
                 tqdm.write(f"{result.status}: {message}", file=sys.stderr)
             bar.update(1)
+    except KabarError:
+        could_not_start = written == 0
+        raise
     finally:
         bar.close()
         store.close()
         fetcher.close()
+        if could_not_start and out_is_new:  # nothing was done: leave no empty results folder behind
+            shutil.rmtree(args.out, ignore_errors=True)
     seconds = time.perf_counter() - start
     print(f"{counts['ok']} translated/passed through, {counts['skipped']} skipped (language), "
           f"{counts['error']} failed, {skipped} already done; {seconds:.1f}s -> {store.path}", file=sys.stderr)

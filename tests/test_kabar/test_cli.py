@@ -68,6 +68,15 @@ def test_offline_default_model_gives_one_clear_error(tmp_path):
     assert env_run.returncode == 2
     assert "error: Model 'Helsinki-NLP/opus-mt-id-en' is not available offline" in env_run.stderr
     assert "--model PATH" in env_run.stderr and "Traceback" not in env_run.stderr
+    assert not (tmp_path / "o").exists()  # a run that could not start leaves no empty results folder
+
+
+def test_a_run_that_cannot_start_keeps_an_existing_out_folder(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["run", str(EXAMPLES), "--out", str(out), "--model", str(tmp_path / "no-model"), "--quiet"]) == 2
+    assert (out / "notes.txt").read_text() == "mine" and "error:" in capsys.readouterr().err
 
 
 def test_nllb_through_the_cli(tiny_nllb, tmp_path):
