@@ -50,8 +50,6 @@ class NotAnUpload(KabarError):
     """A file path from a client that is not a file inside the server's own temp folder."""
 
 
-
-
 @dataclass
 class Stats:
     """What the model-info panel shows."""
@@ -140,6 +138,7 @@ class KabarService:
     def work_dir(self, prefix: str) -> Path:
         """A fresh folder for one job's files, always inside ``temp_dir`` (old files there are swept first)."""
         self.sweeper.maybe_sweep()
+        self.temp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # removed by hand while serving: made again
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self.temp_dir))
 
     def key_ok(self, key: str | None) -> bool:
