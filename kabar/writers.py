@@ -138,34 +138,34 @@ class ResultStore:
         self._unsynced = 0
         self._synced_at = time.monotonic()
 
-    def _compact(self, *, keep_failed: bool = False) -> list[dict]:
+    def _compact(self, *, keep_failed: bool = False) -> list[Result]:
         """Keep one line per article, the newest; drop torn lines, and failed ones unless ``keep_failed``
         (a new run drops them so they are retried; a closing run keeps them as the record of what failed).
-        Returns the records kept, in file order."""
+        Returns the results kept, in file order."""
         if not self.path.exists():
             return []
-        latest: dict[str, tuple[str, dict]] = {}  # id -> its last good line (a --force run appends newer ones)
+        latest: dict[str, tuple[str, Result]] = {}  # id -> its last good line (a --force run appends newer ones)
         dropped = 0
         raw_lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
         for number, line in enumerate(raw_lines, 1):
             try:
                 record = json.loads(line) if line.endswith("\n") else None
-                if record is not None:
-                    Result.from_dict(record)  # the shape every reader of the line relies on
+                # the shape every reader of the line relies on
+                result = Result.from_dict(record) if record is not None else None
             except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
                 dropped += 1
                 if dropped <= MAX_WARNINGS:
                     log.warning("%s:%d: not a Kabar result (%s); the line is dropped and its article processed again",
                                 self.path, number, str(exc)[:200])
-                record = None
-            if isinstance(record, dict) and (keep_failed or record.get("status") in DONE_STATUSES):
-                latest.pop(record["id"], None)
-                latest[record["id"]] = (line, record)
+                result = None
+            if result is not None and (keep_failed or result.status in DONE_STATUSES):
+                latest.pop(result.id, None)
+                latest[result.id] = (line, result)
         if not keep_failed:
             self.done = set(latest)
         if len(latest) != len(raw_lines):
             _atomic_write(self.path, "".join(line for line, _ in latest.values()))
-        return [record for _, record in latest.values()]
+        return [result for _, result in latest.values()]
 
     def write(self, result: Result) -> None:
         """Append ``result`` to results.jsonl and write its Markdown page if it succeeded."""
@@ -183,7 +183,7 @@ class ResultStore:
         """Close results.jsonl (one line an article, the newest kept) and write index.html over every result."""
         self.sync()
         self._handle.close()
-        results = [Result.from_dict(r) for r in self._compact(keep_failed=True)]  # the file is read once
+        results = self._compact(keep_failed=True)  # the file is read once
         for result in results:  # pages lost in a crash (they are written without fsync) come back here
             page = self.dir / ARTICLES / f"{safe_name(result.id)}.md"
             if result.status in DONE_STATUSES and not page.exists():

@@ -279,8 +279,6 @@ class Fetcher:
                 raise FetchError(url, exc.kind, str(exc)) from None
             except httpx.TimeoutException:
                 raise
-            except httpx.DecodingError as exc:
-                raise FetchError(url, "http", f"the body could not be decompressed ({exc})") from None
             except httpx.TransportError as exc:
                 raise FetchError(url, "connect", f"cannot connect ({type(exc).__name__}: {exc or 'no detail'}); "
                                  "check the address and your network") from None
@@ -288,8 +286,7 @@ class Fetcher:
                 last[0] = time.monotonic()
 
 
-def _read_bounded(url: str, response, encoding: str, limit: int, deadline: float = float("inf"),
-                  page_deadline: float = DEFAULT_PAGE_DEADLINE) -> bytes:
+def _read_bounded(url: str, response, encoding: str, limit: int, deadline: float, page_deadline: float) -> bytes:
     """The body of ``response``, decompressed here: at most ``limit`` bytes read off the wire and at most
     ``limit`` bytes of output, each decompression step asked for no more than the room left; a body still
     arriving at ``deadline`` (monotonic time) is abandoned."""

@@ -370,10 +370,6 @@ def read_inputs(inputs: Iterable[str | os.PathLike], *, encoding: str | None = N
             own_fetcher.close()
 
 
-def _has_surrogate(text: str) -> bool:
-    return replace_surrogates(text) != text
-
-
 def _read_path(path: Path, encoding: str | None, skip: tuple[Path, ...], used: set[str]) -> Iterator[Document]:
     """The documents of one file or folder argument."""
     root = path.resolve() if path.is_dir() else None  # resolved once, for every link below it
@@ -407,9 +403,10 @@ def _read_path(path: Path, encoding: str | None, skip: tuple[Path, ...], used: s
 def _unique(doc: Document, used: set[str]) -> Document:
     """``doc`` with an id not used before in this run, and names that can be written as UTF-8 (a file name that
     is not UTF-8 reaches Python with surrogate escapes: shown with U+FFFD, the file itself still read)."""
-    if any(_has_surrogate(t) for t in (doc.id, doc.source, doc.error or "")):
-        doc = dataclasses.replace(doc, id=replace_surrogates(doc.id), source=replace_surrogates(doc.source),
-                                  error=replace_surrogates(doc.error) if doc.error else doc.error)
+    names = {"id": replace_surrogates(doc.id), "source": replace_surrogates(doc.source),
+             "error": replace_surrogates(doc.error) if doc.error else doc.error}
+    if any(value != getattr(doc, field) for field, value in names.items()):
+        doc = dataclasses.replace(doc, **names)
     doc_id, n = doc.id, 1
     while doc_id in used:
         n += 1
