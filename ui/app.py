@@ -323,7 +323,7 @@ def _batch_tab() -> SimpleNamespace:
         files = gr.File(label="Articles (.txt, .md, .html, .jsonl)", file_count="multiple", type="filepath",
                         elem_id="batch-files")
         run = gr.Button("Run batch", variant="primary", elem_id="run-batch")
-        status = gr.Markdown(elem_id="batch-status")
+        status = gr.Markdown(label="Status", elem_id="batch-status")  # the label names it in gradio_client
         table = gr.Dataframe(headers=list(BATCH_COLUMNS), label="Per file", elem_id="batch-table", wrap=True,
                              interactive=False)
         downloads = gr.File(label="Downloads: results.jsonl, Markdown zip, HTML", file_count="multiple",

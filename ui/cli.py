@@ -63,6 +63,28 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
                         deadline=deadline, allow_private_urls=allow_private_urls, keep_files=keep_files)
 
 
+def bind(host: str, port: int):
+    """A listening TCP socket on ``host``:``port``; a ConfigError naming both when the address cannot be used."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as exc:
+        raise ConfigError(f"--host {host!r}: not an address this machine can listen on ({exc}); "
+                          "pass e.g. --host 127.0.0.1 or --host 0.0.0.0") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); another program may be using "
+                          "it: pass a free --port, or stop the other server") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def run(args: argparse.Namespace) -> int:
     """Load the model, then serve until interrupted."""
     import os
@@ -71,25 +93,27 @@ def run(args: argparse.Namespace) -> int:
 
     if args.temp_dir:
         os.environ[ENV_TMP] = args.temp_dir
+    # the port first: one in use is one error line before the model loads, never a banner followed by a crash
+    sock = bind(args.host, args.port)
     service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
                             config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
                             args.deadline, args.allow_private_urls or None, args.keep_files)
     connections = config.positive_int("--max-connections", args.max_connections
                                       or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_IN_FLIGHT)
-    import uvicorn
-
-    from ui.server import create_app
-
-    print(f"Kabar: UI at http://{args.host}:{args.port}/ui, API docs at http://{args.host}:{args.port}/docs",
-          file=sys.stderr)
-    from ui.logs import uvicorn_log_config
-
     header_timeout = float(args.header_timeout or os.environ.get("KABAR_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)
     if header_timeout <= 0:
         raise ConfigError(f"--header-timeout must be a positive number of seconds, not {header_timeout:g}")
+    import uvicorn
+
+    from ui.logs import uvicorn_log_config
+    from ui.server import create_app
+
+    base = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{sock.getsockname()[1]}"
+    print(f"Kabar: serving at {base}/ (UI at {base}/ui, API docs at {base}/docs)", file=sys.stderr)
     # Limits count work, not sockets (ui/limits.py): requests in flight are capped in the app, and a connection
     # that has not sent its headers within header_timeout is closed.
-    uvicorn.run(create_app(service, max_in_flight=connections), host=args.host, port=args.port,
-                log_level=args.log_level, log_config=uvicorn_log_config(service.api_keys),
-                http=header_timeout_protocol(header_timeout), timeout_keep_alive=5)
+    server = uvicorn.Server(uvicorn.Config(create_app(service, max_in_flight=connections), log_level=args.log_level,
+                                           log_config=uvicorn_log_config(service.api_keys),
+                                           http=header_timeout_protocol(header_timeout), timeout_keep_alive=5))
+    server.run(sockets=[sock])
     return 0

@@ -1,6 +1,7 @@
 """``create_app``: one FastAPI app with the REST routes, the LibreTranslate routes and the Gradio UI."""
 from __future__ import annotations
 
+import json
 import os
 
 from fastapi import FastAPI, Request
@@ -104,7 +105,61 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
         app = gr.mount_gradio_app(app, blocks, path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS,
                                    allowed_paths=[str(service.temp_dir)], auth=auth,
                                    auth_message="Kabar: sign in with any user name and an API key as the password.")
+        app.add_middleware(GradioAtRoot)  # outermost: the limits and key checks see the /ui path
     return app
+
+
+class GradioAtRoot:
+    """``gradio_client.Client(url)`` with the address the banner prints (the server's root) works as with
+    ``url + "/ui"``: the client reads ``{url}/config`` and signs in at ``{url}/login``; both are answered by
+    the UI mounted at /ui, and the config's ``api_prefix`` is made to point below /ui, where the client
+    then sends every call. Nothing else at the root is touched."""
+
+    ALIASES = {("GET", "/config"), ("GET", "/config/"), ("POST", "/login"), ("POST", "/login/")}
+    MAX_CONFIG_BYTES = 16 * 1024 * 1024  # far above Kabar's config (≈ 100 KB); a bigger one is passed on as is
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or (scope.get("method"), scope.get("path")) not in self.ALIASES:
+            await self.app(scope, receive, send)
+            return
+        path = UI_PATH + scope["path"]
+        scope = dict(scope, path=path, raw_path=path.encode())
+        if scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def rewrite(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body" or start.get("status") != 200:
+                if start and "sent" not in start:
+                    start["sent"] = True
+                    await send({k: v for k, v in start.items() if k != "sent"})
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            if len(body) <= self.MAX_CONFIG_BYTES:
+                try:
+                    config = json.loads(body)
+                    config["api_prefix"] = UI_PATH + "/" + str(config.get("api_prefix", "")).lstrip("/")
+                    body = json.dumps(config).encode()
+                except (ValueError, AttributeError, TypeError):
+                    pass  # not the JSON Gradio sends: passed on unchanged
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, rewrite)
 
 
 def _document_errors_as_sent(app: FastAPI) -> None:

@@ -596,9 +596,10 @@ def test_gradio_client_signs_in_with_an_api_key(capped):
     """What the README documents: gradio_client with any user name and an API key as the password."""
     from gradio_client import Client
 
-    client = Client(capped.url + "/ui", auth=("editor", API_KEY), verbose=False)
-    status, side, summary, *_ = client.predict("Harga beras naik lima persen pekan ini. Pedagang mengeluh.", None,
-                                               api_name="/run_article")
-    assert "Detected language" in status and "Summary (English)" in summary
-    with pytest.raises(ValueError, match="Could not login"):  # a wrong key is refused at sign-in
-        Client(capped.url + "/ui", auth=("editor", "wrong-" + API_KEY), verbose=False)
+    for address in (capped.url + "/ui", capped.url + "/"):  # the UI's address or the root the banner prints
+        client = Client(address, auth=("editor", API_KEY), verbose=False)
+        status, side, summary, *_ = client.predict("Harga beras naik lima persen pekan ini. Pedagang mengeluh.",
+                                                   None, api_name="/run_article")
+        assert "Detected language" in status and "Summary (English)" in summary
+        with pytest.raises(ValueError, match="Could not login"):  # a wrong key is refused at sign-in
+            Client(address, auth=("editor", "wrong-" + API_KEY), verbose=False)

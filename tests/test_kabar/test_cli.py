@@ -181,3 +181,19 @@ def test_a_closed_pipe_ends_quietly(tiny_marian, tmp_path):
     proc.stdout.close()  # what head does after its line
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 141 and b"Traceback" not in err and b"BrokenPipe" not in err, err[-2000:]
+
+
+def test_serve_on_a_port_in_use_is_one_error_before_any_banner(tiny_marian, capsys):
+    """The port is taken before the model loads and before the banner: a busy port is one line, exit 2."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", "--model", str(tiny_marian), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}") and "--port" in err, err
+    assert "serving at" not in err and "Traceback" not in err and err.count("\n") == 1
+    assert main(["serve", "--model", str(tiny_marian), "--host", "no-such-host.invalid"]) == 2
+    assert "--host 'no-such-host.invalid'" in capsys.readouterr().err
