@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from news import config
 
@@ -116,11 +117,11 @@ def _score(args, refs, systems, **options):
         bar.close()
 
 
-def _emit(args, reports) -> None:
+def _emit(args, reports, hypotheses) -> None:
     if args.out:
         from eval.report import write_report
 
-        for path in write_report(reports, args.out):
+        for path in write_report(reports, args.out, hypotheses):
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
         payload = reports[0].to_dict() if len(reports) == 1 else {"testsets": [r.to_dict() for r in reports]}
@@ -146,7 +147,7 @@ def cmd_score(args) -> int:
     check_parallel(files, args.ref, refs)
     report = _score(args, refs, systems, baseline=args.baseline,
                     sources=read_lines(args.src) if args.src else None)
-    _emit(args, [report])
+    _emit(args, [report], {report.testset or Path(args.ref).stem: systems})
     return 0
 
 
@@ -159,7 +160,7 @@ def cmd_run(args) -> int:
     chosen = testsets.get(args.testset, args.data)
     models = args.model or [config.model_ref(None)]
     translators = {m: load_translator(m, args.engine) for m in models}
-    reports = []
+    reports, hypotheses = [], {}
     for ts in chosen:
         src, refs = read_lines(ts.source), read_lines(ts.reference)
         if args.limit:
@@ -175,7 +176,8 @@ def cmd_run(args) -> int:
                 update(len(chunk), "segments")
             bar.close()
         reports.append(_score(args, refs, systems, testset=ts.name, baseline=args.baseline, sources=src))
-    _emit(args, reports)
+        hypotheses[ts.name] = systems
+    _emit(args, reports, hypotheses)
     return 0
 
 

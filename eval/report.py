@@ -9,9 +9,15 @@ from pathlib import Path
 from eval.scoring import ScoreReport
 from eval.significance import verdict
 
+SCORE_DECIMALS = 2  # one precision for the tables and the numbers on the plots (BLEU 0.02 is not shown as 0.0)
+
+
+def _num(value: float) -> str:
+    return f"{value:.{SCORE_DECIMALS}f}"
+
 
 def _fmt(score) -> str:
-    return f"{score.score:.1f} [{score.ci[0]:.1f}, {score.ci[1]:.1f}]"
+    return f"{_num(score.score)} [{_num(score.ci[0])}, {_num(score.ci[1])}]"
 
 
 def _flags(rates: dict) -> str:
@@ -53,7 +59,7 @@ def leaderboard_rows(reports: Sequence[ScoreReport]) -> tuple[list[str], list[li
     """Header and rows of a system x (test set, metric) table; each cell "score [lo, hi]"."""
     metrics = list(reports[0].metrics) if reports else []
     checked = any(sys.flag_rates for rep in reports for sys in rep.systems.values())
-    header = ["system", "test set"] + metrics + ["len ratio"] + ["flagged"] * checked + ["vs baseline"]
+    header = ["system", "test set", "segments"] + metrics + ["len ratio"] + ["flagged"] * checked + ["vs baseline"]
     rows = []
     for rep in reports:
         for name, sys_scores in rep.systems.items():
@@ -61,7 +67,7 @@ def leaderboard_rows(reports: Sequence[ScoreReport]) -> tuple[list[str], list[li
             versus = "baseline" if name == rep.baseline else "; ".join(
                 f"{m}: {verdict(p, delta=sys_scores.scores[m].score - base.scores[m].score if base else None, metric=m)}"
                 for m, p in sys_scores.p_values.items())
-            rows.append([name, rep.testset or "-"] + [_fmt(sys_scores.scores[m]) for m in metrics]
+            rows.append([name, rep.testset or "-", str(rep.n_segments)] + [_fmt(sys_scores.scores[m]) for m in metrics]
                         + [f"{sys_scores.length_ratio:.3f}"]
                         + [_flags(sys_scores.flag_rates)] * checked + [versus or "-"])
     return header, rows
@@ -115,7 +121,9 @@ def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
         ax.set_visible(False)
     for ax, m in zip(axes.flat, metrics):
         vals = [e.scores[m].score for e in entries]
-        ax.bar(range(len(vals)), vals, yerr=_ci_bars(vals, [e.scores[m].ci for e in entries]), capsize=4, color="#4a7ab5")
+        bars = ax.bar(range(len(vals)), vals, yerr=_ci_bars(vals, [e.scores[m].ci for e in entries]), capsize=4,
+                      color="#4a7ab5")
+        ax.bar_label(bars, labels=[_num(v) for v in vals], fontsize=7, label_type="center", color="white")
         ax.set_xticks(range(len(vals)), labels, fontsize=7, rotation=30, ha="right")
         ax.set_title(m.upper() if m != "chrf++" else "chrF++")
     fig.tight_layout()
@@ -129,7 +137,8 @@ def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
     for k, name in enumerate(systems):
         xs = [i + k * width for i, r in enumerate(reports) if name in r.systems]
         ys = [r.systems[name].scores[metrics[0]].score for r in reports if name in r.systems]
-        ax.bar(xs, ys, width=width, label=name)
+        bars = ax.bar(xs, ys, width=width, label=name)
+        ax.bar_label(bars, labels=[_num(v) for v in ys], fontsize=7)
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(reports))], [r.testset or "-" for r in reports],
                   fontsize=8)
     ax.set_ylabel(metrics[0])
@@ -140,7 +149,8 @@ def plot(reports: Sequence[ScoreReport], out_dir: Path) -> list[Path]:
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(max(5.3, 0.8 * len(entries)), 4))
-    ax.bar(range(len(entries)), [e.length_ratio for e in entries], color="#b5834a")
+    bars = ax.bar(range(len(entries)), [e.length_ratio for e in entries], color="#b5834a")
+    ax.bar_label(bars, labels=[f"{e.length_ratio:.3f}" for e in entries], fontsize=7)  # as in the table
     ax.axhline(1.0, color="#333", linewidth=0.8)
     ax.set_xticks(range(len(entries)), labels, fontsize=7, rotation=30, ha="right")
     ax.set_title("hypothesis / reference length")
@@ -225,11 +235,42 @@ def write_summ_report(result: dict, out_dir: str | Path) -> list[Path]:
     return [out / "report.md", out / "report.html", out / "scores.json", plot_summ(result, out)]
 
 
-def write_report(reports: Sequence[ScoreReport], out_dir: str | Path) -> list[Path]:
-    """Write report.md, report.html, scores.json and the plots into ``out_dir``; returns the paths."""
+def _file_name(name: str) -> str:
+    """``name`` as one safe file name (letters, digits, ``.``, ``-``, ``_``; at most 100 characters)."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)[:100].strip(".")
+    return cleaned or "_"
+
+
+def write_hypotheses(hypotheses: dict[str, dict[str, Sequence[str]]], out_dir: str | Path) -> list[Path]:
+    """Write each system's output, one segment a line, as ``hypotheses/TESTSET/SYSTEM.txt`` under ``out_dir``
+    (``hypotheses`` maps a test set's name to its systems' lines), so a score can be checked or recomputed."""
+    written = []
+    for testset, systems in hypotheses.items():
+        folder = Path(out_dir) / "hypotheses" / _file_name(testset or "testset")
+        folder.mkdir(parents=True, exist_ok=True)
+        used: set[str] = set()
+        for name, lines in systems.items():
+            stem = base = _file_name(name)
+            n = 1
+            while stem in used:  # two names that differ only in characters a file name cannot hold
+                n += 1
+                stem = f"{base}-{n}"
+            used.add(stem)
+            path = folder / f"{stem}.txt"
+            path.write_text("".join(line.replace("\n", " ") + "\n" for line in lines), encoding="utf-8",
+                            errors="replace")
+            written.append(path)
+    return written
+
+
+def write_report(reports: Sequence[ScoreReport], out_dir: str | Path,
+                 hypotheses: dict[str, dict[str, Sequence[str]]] | None = None) -> list[Path]:
+    """Write report.md, report.html, scores.json and the plots into ``out_dir``, and with ``hypotheses``
+    (test set -> system -> lines) each system's output beside them; returns the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(to_markdown(reports), encoding="utf-8")
     (out / "report.html").write_text(to_html(reports), encoding="utf-8")
     (out / "scores.json").write_text(json.dumps([r.to_dict() for r in reports], indent=2), encoding="utf-8")
-    return [out / "report.md", out / "report.html", out / "scores.json"] + plot(reports, out)
+    return ([out / "report.md", out / "report.html", out / "scores.json"] + plot(reports, out)
+            + write_hypotheses(hypotheses or {}, out))

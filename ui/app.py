@@ -19,7 +19,15 @@ from ui.service import KabarService
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 CSS = """.kabar-side table{width:100%;border-collapse:collapse;table-layout:fixed;overflow-wrap:anywhere}.kabar-side td,.kabar-side th{vertical-align:top;
 border-top:1px solid #ddd;padding:6px;width:50%}.kabar-low{background:#fde2e2;border-bottom:2px dotted #c00}
-.kabar-check{background:#fff3cd;border-bottom:2px dotted #a60}.kabar-why{color:#a60}"""
+.kabar-check{background:#fff3cd;border-bottom:2px dotted #a60}.kabar-why{color:#a60}
+.kabar-summary li,.kabar-status{overflow-wrap:anywhere}
+.kabar-table table{width:100%;border-collapse:collapse;font-size:.9em}
+.kabar-table th,.kabar-table td{text-align:left;vertical-align:top;padding:4px 6px;border-top:1px solid #ddd;overflow-wrap:anywhere}
+.kabar-table th{overflow-wrap:normal;word-break:keep-all}
+@media (max-width:700px){.kabar-table thead{display:none}.kabar-table tr{display:block;border-top:2px solid #bbb;padding:4px 0}
+.kabar-table td{display:grid;grid-template-columns:7em minmax(0,1fr);gap:6px;border:0;padding:2px 4px}
+.kabar-table td::before{content:attr(data-label);font-weight:600;overflow-wrap:normal}
+#eval-plots .grid-container{grid-template-columns:minmax(0,1fr)!important}}"""
 
 
 def _examples() -> list[list[str]]:
@@ -28,16 +36,21 @@ def _examples() -> list[list[str]]:
 
 
 def _english_sentence(result: Result, i: int, flagged: set[int], checked: dict) -> str:
-    """One English sentence as escaped HTML, marked when QE or a translation check flags it (reason shown)."""
+    """One English sentence as escaped HTML; a sentence QE rates low and/or a translation check flags is marked,
+    and the reasons are written beside it (not only in a tooltip or a colour)."""
     esc = html.escape
     text = esc(result.translation[i])
-    if i in checked:
-        reasons = "; ".join(f"{c}: {why}" for c, why in checked[i])
-        return (f'<span class="kabar-check" title="{esc(reasons)}">{text}</span>'
-                f'<small class="kabar-why"> [check {esc(reasons)}]</small>')
+    classes, notes = [], []
     if i in flagged:
-        return f'<span class="kabar-low" title="quality estimate {result.quality[i]:.2f}">{text}</span>'
-    return text
+        classes.append("kabar-low")
+        notes.append(f"low confidence: quality estimate {result.quality[i]:.2f}")
+    if i in checked:
+        classes.append("kabar-check")
+        notes.append("check " + "; ".join(f"{c}: {why}" for c, why in checked[i]))
+    if not classes:
+        return text
+    note = esc("; ".join(notes))
+    return f'<span class="{" ".join(classes)}" title="{note}">{text}</span><small class="kabar-why"> [{note}]</small>'
 
 
 def side_by_side_html(result: Result) -> str:
@@ -78,26 +91,46 @@ def summary_html(result: Result) -> str:
 def status_html(result: Result) -> str:
     """The detected language, counts and any warnings, as escaped HTML."""
     esc = html.escape
-    parts = [f"<p><b>Detected language:</b> <code>{esc(str(result.lang))}</code> ({result.lang_confidence:.2f}) · "
-             f"{len(result.sentences)} sentences · {len(result.removed)} boilerplate lines removed</p>"]
+    parts = []
+    if result.title:
+        parts.append(f'<p class="kabar-title"><b>{esc(result.title)}</b></p>')
+    byline = " · ".join(esc(v) for v in (result.date, result.author) if v and v.strip())
     link = web_url(result.url)
     if link:
-        byline = f" · {esc(result.author)}" if result.author else ""
         parts.append(f'<p><b>Source:</b> <a href="{esc(link)}" rel="nofollow noopener noreferrer" target="_blank">'
-                     f"{esc(result.url or '')}</a>{byline}</p>")
+                     f"{esc(result.url or '')}</a>{' · ' + byline if byline else ''}</p>")
+    elif byline:
+        parts.append(f"<p>{byline}</p>")
+    parts.append(f"<p><b>Detected language:</b> <code>{esc(str(result.lang))}</code> ({result.lang_confidence:.2f})"
+                 f" · {len(result.sentences)} sentences · {len(result.removed)} boilerplate lines removed</p>")
     parts += [f"<blockquote>{esc(e)}</blockquote>" for e in result.errors]
     if result.flagged:
-        parts.append(f"<p>{len(result.flagged)} sentence(s) marked as low-confidence translations.</p>")
+        parts.append(f"<p>{len(result.flagged)} sentence(s) marked as low-confidence translations (red, with the "
+                     "quality estimate beside each).</p>")
     checked = sum(1 for flags in result.checks if flags)
     if checked:
         parts.append(f"<p>{checked} sentence(s) to check (numbers, names, length, repetition, untranslated); "
                      "the reason is beside each one.</p>")
     if result.repaired or still_looping(result):
         parts.append(f"<p>{esc(loop_summary(result))}</p>")
-    return "".join(parts)
+    return f'<div class="kabar-status">{"".join(parts)}</div>'
 
 
 BATCH_COLUMNS = ("file", "language", "sentences", "status", "error")
+
+
+def table_html(frame, elem_id: str) -> str:
+    """A table (pandas DataFrame) as escaped HTML that wraps every cell and, on a narrow screen, shows each
+    row as a card of "column: value" lines: no column is cut or pushed off screen, whatever its length."""
+    esc = html.escape
+    if frame is None or not len(getattr(frame, "columns", ())):
+        return ""
+    header = [str(c) for c in frame.columns]
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f'<td data-label="{esc(h)}">{esc(str(v))}</td>' for h, v in zip(header, row))
+                   + "</tr>" for row in frame.itertuples(index=False))
+    return f'<div class="kabar-table" id="{esc(elem_id)}"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
 # One Evaluate run from the UI is a request like any other: bounded in test sets and segments (translated in
 # pieces of the server's text limit, each in a work slot, within its deadline). The CLI has no such bounds.
 MAX_EVAL_SETS = 4
@@ -235,7 +268,7 @@ class Callbacks:
             raise gr.Error("Choose at least one test set.")
         if not hyp_files and not use_model:
             raise gr.Error("Choose the loaded model or upload hypothesis files.")
-        reports = []
+        reports, hypotheses = [], {}
         deadline = time.monotonic() + self.service.deadline
         try:
             chosen = testsets.get(",".join(names))
@@ -252,13 +285,14 @@ class Callbacks:
                 for f in hyp_files or []:
                     systems[Path(f).stem] = read_lines(self.service.own_file(f))[:n]
                 check_parallel({k: v for k, v in systems.items()}, ts.name, refs)
-                reports.append(score_systems(refs, systems, testset=ts.name, n_bootstrap=200))
+                reports.append(score_systems(refs, systems, testset=ts.name, n_bootstrap=200, sources=src))
+                hypotheses[ts.name] = systems
         except gr.Error:
             raise
         except Exception as exc:
             raise gr.Error(str(exc)) from None
         out = self.service.work_dir("eval-")
-        write_report(reports, out)
+        write_report(reports, out, hypotheses)
         import pandas as pd
 
         header, rows = leaderboard_rows(reports)  # the header goes in as column names, never as a data row
@@ -324,11 +358,13 @@ def _batch_tab() -> SimpleNamespace:
                         elem_id="batch-files")
         run = gr.Button("Run batch", variant="primary", elem_id="run-batch")
         status = gr.Markdown(label="Status", elem_id="batch-status")  # the label names it in gradio_client
-        table = gr.Dataframe(headers=list(BATCH_COLUMNS), label="Per file", elem_id="batch-table", wrap=True,
-                             interactive=False)
+        # the data (for gradio_client) in a hidden Dataframe; on screen an HTML table that wraps (table_html)
+        table = gr.Dataframe(headers=list(BATCH_COLUMNS), label="Per file", elem_id="batch-data", interactive=False,
+                             visible=False)
+        shown = gr.HTML(label="Per file", elem_id="batch-table-box")
         downloads = gr.File(label="Downloads: results.jsonl, Markdown zip, HTML", file_count="multiple",
                             elem_id="batch-downloads")
-        return SimpleNamespace(files=files, run=run, status=status, table=table, downloads=downloads)
+        return SimpleNamespace(files=files, run=run, status=status, table=table, shown=shown, downloads=downloads)
 
 
 def _evaluate_tab(names: list[str]) -> SimpleNamespace:
@@ -340,12 +376,12 @@ def _evaluate_tab(names: list[str]) -> SimpleNamespace:
         limit = gr.Number(value=100, precision=0, label=f"First N segments (0 = {MAX_EVAL_SEGMENTS}, the most)",
                           elem_id="eval-limit")
         run = gr.Button("Score", variant="primary", elem_id="run-eval")
-        table = gr.Dataframe(headers=["system", "test set", "bleu", "chrf", "chrf++", "ter", "len ratio",
-                                      "vs baseline"], label="Scores with 95% CIs", elem_id="eval-table")
-        plots = gr.Gallery(label="Plots (click one to see it whole)", columns=3, object_fit="contain", height=420,
+        table = gr.Dataframe(label="Scores with 95% CIs", elem_id="eval-data", interactive=False, visible=False)
+        shown = gr.HTML(label="Scores with 95% CIs", elem_id="eval-table-box")
+        plots = gr.Gallery(label="Plots (click one to see it whole)", columns=3, object_fit="contain", height="auto",
                            elem_id="eval-plots")
         return SimpleNamespace(sets=sets, use_model=use_model, hyps=hyps, limit=limit, run=run, table=table,
-                               plots=plots)
+                               shown=shown, plots=plots)
 
 
 def build_app(service: KabarService) -> gr.Blocks:
@@ -360,14 +396,23 @@ def build_app(service: KabarService) -> gr.Blocks:
             with gr.Tab("Model", id="model"):
                 info = gr.Markdown(calls.model_markdown(), elem_id="model-info", label="Model")
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
-        article.run.click(calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length,
-                                                     article.url, article.summarizer],
-                          outputs=[article.lang, article.side, article.summary, info, article.english, article.files],
-                          api_name="run_article", show_progress_on=[article.progress])
-        batch.run.click(calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status, batch.table],
-                        api_name="run_batch")
-        evaluate.run.click(calls.run_eval, inputs=[evaluate.sets, evaluate.hyps, evaluate.use_model, evaluate.limit],
-                           outputs=[evaluate.table, evaluate.plots], api_name="run_eval")
+        results = [article.lang, article.side, article.summary, article.english, article.files]
+        # the previous article's results go first, so an error never stands above another article's results
+        article.run.click(lambda: ("",) * 4 + (None,), outputs=results, api_name=False, queue=False).then(
+            calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length, article.url,
+                                       article.summarizer],
+            outputs=[article.lang, article.side, article.summary, info, article.english, article.files],
+            api_name="run_article", show_progress_on=[article.progress])
+        batch.run.click(lambda: ("", None), outputs=[batch.shown, batch.downloads], api_name=False, queue=False).then(
+            calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status, batch.table],
+            api_name="run_batch").then(lambda frame: table_html(frame, "batch-table"), inputs=[batch.table],
+                                       outputs=[batch.shown], api_name=False)
+        evaluate.run.click(lambda: ("", None), outputs=[evaluate.shown, evaluate.plots], api_name=False,
+                           queue=False).then(
+            calls.run_eval, inputs=[evaluate.sets, evaluate.hyps, evaluate.use_model, evaluate.limit],
+            outputs=[evaluate.table, evaluate.plots], api_name="run_eval").then(
+            lambda frame: table_html(frame, "eval-table"), inputs=[evaluate.table], outputs=[evaluate.shown],
+            api_name=False)
     return demo
 
 

@@ -190,3 +190,31 @@ def test_python_m_entry_points_name_errors(tmp_path):
     done = subprocess.run([sys.executable, "-m", "summarize", "train", "--help"], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0 and done.stdout.startswith("usage: python -m summarize train")
+
+
+def test_report_counts_segments_keeps_hypotheses_and_one_precision(tmp_path):
+    """The report says how many segments were scored, keeps each system's output beside it, and a small BLEU is
+    written with the same two decimals as on the plot (never 0.0 for 0.02)."""
+    from eval.report import leaderboard_rows, write_report
+    from eval.scoring import score_systems
+
+    d = _files(tmp_path)
+    weak = ["the"] * len(REFS)
+    report = score_systems(REFS, {"good": HYPS, "a/b": weak, "a_b": weak}, n_bootstrap=20, testset="flores200/dev")
+    header, rows = leaderboard_rows([report])
+    assert header[:3] == ["system", "test set", "segments"] and rows[0][:3] == ["good", "flores200/dev", "6"]
+    bleu = rows[1][header.index("bleu")]
+    assert bleu.split()[0] == f"{report.systems['a/b'].scores['bleu'].score:.2f}"
+    written = write_report([report], d / "rep", {"flores200/dev": {"good": HYPS, "a/b": weak, "a_b": weak}})
+    saved = d / "rep" / "hypotheses" / "flores200_dev"
+    assert sorted(p.name for p in saved.iterdir()) == ["a_b-2.txt", "a_b.txt", "good.txt"]
+    assert (saved / "good.txt").read_text(encoding="utf-8").splitlines() == HYPS
+    assert saved / "good.txt" in written
+
+
+def test_eval_score_cli_saves_the_hypotheses_beside_the_report(tmp_path, capsys):
+    d = _files(tmp_path)
+    assert main(["eval", "score", "--ref", str(d / "ref.txt"), "--hyp", f"good={d / 'hyp.txt'}", "--bootstrap", "20",
+                 "--out", str(d / "rep")]) == 0
+    assert (d / "rep" / "hypotheses" / "ref" / "good.txt").read_text(encoding="utf-8").splitlines() == HYPS
+    assert "segments" in capsys.readouterr().out

@@ -284,6 +284,7 @@ def test_a_stalled_request_body_gets_408_and_frees_its_slot():
     """Headers complete, then the body stops: the body limit answers 408 after its idle timeout (lowered here),
     and the in-flight cap counts the request only while it lasts."""
     import asyncio
+    import concurrent.futures
 
     from ui.limits import BodyLimit, InFlightLimit
 
@@ -305,7 +306,9 @@ def test_a_stalled_request_body_gets_408_and_frees_its_slot():
         scope = {"type": "http", "path": "/api/process", "headers": []}
         await asyncio.wait_for(stack(scope, stalled, record), 5)
         assert stack.active == 0
-    asyncio.run(run())
+    # in a thread of its own: a session that already drives Chromium has an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result(timeout=60)
     assert sent[0]["status"] == 408 and b"stopped arriving" in sent[1]["body"] and not reached
 
 

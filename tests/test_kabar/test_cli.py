@@ -197,3 +197,31 @@ def test_serve_on_a_port_in_use_is_one_error_before_any_banner(tiny_marian, caps
     assert "serving at" not in err and "Traceback" not in err and err.count("\n") == 1
     assert main(["serve", "--model", str(tiny_marian), "--host", "no-such-host.invalid"]) == 2
     assert "--host 'no-such-host.invalid'" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_a_run_with_one_line_and_the_next_run_resumes(tiny_marian, tmp_path):
+    """SIGINT in the middle of kabar run: exit 130, one 'interrupted' line, no traceback; what was written stays
+    and the same command finishes the rest."""
+    import signal
+    import time
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    for n in range(40):
+        (inputs / f"a{n:02d}.txt").write_text(" ".join(f"Harga beras naik {n} persen di pasar nomor {k}."
+                                                       for k in range(60)), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "kabar", "run", str(inputs), "--out", str(out), "--model",
+                             str(tiny_marian), "--quiet", "--no-cache"], cwd=ROOT, stderr=subprocess.PIPE)
+    for _ in range(1200):  # at most 120 s for the first result
+        if (out / RESULTS).exists() and (out / RESULTS).read_text(encoding="utf-8").count("\n") >= 1:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    err = err.decode()
+    assert proc.returncode == 130 and "Traceback" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("interrupted: ")
+    done = len(_results(out))
+    assert 1 <= done < 40
+    assert main(["run", str(inputs), "--out", str(out), "--model", str(tiny_marian), "--quiet", "--no-cache"]) == 0
+    assert sorted(r["id"] for r in _results(out)) == [f"a{n:02d}" for n in range(40)]

@@ -77,7 +77,7 @@ def test_evaluate_tab_scores_the_loaded_model(browser, server, tmp_path):
     limit = page.locator("#eval-limit input")
     limit.fill("5")
     page.locator("#run-eval").click()
-    page.wait_for_function("document.querySelector('#eval-table').innerText.includes('kabar')", timeout=180_000)
+    page.wait_for_function("document.querySelector('#eval-table')?.innerText.includes('kabar')", timeout=180_000)
     table = page.locator("#eval-table").inner_text()
     assert "flores200/dev" in table and "bleu" in table.lower()
     assert table.lower().count("test set") == 1, "the header row appears once (no header repeated as data)"
@@ -195,7 +195,7 @@ def test_batch_table_names_the_uploaded_files_and_the_failure(browser, server, t
         [str(EXAMPLES / "banjir-jakarta.md"), str(empty), str(EXAMPLES / "english-brief.txt")])
     page.wait_for_function("document.querySelector('#batch-files').innerText.includes('kosong')", timeout=30_000)
     page.locator("#run-batch").click()
-    page.wait_for_function("document.querySelector('#batch-table').innerText.includes('kosong.txt')",
+    page.wait_for_function("document.querySelector('#batch-table')?.innerText.includes('kosong.txt')",
                            timeout=120_000)
     table = page.locator("#batch-table").inner_text()
     assert "2 of 3 articles processed; 1 failed" in page.locator("#batch-status").inner_text()
