@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 import signal
 import sqlite3
 import sys
@@ -18,7 +19,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from news.errors import ConfigError
+from news.errors import ConfigError, KabarError
 
 STATE = ".kabar-watch.sqlite"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -146,12 +147,13 @@ def run(args) -> int:
     from kabar.options import make_fetcher, pipeline_settings
 
     out = Path(args.out)
+    if args.polls is not None and args.polls < 1:
+        raise ConfigError(f"--polls must be 1 or more, got {args.polls}")
+    out_is_new = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"--out {out}: cannot write results there ({exc.strerror or exc})") from None
-    if args.polls is not None and args.polls < 1:
-        raise ConfigError(f"--polls must be 1 or more, got {args.polls}")
     pipeline = make_pipeline(pipeline_settings(args))
     fetcher = make_fetcher(args)
     state = WatchState(out / STATE)
@@ -160,6 +162,7 @@ def run(args) -> int:
     except ValueError:  # not the main thread (an embedding program): Ctrl-C handling is the caller's
         previous = None
     done = failed = 0
+    could_not_start = False
     try:
         while True:
             start = time.monotonic()
@@ -176,8 +179,13 @@ def run(args) -> int:
         print(f"stopped after {done} polls; results are saved in {out}; run the same command to go on",
               file=sys.stderr)
         return 1 if failed else 0
+    except KabarError:  # e.g. no model: it loads with the first article to translate
+        could_not_start = done == 0 and len(state) == 0
+        raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         state.close()
         fetcher.close()
+        if could_not_start and out_is_new:  # nothing was done: leave no results folder behind, as kabar run
+            shutil.rmtree(out, ignore_errors=True)

@@ -100,16 +100,22 @@ def select(scores: Sequence[float], *, n: int | None = None, ratio: float | None
     return sorted(best)
 
 
+def auto_cap(count: int) -> int:
+    """The most sentences an automatic summary of a ``count``-sentence article takes: half, at least one."""
+    return max(1, count // 2)
+
+
 def choose(summarizer, sentences: Sequence[str], lang: str, *, n: int | None = None,
            ratio: float | None = None, fallback: int = 3) -> list[int]:
     """The summary's sentence indices in article order.
 
     A summarizer with its own ``choose`` (the learned one: length from its word budget when ``n`` and
     ``ratio`` are both None, redundancy control) decides; any other is ranked and cut by :func:`select`,
-    with ``fallback`` sentences when no length was given.
+    with ``fallback`` sentences when no length was given. A length Kabar picks itself is never more than half
+    the article's sentences (:func:`auto_cap`); a length asked for is taken as asked.
     """
     if hasattr(summarizer, "choose"):
         return summarizer.choose(sentences, lang, n=n, ratio=ratio)
     if n is None and ratio is None:
-        n = fallback
+        n = min(fallback, auto_cap(len(sentences)))
     return select(summarizer.rank(sentences, lang), n=n, ratio=ratio)

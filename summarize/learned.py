@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from news.errors import ConfigError
-from summarize.base import content_words, tfidf
+from summarize.base import auto_cap, content_words, tfidf
 from summarize.features import FEATURES, sentence_features
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "indosum-gbdt.json"
@@ -115,7 +115,7 @@ class Learned:
     def choose(self, sentences: Sequence[str], lang: str, *, n: int | None = None,
                ratio: float | None = None) -> list[int]:
         """Indices of the summary, in article order: ``n`` sentences, a ``ratio``, or (both None) as many as
-        the learned word budget holds (1 to 5); a sentence too similar to a chosen one is skipped (with an
+        the learned word budget holds (1 to 5, and at most half the article's sentences); a sentence too similar to a chosen one is skipped (with an
         asked-for length, repeats fill the summary only when the article has no other sentence left)."""
         if not sentences:
             return []
@@ -136,7 +136,7 @@ class Learned:
                 break
             if n is not None and len(chosen) >= n:
                 break
-            if n is None and (len(chosen) >= MAX_AUTO_SENTENCES
+            if n is None and (len(chosen) >= min(MAX_AUTO_SENTENCES, auto_cap(len(sentences)))
                               or (chosen and words + len(sentences[i].split()) / 2 > budget)):
                 break
             if chosen and (float((vectors[chosen] @ vectors[i]).max()) >= self.max_similarity

@@ -20,6 +20,9 @@ UI_PATH = "/ui"
 ENV_ALLOWED_ORIGINS = "KABAR_ALLOWED_ORIGINS"  # web origins allowed to post forms here (comma-separated, or *)
 # UI uploads: per request, checked as the body arrives (a clean 413, never a reset); Gradio checks each file too.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# what the patterns of api.ProcessRequest mean, said in words in a 400 (the regex stays in the OpenAPI spec)
+PATTERN_MESSAGES = {"text": "is blank: send the article's text (or its address as 'url')",
+                    "url": "must be an http:// or https:// address"}
 BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit (4 bytes a character)
 
 
@@ -72,8 +75,13 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
         # loc/msg/type only: the rejected input is not echoed back (it may be large, binary or a secret)
         detail = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
                    "type": str(e.get("type", ""))} for e in exc.errors()]
+        said = []  # a pattern is for the OpenAPI spec; people get its meaning, not the regex
+        for d in detail:
+            if d["type"] == "string_pattern_mismatch" and d["loc"][-1:] and d["loc"][-1] in PATTERN_MESSAGES:
+                d["msg"] = f"{d['loc'][-1]} {PATTERN_MESSAGES[d['loc'][-1]]}"
+                said.append(d["msg"])
         fields = ", ".join(".".join(d["loc"][1:]) or "body" for d in detail)
-        whole = [d["msg"].removeprefix("Value error, ") for d in detail if len(d["loc"]) <= 1 and d["msg"]]
+        whole = said + [d["msg"].removeprefix("Value error, ") for d in detail if len(d["loc"]) <= 1 and d["msg"]]
         message = f"Invalid request: {'; '.join(whole)}" if whole else f"Invalid request: check {fields}"
         return JSONResponse({"error": message, "detail": detail}, status_code=400)
 

@@ -70,6 +70,20 @@ def test_watch_exits_1_when_an_item_failed_as_run_does(site, tiny_marian, tmp_pa
                  "--polls", "1", "--every", "0", *FAST]) == 0  # nothing failed this time
 
 
+def test_watch_that_cannot_start_leaves_no_results_folder(site, tmp_path, capsys):
+    """No model: the error comes with the first article; a new --out folder is removed, an existing one kept."""
+    out = tmp_path / "out"
+    args = ["watch", "--feed", site.url("/rss.xml"), "--out", str(out), "--model", str(tmp_path / "no-model"),
+            "--polls", "1", "--every", "0", *FAST]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "no-model" in err and "Traceback" not in err
+    assert not out.exists()
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(args) == 2 and (out / "notes.txt").read_text() == "mine"
+
+
 def _watch(site, out, model, polls=1):
     return main(["watch", "--feed", site.url("/live.xml"), "--out", str(out), "--model", str(model),
                  "--polls", str(polls), "--every", "0", *FAST])

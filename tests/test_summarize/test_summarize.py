@@ -112,6 +112,27 @@ def test_learned_choose_edges(sentences, n, ratio, expected_len, reason):
     assert chosen == sorted(chosen), "article order"
 
 
+SHORT = ["Banjir merendam ratusan rumah warga di Jakarta Timur sejak Sabtu malam.",
+         "Ketinggian air mencapai satu meter di beberapa titik permukiman warga.",
+         "Petugas gabungan mengevakuasi warga dengan perahu karet ke masjid terdekat.",
+         "Pemerintah kota menyiapkan dapur umum dan posko kesehatan bagi para pengungsi.",
+         "Hujan diperkirakan masih turun hingga akhir pekan menurut BMKG."]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("name", ["learned", "textrank", "lead"])
+def test_an_automatic_summary_takes_at_most_half_the_sentences(name, count):
+    """A length Kabar picks (auto, or the 3-sentence default of TextRank and lead) is at most half the article,
+    at least one sentence; a length the user asks for is taken as asked."""
+    from summarize import SUMMARIZERS
+    from summarize.base import choose
+
+    summarizer = SUMMARIZERS[name]()
+    chosen = choose(summarizer, SHORT[:count], "id")
+    assert len(chosen) == max(1, count // 2), (name, count, chosen)
+    assert len(choose(summarizer, SHORT[:count], "id", n=count)) == count
+
+
 def test_auto_length_stays_between_one_and_five(seeds_dir):
     from news.article import clean_and_split
     from summarize.learned import Learned

@@ -115,6 +115,17 @@ def test_bad_json_fields_give_400(server):
     assert status == 400 and "text" in body["error"]
 
 
+@pytest.mark.parametrize("fields, error", [
+    ({"text": ""}, "Invalid request: text is blank: send the article's text"),
+    ({"text": " \n\t "}, "Invalid request: text is blank"),
+    ({"url": "ftp://example.org/a"}, "Invalid request: url must be an http:// or https:// address"),
+])
+def test_a_field_that_misses_its_pattern_is_said_in_words(server, fields, error):
+    status, body, _ = call(server.url, "/api/process", fields)
+    assert status == 400 and body["error"].startswith(error), body
+    assert "pattern" not in body["error"] and "\\S" not in json.dumps(body["error"])
+
+
 def test_api_keys_required_when_configured(translators):
     running = Running(make_service(translators("marian", "ct2"), api_keys="secret-1,secret-2"), with_ui=False)
     try:
