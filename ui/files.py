@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from news.read import replace_surrogates
 from ui.api import error_response as _error
 from ui.api import unsupported_pair
-from ui.markup import html_translate, sanitize_html
+from ui.markup import html_translate, is_document, rebuild_document, sanitize_html
 from ui.service import KabarService
 
 FILE_FORMATS = (".txt", ".md", ".html")
@@ -28,10 +28,23 @@ def _folder(service: KabarService) -> Path:
 
 
 def _translate_document(service: KabarService, text: str, suffix: str) -> str:
-    """The translated file: HTML keeps its (sanitized) markup; text and Markdown are translated line by line."""
+    """The translated file: HTML keeps its (sanitized) markup, and a whole page its doctype, charset and title
+    (translated); text and Markdown are translated line by line."""
     if suffix == ".html":
+        if is_document(text):
+            return rebuild_document(text, lambda inner: html_translate(service, [inner])[0],
+                                    lambda title: service.translate_texts([title], route="translate_file")[0])
         return html_translate(service, [text])[0]
     return service.translate_texts([text], route="translate_file")[0]
+
+
+def _pass_through(text: str, suffix: str) -> str:
+    """An English file served back: HTML sanitized (and a page rebuilt the same way), anything else as sent."""
+    if suffix != ".html":
+        return text
+    if is_document(text):
+        return rebuild_document(text, sanitize_html, lambda title: title)
+    return sanitize_html(text)
 
 
 async def translate_file(service: KabarService, request: Request):
@@ -61,7 +74,7 @@ async def translate_file(service: KabarService, request: Request):
         return _error(400, f"{name}: not UTF-8 text")
     service.check_size(text)  # TooLarge -> 413
     if source == "en":
-        translated = sanitize_html(text) if suffix == ".html" else text  # served back as HTML: never as sent
+        translated = await service.run(_pass_through, text, suffix)  # served back as HTML: never as sent
     else:
         translated = await service.run(_translate_document, service, text, suffix)
     file_id = uuid.uuid4().hex

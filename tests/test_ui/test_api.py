@@ -172,6 +172,33 @@ def test_translate_file_like_libretranslate(server, filename, content):
         assert "<script" not in translated and "onclick" not in translated and translated.count("<p>") == 2
 
 
+PAGE = ("<!DOCTYPE html>\n<html lang='id'><head><meta charset='utf-8'><title>Harga beras naik lima persen</title>"
+        "<script>steal()</script><link rel='stylesheet' href='https://evil.example/x.css'>"
+        "<meta http-equiv='refresh' content='0;url=https://evil.example/'></head>"
+        "<body><nav>Menu utama</nav><p onclick='x()'>Pedagang mengeluh pekan ini.</p></body></html>")
+
+
+@pytest.mark.parametrize("source", ["id", "en"])
+def test_translate_file_keeps_a_pages_structure(server, source):
+    """A whole page comes back a whole page: doctype, charset, the title translated in its place (English:
+    kept), the body's markup kept and sanitised; nothing from the head that could run or redirect."""
+    body, kind = _multipart({"source": source, "target": "en"}, "halaman.html", PAGE.encode())
+    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        url = json.loads(resp.read())["translatedFileUrl"]
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        page = resp.read().decode()
+    assert page.startswith("<!doctype html>\n<html lang=\"en\">") and '<meta charset="utf-8">' in page
+    head, _, rest = page.partition("</head>")
+    title = head.split("<title>")[1].split("</title>")[0]
+    assert title.strip() and (title == "Harga beras naik lima persen") == (source == "en")
+    assert "Harga beras" not in rest and rest.index("<body>") < rest.index("<nav>") < rest.index("<p>")
+    for bad in ("<script", "steal()", "evil.example", "onclick", "refresh"):
+        assert bad not in page, bad
+    if source == "en":
+        assert "<p>Pedagang mengeluh pekan ini.</p>" in page
+
+
 @pytest.mark.parametrize("name", ["../../etc/passwd", "0" * 32 + ".missing.txt", "x.txt", "%2e%2e%2fsecret",
                                   "%2e%2e%2f" * 24 + "etc%2fpasswd", "..%2f" * 24 + "etc%2fpasswd",
                                   "0" * 32 + ".%2e%2e%2f" + "..%2f" * 24 + "etc%2fpasswd"])
