@@ -42,7 +42,9 @@ def test_process_article(server):
     assert status == 200
     assert body["lang"] == "id" and body["dateline"] == "Jakarta (ANTARA) -"
     assert len(body["translation"]) == len(body["sentences"]) == 2
-    assert body["summary_en"] == [body["translation"][i] for i in range(2)]
+    # a 2-sentence article: a 1-sentence summary (at most half), the English of exactly the chosen sentence
+    assert len(body["summary_src"]) == 1 and body["summary_src"][0] in body["sentences"]
+    assert body["summary_en"] == [body["translation"][body["sentences"].index(body["summary_src"][0])]]
     assert [r["rule"] for r in body["removed"]] == ["read_also", "dateline"]
     assert "translate" in body["timings"]
 

@@ -9,10 +9,12 @@ from tests.test_ui.test_browser import _open
 
 WIDTHS = (1280, 390)
 LONG_URL = "https://www.antaranews.com/berita/" + "x" * 260
-ENGLISH = (f"The ministry cited {LONG_URL} as its source. Prices rose 5 percent this week.\n\n"
-           "Officials will hold market operations in 30 districts from next week.")
+# the long token is in every sentence: whichever the summary takes carries it
+ENGLISH = (f"The ministry cited {LONG_URL} as its source. Prices rose 5 percent at {LONG_URL} this week.\n\n"
+           f"Officials will hold market operations in 30 districts listed at {LONG_URL} from next week.")
 INDONESIAN = (f"Harga beras naik 5 persen pekan ini menurut {LONG_URL} dan Kementerian Perdagangan.\n\n"
-              "Pemerintah akan menggelar operasi pasar di 30 kelurahan. Rp" + "1" * 200 + " dialokasikan.")
+              f"Pemerintah akan menggelar operasi pasar di 30 kelurahan ({LONG_URL}). Rp" + "1" * 200
+              + f" dialokasikan menurut {LONG_URL} kemarin.")
 # Elements that stick out of the viewport (left or right), and whether the page scrolls sideways.
 OVERFLOW = """() => {
   const width = document.documentElement.clientWidth, out = [];
