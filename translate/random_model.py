@@ -4,6 +4,7 @@ They load, convert and decode through exactly the same code as real models, so t
 benchmarks exercise the real paths without downloading anything. Their output is meaningless.
 
     python -m translate.random_model DIR [--kind marian|nllb] [--size tiny|base]
+    python -m translate.random_model DIR --like ../shared/models/opus-mt-id-en   # the real model's shape
 """
 from __future__ import annotations
 
@@ -105,6 +106,40 @@ def build_marian(out: str | Path, corpus: Iterable[str] = (), *, size: str = "ti
     return out
 
 
+# The files of a released OPUS-MT folder that a real-shaped model takes over as they are (no weights among them).
+LIKE_FILES = ("config.json", "generation_config.json", "source.spm", "target.spm", "vocab.json",
+              "tokenizer_config.json", "special_tokens_map.json")
+REAL_MODEL = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "opus-mt-id-en"
+
+
+def build_marian_like(out: str | Path, like: str | Path = REAL_MODEL, *, seed: int = 0) -> Path:
+    """A Marian with exactly the configuration and tokenizer of the released model in ``like`` (config.json,
+    source/target.spm, vocab.json...; opus-mt-id-en: 54,796 entries, d_model 512, 6+6 layers) and random
+    weights drawn as transformers initialises them (``init_std`` of that config). Loading, conversion to
+    CTranslate2, tokenization and detokenization meet exactly what they meet with the real model; the
+    English is meaningless."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    like, out = Path(like), Path(out)
+    missing = [name for name in ("config.json", "source.spm", "target.spm", "vocab.json") if not (like / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{like}: not a released Marian folder (missing {', '.join(missing)}); pass the "
+                                "folder of opus-mt-id-en's config and tokenizer, e.g. ../shared/models/opus-mt-id-en")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in LIKE_FILES:
+        if (like / name).is_file():
+            shutil.copyfile(like / name, out / name)
+    config = MarianConfig.from_pretrained(like)
+    torch.manual_seed(seed)
+    model = MarianMTModel(config).eval()
+    model.save_pretrained(out)
+    for name in ("config.json", "generation_config.json"):  # the released files, not a re-serialisation
+        if (like / name).is_file():
+            shutil.copyfile(like / name, out / name)
+    return out
+
+
 def build_nllb(out: str | Path, corpus: Iterable[str] = (), *, size: str = "tiny", seed: int = 0,
                init_std: float = 0.3) -> Path:
     """Write a random M2M100 model with an NLLB tokenizer (all FLORES-200 language codes)."""
@@ -146,7 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", help="extra text file to train the sentencepiece model on")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--vocab-size", type=int, help="Marian only: pad the vocabulary to this size")
+    parser.add_argument("--like", metavar="FOLDER", help="Marian with the configuration and tokenizer of the "
+                        "released model in FOLDER (e.g. ../shared/models/opus-mt-id-en) and random weights")
     args = parser.parse_args(argv)
+    if args.like:
+        print(build_marian_like(args.out, args.like, seed=args.seed))
+        return 0
     extra = Path(args.corpus).read_text(encoding="utf-8").splitlines() if args.corpus else []
     if args.kind == "marian":
         print(build_marian(args.out, extra, size=args.size, seed=args.seed, vocab_size=args.vocab_size))

@@ -1,0 +1,83 @@
+"""The default model's real shape: opus-mt-id-en's own config and tokenizer (../shared/models) with random
+weights. Loading, conversion to CTranslate2, tokenization and detokenization meet what a user's first run
+meets; only the English is meaningless."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import DATA, need_shared
+from translate.random_model import LIKE_FILES, REAL_MODEL
+
+
+@pytest.fixture(scope="module")
+def real_shape(tmp_path_factory):
+    from translate.random_model import build_marian_like
+
+    need_shared(REAL_MODEL / "config.json", "opus-mt-id-en's config and tokenizer")
+    return build_marian_like(tmp_path_factory.mktemp("real-shape"), REAL_MODEL)
+
+
+def _flores(n: int) -> list[str]:
+    path = need_shared(DATA / "mt" / "flores200" / "dev.ind", "FLORES-200")
+    return path.read_text(encoding="utf-8").splitlines()[:n]
+
+
+def test_the_model_has_the_released_configuration_and_tokenizer(real_shape):
+    from transformers import MarianMTModel
+
+    for name in LIKE_FILES:
+        if (REAL_MODEL / name).is_file():
+            assert (real_shape / name).read_bytes() == (REAL_MODEL / name).read_bytes(), name
+    config = json.loads((real_shape / "config.json").read_text())
+    assert (config["vocab_size"], config["d_model"], config["encoder_layers"], config["num_beams"]) == (54796, 512, 6, 6)
+    model = MarianMTModel.from_pretrained(real_shape)
+    assert model.get_input_embeddings().weight.shape == (54796, 512)
+    assert sum(p.numel() for p in model.parameters()) > 70_000_000  # opus-mt-id-en: about 74 million
+
+
+def test_kabars_tokenizer_matches_transformers_on_the_real_vocabulary(real_shape):
+    """The torch-free tokenizer of the CTranslate2 engine gives transformers' MarianTokenizer's tokens, and
+    target pieces decode back to the text, on 300 FLORES sentences with the real sentencepiece models."""
+    import sentencepiece as spm
+    from transformers import MarianTokenizer
+
+    from translate.models import resolve_model
+    from translate.tokenization import MarianPieces, load_pieces
+
+    sentences = _flores(300)
+    pieces = load_pieces(resolve_model(str(real_shape)), "id")
+    assert isinstance(pieces, MarianPieces)
+    hf = MarianTokenizer.from_pretrained(real_shape)
+    ours = pieces.encode(sentences)
+    theirs = [hf.convert_ids_to_tokens(ids) for ids in hf(sentences)["input_ids"]]
+    assert ours == theirs
+    unknown = sum(t == "<unk>" for tokens in ours for t in tokens)
+    assert unknown / sum(map(len, ours)) < 0.001  # the real vocabulary covers Indonesian news text
+    english = (DATA / "mt" / "flores200" / "dev.eng").read_text(encoding="utf-8").splitlines()[:300]
+    target = spm.SentencePieceProcessor(model_file=str(real_shape / "target.spm"))
+    assert [pieces.decode(target.encode(e, out_type=str)) for e in english] == [" ".join(e.split()) for e in english]
+
+
+def test_conversion_and_decoding_through_kabars_engine(real_shape, tmp_path):
+    """Converted once to int8 CTranslate2, cached, and decoded within the length budget; a second load reuses the
+    conversion. The real vocabulary has 54,796 entries; CTranslate2's Marian converter drops the last, <pad>
+    (the decoder start token, never an output), as it does for the released model."""
+    from translate.engines.ct2 import converted_path
+    from translate.models import resolve_model
+    from translate.registry import load_translator
+
+    translator = load_translator(str(real_shape), "ct2", beam_size=2, cache_dir=tmp_path)
+    converted = converted_path(resolve_model(str(real_shape)), "int8", tmp_path)
+    vocabulary = converted / "shared_vocabulary.json"
+    tokens = json.loads(vocabulary.read_text())
+    assert len(tokens) == 54795 and "<pad>" not in tokens and tokens[:2] == ["</s>", "<unk>"]
+    sentences = ["Banjir merendam rumah.", "Harga beras naik lima persen."]
+    out = translator.translate(sentences)
+    assert len(out) == 2 and all(isinstance(x, str) and x.strip() for x in out)
+    budgets = [translator.max_new_tokens(len(tokens)) for tokens in translator.tokenizer.encode(sentences)]
+    assert all(len(x.split()) <= budget for x, budget in zip(out, budgets))  # a word takes a token at least
+    stamp = (converted / "model.bin").stat().st_mtime_ns
+    load_translator(str(real_shape), "ct2", beam_size=2, cache_dir=tmp_path)
+    assert (converted / "model.bin").stat().st_mtime_ns == stamp
