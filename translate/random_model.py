@@ -5,6 +5,7 @@ benchmarks exercise the real paths without downloading anything. Their output is
 
     python -m translate.random_model DIR [--kind marian|nllb] [--size tiny|base]
     python -m translate.random_model DIR --like ../shared/models/opus-mt-id-en   # the real model's shape
+    python -m translate.random_model DIR --like ../shared/models/opus-mt-id-en --calibrated   # and lengths
 """
 from __future__ import annotations
 
@@ -110,14 +111,19 @@ def build_marian(out: str | Path, corpus: Iterable[str] = (), *, size: str = "ti
 LIKE_FILES = ("config.json", "generation_config.json", "source.spm", "target.spm", "vocab.json",
               "tokenizer_config.json", "special_tokens_map.json")
 REAL_MODEL = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "opus-mt-id-en"
+FLORES_DEV = REAL_MODEL.parent.parent / "data" / "mt" / "flores200" / "dev.ind"
+CALIBRATION_SENTENCES = 64
 
 
-def build_marian_like(out: str | Path, like: str | Path = REAL_MODEL, *, seed: int = 0) -> Path:
+def build_marian_like(out: str | Path, like: str | Path = REAL_MODEL, *, seed: int = 0,
+                      calibrate_on: Sequence[str] | None = None, ratio: float = 1.0) -> Path:
     """A Marian with exactly the configuration and tokenizer of the released model in ``like`` (config.json,
     source/target.spm, vocab.json...; opus-mt-id-en: 54,796 entries, d_model 512, 6+6 layers) and random
     weights drawn as transformers initialises them (``init_std`` of that config). Loading, conversion to
     CTranslate2, tokenization and detokenization meet exactly what they meet with the real model; the
-    English is meaningless."""
+    English is meaningless. With ``calibrate_on`` (source sentences, e.g. FLORES-200 dev) the end-of-sentence
+    score is wired so that outputs end near ``ratio`` × the source's length (:func:`calibrate_length`; what was
+    fitted is written to ``calibration.json``) instead of repeating a token up to the length cap."""
     import torch
     from transformers import MarianConfig, MarianMTModel
 
@@ -133,11 +139,103 @@ def build_marian_like(out: str | Path, like: str | Path = REAL_MODEL, *, seed: i
     config = MarianConfig.from_pretrained(like)
     torch.manual_seed(seed)
     model = MarianMTModel(config).eval()
+    if calibrate_on is not None:
+        from transformers import MarianTokenizer
+
+        fitted = calibrate_length(model, MarianTokenizer.from_pretrained(out), list(calibrate_on), ratio=ratio)
+        (out / "calibration.json").write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
     model.save_pretrained(out)
     for name in ("config.json", "generation_config.json"):  # the released files, not a re-serialisation
         if (like / name).is_file():
             shutil.copyfile(like / name, out / name)
     return out
+
+
+# Length calibration of a real-shaped Marian. Random weights never choose </s> where a translation would end:
+# a random opus-mt-id-en repeats one token up to the length cap. Three dimensions of the residual stream are
+# reserved (no token embedding and no sublayer writes to them) and wired so that the end-of-sentence score
+# rises sharply once the decoder's position passes a multiple of the source's length:
+#   _P  a sine dimension of the sinusoidal positions (ω = 10000^(-280/512) ≈ 0.0065: monotonic over 240
+#       positions): the decoder's step, and in the encoder each source position;
+#   _Q  the last decoder layer's cross-attention copies the encoder's _P here through one head made uniform
+#       (its queries zeroed): the mean over the source positions, which grows with the source's length;
+#   _M  one FFN unit of the last decoder layer writes swish(g·(_P − r·_Q − c)) here: ≈ 0 before the crossing,
+#       growing fast after it; </s>'s output row reads _M with weight w, and its bias holds it down until then.
+# r and c are fitted by least squares so that the crossing falls at ``ratio`` × the source length on the
+# calibration sentences (decoded greedily with </s> held off, then read back with the decoder's own tokens).
+_P, _Q, _M, _UNIT = 140, 510, 511, 0
+_GAIN, _READ, _EOS_BIAS = 300.0, 4.0, -40.0
+
+
+def _wire_length(model, r: float, c: float, *, gain: float = _GAIN, eos_bias: float = _EOS_BIAS) -> None:
+    """Reserve _P, _Q, _M in ``model`` (a MarianMTModel, changed in place) and wire the end-of-sentence score."""
+    import torch
+
+    config = model.config
+    eos, head_dim = config.eos_token_id, config.d_model // config.decoder_attention_heads
+    with torch.no_grad():
+        embeddings = model.model.shared.weight  # tied: input embeddings and output projection
+        embeddings[:, [_P, _Q, _M]] = 0.0
+        embeddings[eos, _M] = _READ
+
+        def no_write(linear, rows):
+            linear.weight[rows, :] = 0.0
+            linear.bias[rows] = 0.0
+
+        for layer in model.model.encoder.layers:
+            no_write(layer.self_attn.out_proj, [_P])
+            no_write(layer.fc2, [_P])
+        for layer in model.model.decoder.layers:
+            for linear in (layer.self_attn.out_proj, layer.encoder_attn.out_proj, layer.fc2):
+                no_write(linear, [_P, _Q, _M])
+        last = model.model.decoder.layers[-1]
+        head = slice(_Q // head_dim * head_dim, (_Q // head_dim + 1) * head_dim)
+        last.encoder_attn.q_proj.weight[head, :] = 0.0  # this head attends to every source position alike
+        last.encoder_attn.q_proj.bias[head] = 0.0
+        value, out = last.encoder_attn.v_proj, last.encoder_attn.out_proj
+        no_write(value, [_Q])
+        value.weight[_Q, _P] = 1.0
+        out.weight[_Q, _Q] = 1.0  # (its row was cleared above)
+        fc1, fc2 = last.fc1, last.fc2
+        fc1.weight[_UNIT, :] = 0.0
+        fc1.weight[_UNIT, _P], fc1.weight[_UNIT, _Q], fc1.bias[_UNIT] = gain, -gain * r, -gain * c
+        fc2.weight[:, _UNIT] = 0.0
+        fc2.weight[_M, _UNIT] = 1.0
+        model.final_logits_bias[0, eos] = eos_bias
+
+
+def calibrate_length(model, tokenizer, sentences: Sequence[str], *, ratio: float = 1.0) -> dict:
+    """Fit and wire the end-of-sentence score of ``model`` (see above) so that outputs end near ``ratio`` ×
+    the source's token count; returns what was fitted."""
+    import numpy as np
+    import torch
+
+    if model.config.d_model != 512 or not getattr(model.config, "static_position_embeddings", True):
+        raise ValueError("length calibration is written for OPUS-MT's shape (d_model 512, sinusoidal positions)")
+    _wire_length(model, 0.0, 0.0, gain=0.0, eos_bias=-100.0)  # </s> held off while positions are read
+    last = model.model.decoder.layers[-1]
+    seen: dict = {}
+    hook = last.encoder_attn_layer_norm.register_forward_hook(lambda _m, _i, output: seen.__setitem__("h", output))
+    positions, sources = [], []
+    try:
+        for sentence in sentences:
+            encoded = tokenizer([sentence], return_tensors="pt")
+            steps = max(2, int(ratio * encoded.input_ids.shape[1]))
+            with torch.no_grad():
+                made = model.generate(**encoded, num_beams=1, do_sample=False, max_new_tokens=steps,
+                                      min_new_tokens=steps)
+                model(**encoded, decoder_input_ids=made[:, :steps])
+            positions.append(seen["h"][0, steps - 1, _P].item())
+            sources.append(seen["h"][0, steps - 1, _Q].item())
+    finally:
+        hook.remove()
+    design = np.stack([np.array(sources), np.ones(len(sources))], 1)
+    (r, c), *_ = np.linalg.lstsq(design, np.array(positions), rcond=None)
+    residual = float((np.array(positions) - design @ np.array([r, c])).std())
+    _wire_length(model, float(r), float(c))
+    return {"ratio": ratio, "r": float(r), "c": float(c), "residual_sd": residual, "sentences": len(sentences),
+            "dimensions": {"position": _P, "source_length": _Q, "readout": _M}, "gain": _GAIN,
+            "eos_read_weight": _READ, "eos_bias": _EOS_BIAS}
 
 
 def build_nllb(out: str | Path, corpus: Iterable[str] = (), *, size: str = "tiny", seed: int = 0,
@@ -183,9 +281,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--vocab-size", type=int, help="Marian only: pad the vocabulary to this size")
     parser.add_argument("--like", metavar="FOLDER", help="Marian with the configuration and tokenizer of the "
                         "released model in FOLDER (e.g. ../shared/models/opus-mt-id-en) and random weights")
+    parser.add_argument("--calibrated", action="store_true", help="with --like: wire the end-of-sentence score so that "
+                        "outputs end near the source's length (fitted on FLORES-200 dev)")
+    parser.add_argument("--calibration-text", metavar="FILE", help="source sentences to fit on, one a line "
+                        "(default: ../shared/data/mt/flores200/dev.ind, its first 64)")
     args = parser.parse_args(argv)
     if args.like:
-        print(build_marian_like(args.out, args.like, seed=args.seed))
+        calibration = None
+        if args.calibrated:
+            flores = Path(args.calibration_text) if args.calibration_text else FLORES_DEV
+            if not flores.is_file():
+                parser.error(f"{flores} not found: --calibrated reads source sentences from it (FLORES-200 dev in "
+                             "../shared/data); pass another file with --calibration-text")
+            calibration = flores.read_text(encoding="utf-8").splitlines()[:CALIBRATION_SENTENCES]
+        print(build_marian_like(args.out, args.like, seed=args.seed, calibrate_on=calibration))
         return 0
     extra = Path(args.corpus).read_text(encoding="utf-8").splitlines() if args.corpus else []
     if args.kind == "marian":

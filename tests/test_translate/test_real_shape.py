@@ -1,6 +1,7 @@
 """The default model's real shape: opus-mt-id-en's own config and tokenizer (../shared/models) with random
-weights. Loading, conversion to CTranslate2, tokenization and detokenization meet what a user's first run
-meets; only the English is meaningless."""
+weights, length-calibrated (outputs end near the source's length instead of looping to the cap). Loading,
+conversion to CTranslate2, tokenization and detokenization meet what a user's first run meets; only the
+English is meaningless."""
 from __future__ import annotations
 
 import json
@@ -11,17 +12,19 @@ from tests.conftest import DATA, need_shared
 from translate.random_model import LIKE_FILES, REAL_MODEL
 
 
+def _flores(n: int, split: str = "dev") -> list[str]:
+    path = need_shared(DATA / "mt" / "flores200" / f"{split}.ind", "FLORES-200")
+    return path.read_text(encoding="utf-8").splitlines()[:n]
+
+
 @pytest.fixture(scope="module")
 def real_shape(tmp_path_factory):
+    """Built once for the module, calibrated on 32 FLORES dev sentences (python -m translate.random_model
+    --calibrated takes 64)."""
     from translate.random_model import build_marian_like
 
     need_shared(REAL_MODEL / "config.json", "opus-mt-id-en's config and tokenizer")
-    return build_marian_like(tmp_path_factory.mktemp("real-shape"), REAL_MODEL)
-
-
-def _flores(n: int) -> list[str]:
-    path = need_shared(DATA / "mt" / "flores200" / "dev.ind", "FLORES-200")
-    return path.read_text(encoding="utf-8").splitlines()[:n]
+    return build_marian_like(tmp_path_factory.mktemp("real-shape"), REAL_MODEL, calibrate_on=_flores(32))
 
 
 def test_the_model_has_the_released_configuration_and_tokenizer(real_shape):
@@ -81,3 +84,31 @@ def test_conversion_and_decoding_through_kabars_engine(real_shape, tmp_path):
     stamp = (converted / "model.bin").stat().st_mtime_ns
     load_translator(str(real_shape), "ct2", beam_size=2, cache_dir=tmp_path)
     assert (converted / "model.bin").stat().st_mtime_ns == stamp
+
+
+def test_calibrated_lengths_are_realistic_on_flores_devtest(real_shape, tmp_path):
+    """Beam 4 through Kabar's default engine (int8 CTranslate2) on 100 devtest sentences, which the calibration
+    never saw: mean English/Indonesian token ratio within 0.8-1.4 and no output at the length cap. The same
+    random weights without the calibration loop to the cap (shown by the second model)."""
+    from translate.random_model import build_marian_like
+    from translate.registry import load_translator
+
+    fitted = json.loads((real_shape / "calibration.json").read_text())
+    assert fitted["sentences"] == 32 and fitted["residual_sd"] < 0.05
+
+    def lengths(model, n):
+        """(source tokens, output tokens, Kabar's length cap) per sentence, decoded one past the longest cap."""
+        translator = load_translator(str(model), "ct2", beam_size=4, cache_dir=tmp_path)
+        sources = translator.tokenizer.encode(_flores(n, "devtest"))
+        caps = [translator.max_new_tokens(len(s)) for s in sources]
+        results = translator.net.translate_batch(sources, beam_size=4, max_batch_size=32,
+                                                 max_decoding_length=max(caps) + 1)
+        return [(len(s), len(r.hypotheses[0]), cap) for s, r, cap in zip(sources, results, caps)]
+
+    measured = lengths(real_shape, 100)
+    ratios = [out / src for src, out, _ in measured]
+    assert 0.8 <= sum(ratios) / len(ratios) <= 1.4, sum(ratios) / len(ratios)
+    assert not [m for m in measured if m[1] >= m[2]], "an output reached the length cap"
+    plain = build_marian_like(tmp_path / "plain", REAL_MODEL)
+    looping = lengths(plain, 10)
+    assert sum(out >= cap for _, out, cap in looping) >= 5  # uncalibrated random weights run to the cap
