@@ -1,12 +1,16 @@
-"""Engine benchmark: target tokens/s and peak RSS of transformers fp32 vs CTranslate2, in one run.
+"""Engine benchmark: output tokens/s and peak RSS of transformers fp32 vs CTranslate2, in one run.
 
-    python bench/engines.py [--model DIR] [--sentences N] [--length L] [--json]
+    python bench/engines.py [--runs 3] [--sentences 64] [--json]        # the real shape, free decoding
+    python bench/engines.py --grid [--length 30]                       # every engine x batch x beam
 
-The model is a randomly initialised OPUS-MT-base-sized Marian (d_model 512, 6+6 layers, 8 heads,
-FFN 2048, vocabulary padded to 54,796 like opus-mt-id-en) unless --model names a real one. Random
-weights are fine for speed because the output length is forced (min = max decoding length). Each
-configuration runs in its own process, so peak RSS is that engine's own. Speed-up and RSS ratio are
-Kabar's default engine (ct2 int8) over transformers fp32 at beam 4.
+By default the model is opus-mt-id-en's real shape (its config, tokenizer and 54,796-entry vocabulary from
+../shared/models/opus-mt-id-en) with random, length-calibrated weights (python -m translate.random_model
+--like ... --calibrated): outputs end near the source's length, so decoding is free, as with a real model,
+on FLORES-200 devtest tokenized by the real tokenizer. Tokens are the engine's own output tokens. Each
+configuration runs in its own process (peak RSS is that engine's own); each run measures transformers fp32
+at Kabar's CPU batch size (8), Kabar's default engine (CTranslate2 int8, its own batching) and the same with
+the vocabulary shortlist, at beam 4 and 1, and the medians of the ratios over the runs are reported with
+each run's absolute figures. --model DIR measures another model (a real one where you have it).
 """
 from __future__ import annotations
 
@@ -27,7 +31,9 @@ FLORES = ROOT.parent / "shared" / "data" / "mt" / "flores200"
 # (engine, compute type, vocabulary shortlist)
 CONFIGS = [("transformers", "float32", False), ("ct2", "float32", False), ("ct2", "int8", False), ("ct2", "int8", True)]
 DEFAULT = ("ct2", "int8", False)  # Kabar's default engine with its own batching (no batch size imposed)
-REPEATS = 3  # timed passes per configuration; the median is reported
+REPEATS = 3  # timed passes per configuration with a forced length (--grid); the median is reported
+REAL_MODEL = ROOT.parent / "shared" / "models" / "opus-mt-id-en"
+HF_BATCH = 8  # transformers at Kabar's own CPU batch size: the "equal batch" comparison
 
 
 def sentences(n: int, split: str = "devtest") -> list[str]:
@@ -51,17 +57,19 @@ def worker(args) -> dict:
     load_s = time.perf_counter() - start
     inputs = sentences(args.sentences)
     translator.translate(inputs[: min(4, len(inputs))])  # warm-up
-    timings = []
+    timings, counted = [], []
     for _ in range(REPEATS if args.length else 1):
+        before = translator.tokens_generated
         start = time.perf_counter()
         outputs = translator.translate(inputs)
         timings.append(time.perf_counter() - start)
+        counted.append(translator.tokens_generated - before)  # the engine's own output tokens
     seconds = sorted(timings)[len(timings) // 2]
-    tokens = len(inputs) * args.length if args.length else None
+    tokens = counted[0]
     return {"engine": args.engine, "compute_type": args.compute_type, "vmap": bool(args.vmap), "beam": args.beam,
             "batch": args.batch,
             "sentences": len(inputs), "seconds": seconds, "load_seconds": load_s,
-            "tokens_per_s": tokens / seconds if tokens else None,
+            "tokens": tokens, "tokens_per_s": tokens / seconds if tokens else None,
             "peak_rss_mb": peak_rss_mb(), "outputs": outputs}
 
 
@@ -101,6 +109,57 @@ def ensure_model(path: Path) -> Path:
     return path
 
 
+def ensure_real_shape(cache: Path) -> Path | None:
+    """The length-calibrated real-shaped model, built once into the cache (None when ../shared is absent)."""
+    path = cache / "real-shape-calibrated"
+    if (path / "calibration.json").is_file():
+        return path
+    if not (REAL_MODEL / "config.json").is_file() or not (FLORES / "dev.ind").is_file():
+        return None
+    from translate.random_model import CALIBRATION_SENTENCES, build_marian_like
+
+    print(f"building the real-shaped calibrated model in {path} (once, about a minute)", file=sys.stderr)
+    calibration = (FLORES / "dev.ind").read_text(encoding="utf-8").splitlines()[:CALIBRATION_SENTENCES]
+    return build_marian_like(path, REAL_MODEL, calibrate_on=calibration)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def compare(args, model: str, vmap: str) -> dict:
+    """``--runs`` runs of transformers fp32 (batch 8), Kabar's default and the shortlist, at each beam."""
+    default = ("ct2", "float16", False) if args.device == "cuda" else DEFAULT  # Kabar's default on each device
+    configs = {"transformers fp32": (("transformers", "float32", False), HF_BATCH),
+               "kabar default": (default, 0), "kabar default + shortlist": ((default[0], default[1], True), 0)}
+    runs = []
+    for run in range(1, args.runs + 1):
+        rows = {}
+        for beam in [int(b) for b in args.beams.split(",")]:
+            for label, (cfg, batch) in configs.items():
+                row = run_config(model, cfg, beam, batch, args.sentences, args.length, args.cache, vmap, args.device)
+                row.pop("outputs", None)
+                rows[f"{label} beam {beam}"] = row
+                if not args.json:
+                    print(f"run {run} beam {beam} {label:27} {row['tokens_per_s']:8.1f} tok/s ({row['tokens']} tokens in "
+                          f"{row['seconds']:.1f} s)  peak RSS {row['peak_rss_mb']:7.1f} MB", file=sys.stderr)
+        runs.append(rows)
+    summary = {}
+    for beam in [int(b) for b in args.beams.split(",")]:
+        for label in ("kabar default", "kabar default + shortlist"):
+            speed = [r[f"{label} beam {beam}"]["tokens_per_s"] / r[f"transformers fp32 beam {beam}"]["tokens_per_s"]
+                     for r in runs]
+            rss = [r[f"{label} beam {beam}"]["peak_rss_mb"] / r[f"transformers fp32 beam {beam}"]["peak_rss_mb"]
+                   for r in runs]
+            summary[f"{label} beam {beam}"] = {"speedup_median": median(speed), "speedups": speed,
+                                               "rss_ratio_median": median(rss), "rss_ratios": rss}
+    return {"model": model, "real_shape": (Path(model) / "calibration.json").is_file(), "runs": runs,
+            "vs_transformers_fp32_batch8": summary, "sentences": args.sentences, "device": args.device,
+            "machine": versions(), "date": time.strftime("%Y-%m-%d")}
+
+
 def ensure_vmap(model: str, cache: Path) -> str:
     """A vocabulary shortlist from FLORES-200 dev (the benchmark translates devtest), or from the samples."""
     from translate.vmap import build_for_model
@@ -132,7 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch", type=int, default=32, help=argparse.SUPPRESS)
     parser.add_argument("--model", help="model folder (default: build a random OPUS-MT-base-sized Marian)")
     parser.add_argument("--sentences", type=int, default=64, help="sentences per configuration")
-    parser.add_argument("--length", type=int, default=30, help="forced output length in tokens")
+    parser.add_argument("--length", type=int, default=None,
+                        help="forced output length in tokens (default: free decoding; 30 with --grid)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the comparison (default: %(default)s)")
+    parser.add_argument("--grid", action="store_true", help="every engine, compute type, batch size and beam "
+                        "(the earlier benchmark, with a forced length)")
     parser.add_argument("--beams", default="1,4")
     parser.add_argument("--batches", default="1,8,32")
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "kabar-bench"))
@@ -188,11 +251,31 @@ def main(argv=None) -> int:
     if args.worker:
         print(json.dumps(worker(args)))
         return 0
-    model = str(ensure_model(Path(args.model) if args.model else Path(args.cache) / "random-opus-mt-base"))
+    if args.length is None:
+        args.length = 30 if args.grid else 0
+    real = None if (args.model or args.grid) else ensure_real_shape(Path(args.cache))
+    if not args.model and not args.grid and real is None:
+        print(f"note: {REAL_MODEL} or FLORES-200 not found: measuring a random OPUS-MT-base-sized model with a "
+              "forced length of 30 tokens instead of the real shape", file=sys.stderr)
+        args.length = args.length or 30
+    model = str(Path(args.model) if args.model else real or ensure_model(Path(args.cache) / "random-opus-mt-base"))
     from translate.engines.ct2 import convert_once
     from translate.models import resolve_model
 
     vmap = ensure_vmap(model, Path(args.cache))
+    if not args.grid:
+        for quantization, shortlist in (("int8", None), ("int8", Path(vmap))) + ((("float16", None),)
+                                                                                 if args.device == "cuda" else ()):
+            convert_once(resolve_model(model), quantization, Path(args.cache), shortlist)
+        result = compare(args, model, vmap)
+        if args.json:
+            print(json.dumps(result, indent=2))
+            return 0
+        for key, value in result["vs_transformers_fp32_batch8"].items():
+            print(f"{key} vs transformers fp32 batch {HF_BATCH}: speed-up median {value['speedup_median']:.2f}x "
+                  f"(runs: {', '.join(f'{x:.2f}' for x in value['speedups'])}), peak RSS ratio median "
+                  f"{value['rss_ratio_median']:.2f}")
+        return 0
     gpu = args.device == "cuda"
     configs = CONFIGS + [("ct2", "float16", False)] if gpu else CONFIGS
     for quantization, shortlist in (("int8", None), (None, None), ("int8", Path(vmap))) + ((("float16", None),)

@@ -65,6 +65,7 @@ class Seq2SeqEngine:
         self.target_token = NLLB_CODES.get(tgt_lang) if model.kind == "nllb" else None
         self.info = self._info(model, device, compute_type, beam_size, src_lang, tgt_lang, variant)
         self.segments_translated = 0
+        self.tokens_generated = 0  # output tokens of ordinary decoding (no end-of-sentence, no language code)
         self.parallel = 1  # batches decoded at the same time (ct2 on CPU: one per core)
 
     @classmethod

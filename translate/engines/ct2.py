@@ -161,8 +161,13 @@ class CT2Translator(Seq2SeqEngine):
                                         return_scores=False, use_vmap=self.use_vmap, asynchronous=asynchronous,
                                         **self.anti_repeat_options())
 
+    def _decode_best(self, results) -> list[str]:
+        best = [result.hypotheses[0] for result in results]
+        self.tokens_generated += sum(len(h) for h in best) - (len(best) if self.target_token else 0)
+        return [self.tokenizer.decode(h) for h in best]
+
     def _generate(self, batch: list[list[str]]) -> list[str]:
-        return [self.tokenizer.decode(result.hypotheses[0]) for result in self._submit(batch, False)]
+        return self._decode_best(self._submit(batch, False))
 
     def _generate_nbest(self, batch: list[list[str]], n: int) -> list[list[str]]:
         prefix = [[self.target_token]] * len(batch) if self.target_token else None
@@ -180,4 +185,4 @@ class CT2Translator(Seq2SeqEngine):
             done = pending.pop(0)
             if i + window < len(batches):
                 pending.append(self._submit(batches[i + window], True))
-            yield [self.tokenizer.decode(r.result().hypotheses[0]) for r in done]
+            yield self._decode_best([r.result() for r in done])

@@ -61,6 +61,8 @@ class HFTranslator(Seq2SeqEngine):
                                     num_beams=self.info.beam_size, do_sample=False,
                                     max_new_tokens=self.max_new_tokens(longest),
                                     min_new_tokens=self.min_new_tokens(), **kwargs, **self.anti_repeat_options())
+            special = torch.tensor(sorted(self.tokenizer.all_special_ids), device=out.device)
+            self.tokens_generated += int((~torch.isin(out, special)).sum())
         return self.tokenizer.batch_decode(out, skip_special_tokens=True)
 
     def _generate_nbest(self, batch: list[list[int]], n: int) -> list[list[str]]:
