@@ -20,6 +20,9 @@ DEFAULT_MAX_CHARS = 20_000
 DEFAULT_MAX_QUEUE = 16
 DEFAULT_DEADLINE = 120.0  # seconds one request may take before the client gets 504
 DEFAULT_WORKERS = 1  # model work runs one request at a time on 2 cores; the rest wait in the queue
+# Text translation requests waiting together are translated together (translate_texts): at most this many
+# sentences in one call to the model, which batches them by length over its replicas.
+MAX_GROUP_SENTENCES = 64
 ENV_API_KEYS = "KABAR_API_KEYS"
 ENV_MAX_CHARS = "KABAR_MAX_CHARS"
 ENV_TMP = "KABAR_TMP"
@@ -48,6 +51,16 @@ class DeadlineExceeded(KabarError):
 
 class NotAnUpload(KabarError):
     """A file path from a client that is not a file inside the server's own temp folder."""
+
+
+@dataclass
+class _Job:
+    """One request's sentences waiting to be translated with whatever else is waiting."""
+
+    sentences: list[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: list[str] | None = None
+    error: BaseException | None = None
 
 
 @dataclass
@@ -93,6 +106,8 @@ class KabarService:
         self.max_queue = int(max_queue or os.environ.get(ENV_MAX_QUEUE) or DEFAULT_MAX_QUEUE)
         self.stats = Stats()
         self.qe = qe
+        self._pending: list[_Job] = []  # translate_texts requests not yet translated, oldest first
+        self._pending_lock = threading.Lock()
 
     # -- limits -------------------------------------------------------------------------------------
     def check_size(self, *texts: str) -> None:
@@ -242,11 +257,50 @@ class KabarService:
         """Translate each text sentence by sentence, keeping its line breaks; one output per input."""
         self.check_size(*texts)
         texts = [replace_surrogates(t) for t in texts]
-        with self.slot(route):
-            pieces = [_sentences_by_line(t) for t in texts]
-            flat = [s for doc in pieces for line in doc for s in line]
-            done = iter(self.pipeline.translator.translate(flat)) if flat else iter(())
-            return ["\n".join(" ".join(next(done) for _ in line) for line in doc) for doc in pieces]
+        pieces = [_sentences_by_line(t) for t in texts]
+        flat = [s for doc in pieces for line in doc for s in line]
+        done = iter(self._translate_grouped(flat, route)) if flat else iter(())
+        return ["\n".join(" ".join(next(done) for _ in line) for line in doc) for doc in pieces]
+
+    def _translate_grouped(self, sentences: list[str], route: str) -> list[str]:
+        """Translate ``sentences`` together with those of every other request waiting at the same moment.
+
+        Each request queues its job, then waits for a work slot (the same bounded queue as all model work).
+        Whoever gets the slot translates the oldest waiting jobs in one call, up to MAX_GROUP_SENTENCES
+        sentences (always at least one job), and hands each job its part; a request whose job was done by an
+        earlier slot holder returns at once. With many clients sending short texts at once, the model sees
+        full batches instead of one short text at a time.
+        """
+        job = _Job(list(sentences))
+        with self._pending_lock:
+            self._pending.append(job)
+        try:
+            with self.slot(route):
+                if not job.done.is_set():
+                    with self._pending_lock:
+                        group, size = [], 0
+                        while self._pending and (not group or size + len(self._pending[0].sentences)
+                                                 <= MAX_GROUP_SENTENCES):
+                            group.append(self._pending.pop(0))
+                            size += len(group[-1].sentences)
+                    try:
+                        out = self.pipeline.translator.translate([s for j in group for s in j.sentences])
+                        for j in group:
+                            j.result, out = out[:len(j.sentences)], out[len(j.sentences):]
+                    except BaseException as exc:  # every request of the group gets the error, none hangs
+                        for j in group:
+                            j.error = exc
+                        raise
+                    finally:
+                        for j in group:
+                            j.done.set()
+        finally:
+            with self._pending_lock:  # refused by a full queue: never translated later for nobody
+                if job in self._pending:
+                    self._pending.remove(job)
+        if job.error is not None:
+            raise job.error
+        return job.result
 
     def alternatives(self, texts: list[str], n: int, *, route: str = "translate") -> list[list[str]]:
         """Up to ``n`` alternative English versions of each text besides its translation (LibreTranslate's

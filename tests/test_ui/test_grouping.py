@@ -1,0 +1,110 @@
+"""Text requests waiting at the same moment are translated together (KabarService._translate_grouped): fewer,
+fuller calls to the model, each request still gets exactly its own sentences back, and errors and the queue
+limit reach every request they concern."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.test_ui.conftest import make_service
+
+
+class Recording:
+    """The real tiny translator, recording each call's sentences and outputs; ``gate`` holds the first call
+    until every request has been queued."""
+
+    def __init__(self, inner, gate: threading.Event | None = None, fail_on: str | None = None):
+        self.inner, self.gate, self.fail_on = inner, gate, fail_on
+        self.calls: list[tuple[list[str], list[str]]] = []
+
+    def translate(self, sentences):
+        if self.gate is not None and not self.calls:
+            self.gate.wait(timeout=30)
+        if self.fail_on is not None and self.fail_on in sentences:
+            self.calls.append((list(sentences), []))
+            raise RuntimeError("model failed")
+        out = self.inner.translate(sentences)
+        self.calls.append((list(sentences), list(out)))
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _run_concurrently(service, texts: list[str]) -> list:
+    results: list = [None] * len(texts)
+
+    def call(i):
+        try:
+            results[i] = service.translate_texts([texts[i]])[0]
+        except Exception as exc:  # recorded for the assertions
+            results[i] = exc
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    return threads, results
+
+
+def test_waiting_requests_share_one_call_and_get_their_own_sentences(translators):
+    gate = threading.Event()
+    recording = Recording(translators("marian", "ct2"), gate)
+    service = make_service(recording, api_keys="", max_queue=64)
+    texts = [f"Harga beras naik {n} persen. Pedagang di pasar nomor {n} mengeluh." for n in range(12)]
+    threads, results = _run_concurrently(service, texts)
+    for _ in range(600):  # bounded: until all 12 wait (one holds the slot inside the gated call)
+        if len(service._pending) >= 11:
+            break
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(recording.calls) < len(texts)  # grouped: the first call had one request, the next took the rest
+    english = {}
+    for inputs, outputs in recording.calls:
+        english.update(zip(inputs, outputs))
+    for text, result in zip(texts, results):
+        first, second = text.split(". ")
+        assert result == f"{english[first + '.']} {english[second]}"  # this request's own sentences, in order
+    assert sum(len(inputs) for inputs, _ in recording.calls) == 2 * len(texts)  # each sentence translated once
+    assert not service._pending
+
+
+def test_a_failing_group_fails_every_request_in_it_and_the_next_ones_still_work(translators):
+    gate = threading.Event()
+    recording = Recording(translators("marian", "ct2"), gate, fail_on="Kalimat rusak.")
+    service = make_service(recording, api_keys="", max_queue=64)
+    texts = ["Kalimat pertama."] + ["Kalimat rusak."] + [f"Kalimat nomor {n}." for n in range(4)]
+    threads, results = _run_concurrently(service, texts)
+    for _ in range(600):
+        if len(service._pending) >= len(texts) - 1:
+            break
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert all(not t.is_alive() for t in threads)  # nobody hangs
+    failed = [r for r in results if isinstance(r, RuntimeError)]
+    assert failed and all(str(r) == "model failed" for r in failed)
+    assert service.translate_texts(["Kalimat baru."])[0]  # the service goes on
+    assert not service._pending
+
+
+def test_a_full_queue_refuses_and_leaves_nothing_behind(translators):
+    from ui.service import Busy
+
+    gate = threading.Event()
+    recording = Recording(translators("marian", "ct2"), gate)
+    service = make_service(recording, api_keys="", max_queue=2)
+    threads, results = _run_concurrently(service, [f"Kalimat nomor {n}." for n in range(6)])
+    for _ in range(600):
+        if sum(isinstance(r, Busy) for r in results) >= 3:
+            break
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(timeout=60)
+    refused = [r for r in results if isinstance(r, Busy)]
+    assert len(refused) == 3 and all(isinstance(r, str) for r in results if not isinstance(r, Busy))
+    assert not service._pending  # a refused request's sentences are never translated later for nobody
