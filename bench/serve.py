@@ -182,7 +182,7 @@ def start(name: str, args, model: Path, work: Path) -> Server:
 
     port = free_port()
     log = work / f"{name}.log"
-    if name == "kabar":
+    if name in ("kabar", "kabar-ungrouped"):
         # a cache with no sentence translated by an earlier run, holding the conversion done before (a server
         # restarted on a converted model does not convert again; conversion loads PyTorch and the fp32 model)
         fresh = work / "kabar-cache"
@@ -191,7 +191,8 @@ def start(name: str, args, model: Path, work: Path) -> Server:
         shutil.copytree(converted, fresh / "ct2" / converted.name)
         return Server(name, [sys.executable, "-m", "kabar", "serve", "--model", str(model), "--port", str(port),
                              "--max-queue", "64", "--log-level", "warning"], port,
-                      env={"KABAR_CACHE": str(fresh)}, log=log)
+                      env={"KABAR_CACHE": str(fresh),
+                           "KABAR_GROUP_SENTENCES": "0" if name == "kabar-ungrouped" else ""}, log=log)
     if name == "plain":
         return Server(name, [sys.executable, str(ROOT / "bench" / "plain_server.py"), str(model), str(port)],
                       port, log=log)
@@ -204,7 +205,9 @@ def main(argv=None) -> int:
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients per level (default: %(default)s)")
     parser.add_argument("--seconds", type=float, default=60, help="time per level (default: %(default)s)")
     parser.add_argument("--requests", type=int, default=400, help="requests per level at most (default: %(default)s)")
-    parser.add_argument("--servers", default="kabar,libretranslate,plain")
+    parser.add_argument("--servers", default="kabar,libretranslate,plain",
+                        help="kabar, kabar-ungrouped (each text request translated alone: KABAR_GROUP_SENTENCES=0), "
+                             "libretranslate, plain (default: %(default)s)")
     parser.add_argument("--model", help="model folder (default: the calibrated real-shaped model)")
     parser.add_argument("--libretranslate-python", type=Path, default=DEFAULT_LT_PYTHON,
                         help="python of a LibreTranslate 1.9 install (default: %(default)s)")

@@ -21,8 +21,10 @@ DEFAULT_MAX_QUEUE = 16
 DEFAULT_DEADLINE = 120.0  # seconds one request may take before the client gets 504
 DEFAULT_WORKERS = 1  # model work runs one request at a time on 2 cores; the rest wait in the queue
 # Text translation requests waiting together are translated together (translate_texts): at most this many
-# sentences in one call to the model, which batches them by length over its replicas.
+# sentences in one call to the model, which batches them by length over its replicas. $KABAR_GROUP_SENTENCES
+# sets it; 0 translates each request alone (as before grouping; bench/serve.py compares the two).
 MAX_GROUP_SENTENCES = 64
+ENV_GROUP_SENTENCES = "KABAR_GROUP_SENTENCES"
 ENV_API_KEYS = "KABAR_API_KEYS"
 ENV_MAX_CHARS = "KABAR_MAX_CHARS"
 ENV_TMP = "KABAR_TMP"
@@ -107,6 +109,8 @@ class KabarService:
         self.stats = Stats()
         self.qe = qe
         self._pending: list[_Job] = []  # translate_texts requests not yet translated, oldest first
+        group = os.environ.get(ENV_GROUP_SENTENCES, "").strip()
+        self.group_sentences = int(group) if group.isdigit() else MAX_GROUP_SENTENCES
         self._pending_lock = threading.Lock()
 
     # -- limits -------------------------------------------------------------------------------------
@@ -266,7 +270,7 @@ class KabarService:
         """Translate ``sentences`` together with those of every other request waiting at the same moment.
 
         Each request queues its job, then waits for a work slot (the same bounded queue as all model work).
-        Whoever gets the slot translates the oldest waiting jobs in one call, up to MAX_GROUP_SENTENCES
+        Whoever gets the slot translates the oldest waiting jobs in one call, up to ``group_sentences``
         sentences (always at least one job), and hands each job its part; a request whose job was done by an
         earlier slot holder returns at once. With many clients sending short texts at once, the model sees
         full batches instead of one short text at a time.
@@ -280,7 +284,7 @@ class KabarService:
                     with self._pending_lock:
                         group, size = [], 0
                         while self._pending and (not group or size + len(self._pending[0].sentences)
-                                                 <= MAX_GROUP_SENTENCES):
+                                                 <= self.group_sentences):
                             group.append(self._pending.pop(0))
                             size += len(group[-1].sentences)
                     try:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from tests.test_ui.conftest import make_service
 
 
@@ -108,3 +106,19 @@ def test_a_full_queue_refuses_and_leaves_nothing_behind(translators):
     refused = [r for r in results if isinstance(r, Busy)]
     assert len(refused) == 3 and all(isinstance(r, str) for r in results if not isinstance(r, Busy))
     assert not service._pending  # a refused request's sentences are never translated later for nobody
+
+
+def test_grouping_off_translates_each_request_alone(translators, monkeypatch):
+    monkeypatch.setenv("KABAR_GROUP_SENTENCES", "0")
+    gate = threading.Event()
+    recording = Recording(translators("marian", "ct2"), gate)
+    service = make_service(recording, api_keys="", max_queue=64)
+    threads, results = _run_concurrently(service, [f"Kalimat nomor {n}." for n in range(5)])
+    for _ in range(600):
+        if len(service._pending) >= 4:
+            break
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(recording.calls) == 5 and all(isinstance(r, str) for r in results)
