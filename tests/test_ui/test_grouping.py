@@ -30,6 +30,17 @@ class Recording:
         return getattr(self.inner, name)
 
 
+def _release_when_waiting(service, gate: threading.Event, threads, waiting: int) -> None:
+    """Open ``gate`` once ``waiting`` jobs are queued (at most 6 s), then wait for every thread (bounded)."""
+    for _ in range(600):
+        if len(service._pending) >= waiting:
+            break
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(timeout=60)
+
+
 def _run_concurrently(service, texts: list[str]) -> list:
     results: list = [None] * len(texts)
 
@@ -51,13 +62,7 @@ def test_waiting_requests_share_one_call_and_get_their_own_sentences(translators
     service = make_service(recording, api_keys="", max_queue=64)
     texts = [f"Harga beras naik {n} persen. Pedagang di pasar nomor {n} mengeluh." for n in range(12)]
     threads, results = _run_concurrently(service, texts)
-    for _ in range(600):  # bounded: until all 12 wait (one holds the slot inside the gated call)
-        if len(service._pending) >= 11:
-            break
-        threading.Event().wait(0.01)
-    gate.set()
-    for t in threads:
-        t.join(timeout=60)
+    _release_when_waiting(service, gate, threads, 11)  # one call holds the slot at the gate
     assert len(recording.calls) < len(texts)  # grouped: the first call had one request, the next took the rest
     english = {}
     for inputs, outputs in recording.calls:
@@ -75,13 +80,7 @@ def test_a_failing_group_fails_every_request_in_it_and_the_next_ones_still_work(
     service = make_service(recording, api_keys="", max_queue=64)
     texts = ["Kalimat pertama."] + ["Kalimat rusak."] + [f"Kalimat nomor {n}." for n in range(4)]
     threads, results = _run_concurrently(service, texts)
-    for _ in range(600):
-        if len(service._pending) >= len(texts) - 1:
-            break
-        threading.Event().wait(0.01)
-    gate.set()
-    for t in threads:
-        t.join(timeout=60)
+    _release_when_waiting(service, gate, threads, len(texts) - 1)  # one call holds the slot at the gate
     assert all(not t.is_alive() for t in threads)  # nobody hangs
     failed = [r for r in results if isinstance(r, RuntimeError)]
     assert failed and all(str(r) == "model failed" for r in failed)
@@ -114,11 +113,5 @@ def test_grouping_off_translates_each_request_alone(translators, monkeypatch):
     recording = Recording(translators("marian", "ct2"), gate)
     service = make_service(recording, api_keys="", max_queue=64)
     threads, results = _run_concurrently(service, [f"Kalimat nomor {n}." for n in range(5)])
-    for _ in range(600):
-        if len(service._pending) >= 4:
-            break
-        threading.Event().wait(0.01)
-    gate.set()
-    for t in threads:
-        t.join(timeout=60)
+    _release_when_waiting(service, gate, threads, 4)  # one call holds the slot at the gate
     assert len(recording.calls) == 5 and all(isinstance(r, str) for r in results)
