@@ -9,7 +9,9 @@ import json
 import pytest
 
 from tests.conftest import DATA, need_shared
-from translate.random_model import LIKE_FILES, REAL_MODEL
+from translate.random_model import LIKE_FILES
+
+REAL_MODEL = DATA.parent / "models" / "opus-mt-id-en"  # beside the data folder (KABAR_DATA moves both)
 
 
 def _flores(n: int, split: str = "dev") -> list[str]:
