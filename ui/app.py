@@ -27,7 +27,8 @@ border-top:1px solid #ddd;padding:6px;width:50%}.kabar-low{background:#fde2e2;bo
 @media (max-width:700px){.kabar-table thead{display:none}.kabar-table tr{display:block;border-top:2px solid #bbb;padding:4px 0}
 .kabar-table td{display:grid;grid-template-columns:7em minmax(0,1fr);gap:6px;border:0;padding:2px 4px}
 .kabar-table td::before{content:attr(data-label);font-weight:600;overflow-wrap:normal}
-#eval-plots .grid-container{grid-template-columns:minmax(0,1fr)!important}}"""
+#eval-plots .grid-container{grid-template-columns:minmax(0,1fr)!important}
+#eval-plots .grid-wrap{max-height:none!important;height:auto!important;overflow:visible!important}}"""
 
 
 def _examples() -> list[list[str]]:

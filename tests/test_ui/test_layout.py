@@ -102,6 +102,10 @@ def test_evaluate_and_model_tabs_fit(browser, server, tmp_path, width):
     header = page.locator("#eval-table th").all_text_contents()  # (hidden at 390 px: each cell is labelled)
     assert {"segments", "flagged", "vs baseline"} <= set(header)  # as kabar eval prints
     assert page.locator('#eval-table td[data-label="segments"]').first.text_content() == "5"
+    page.wait_for_function("document.querySelectorAll('#eval-plots img').length === 3", timeout=60_000)
+    hidden = page.evaluate("""() => { const box = document.querySelector('#eval-plots .grid-wrap');
+        return box.scrollHeight - box.clientHeight; }""")
+    assert hidden <= 1, f"{hidden} px of plots hidden in the gallery's scroll box at {width} px"
     _fits(page, "evaluate", tmp_path, width)
     page.get_by_role("tab", name="Model").click()
     page.locator("#model-info").wait_for(timeout=30_000)
