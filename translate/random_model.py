@@ -133,8 +133,9 @@ def build_marian_like(out: str | Path, like: str | Path = REAL_MODEL, *, seed: i
         raise FileNotFoundError(f"{like}: not a released Marian folder (missing {', '.join(missing)}); pass the "
                                 "folder of opus-mt-id-en's config and tokenizer, e.g. ../shared/models/opus-mt-id-en")
     out.mkdir(parents=True, exist_ok=True)
+    released_config = ("config.json", "generation_config.json")  # copied after the weights: saving rewrites them
     for name in LIKE_FILES:
-        if (like / name).is_file():
+        if name not in released_config and (like / name).is_file():
             shutil.copyfile(like / name, out / name)
     config = MarianConfig.from_pretrained(like)
     torch.manual_seed(seed)
@@ -145,7 +146,7 @@ def build_marian_like(out: str | Path, like: str | Path = REAL_MODEL, *, seed: i
         fitted = calibrate_length(model, MarianTokenizer.from_pretrained(out), list(calibrate_on), ratio=ratio)
         (out / "calibration.json").write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
     model.save_pretrained(out)
-    for name in ("config.json", "generation_config.json"):  # the released files, not a re-serialisation
+    for name in released_config:  # the released files, not a re-serialisation
         if (like / name).is_file():
             shutil.copyfile(like / name, out / name)
     return out

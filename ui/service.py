@@ -55,7 +55,7 @@ class NotAnUpload(KabarError):
     """A file path from a client that is not a file inside the server's own temp folder."""
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself: found in and removed from the queue by identity
 class _Job:
     """One request's sentences waiting to be translated with whatever else is waiting."""
 

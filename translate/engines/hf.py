@@ -37,6 +37,8 @@ class HFTranslator(Seq2SeqEngine):
         self.net = AutoModelForSeq2SeqLM.from_pretrained(str(model.path), dtype=getattr(torch, compute_type))
         self.net.to(device).eval()
         self.forced_bos = self.tokenizer.convert_tokens_to_ids(self.target_token) if self.target_token else None
+        # what tokens_generated does not count (start, end, padding, language codes), made once
+        self._special_ids = torch.tensor(sorted(self.tokenizer.all_special_ids), device=device)
 
     @classmethod
     def settle(cls, device: str, compute_type: str | None) -> tuple[str, str]:
@@ -61,8 +63,7 @@ class HFTranslator(Seq2SeqEngine):
                                     num_beams=self.info.beam_size, do_sample=False,
                                     max_new_tokens=self.max_new_tokens(longest),
                                     min_new_tokens=self.min_new_tokens(), **kwargs, **self.anti_repeat_options())
-            special = torch.tensor(sorted(self.tokenizer.all_special_ids), device=out.device)
-            self.tokens_generated += int((~torch.isin(out, special)).sum())
+            self.tokens_generated += int((~torch.isin(out, self._special_ids)).sum())
         return self.tokenizer.batch_decode(out, skip_special_tokens=True)
 
     def _generate_nbest(self, batch: list[list[int]], n: int) -> list[list[str]]:
