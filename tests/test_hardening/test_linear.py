@@ -45,6 +45,7 @@ FAMILIES = {
     "dotted local part before @": lambda n: "a." * (n // 2) + "@",
     "heading padded with spaces": lambda n: "# a" + " " * n + "a",
     "open brackets": lambda n: "[" * n,
+    "nested elements": lambda n: "<div><b>" * (n // 8),
     "link openers": lambda n: "[a](" * (n // 4),
     "close-tag openers": lambda n: "</" * (n // 2),
     "unclosed tags": lambda n: "<a " * (n // 3),
@@ -84,8 +85,16 @@ def _feed_items(text: str):
         return None
 
 
+def _page(text: str) -> str:
+    """/translate_file's handling of a whole English page (parsed, rebuilt, its body sanitised)."""
+    from ui.markup import rebuild_document, sanitize_html
+
+    return rebuild_document(f"<!doctype html><html><head><title>{text}</title></head><body>{text}</body></html>",
+                            sanitize_html, lambda title: title)
+
+
 def _stages(tmp_path) -> dict:
-    return {"feed items": _feed_items, "normalize": normalize_text, "clean": clean, "split": split_paragraph, "detect": detect,
+    return {"feed items": _feed_items, "translated page": _page, "normalize": normalize_text, "clean": clean, "split": split_paragraph, "detect": detect,
             "detect paragraphs": lambda t: detect_paragraphs([t], "id"), "clean and split": clean_and_split,
             **{f"read {s}": _reader(s, tmp_path) for s in (".txt", ".md", ".html", ".jsonl")}}
 

@@ -201,6 +201,22 @@ def test_translate_file_keeps_a_pages_structure(server, source):
         assert "<p>Pedagang mengeluh pekan ini.</p>" in page
 
 
+@pytest.mark.parametrize("page", [
+    "<html><body>" + "<div>" * 550 + "Dalam." + "</div>" * 10,                     # deep nesting, never closed
+    "<!doctype html><title>" + "&lt;script&gt;" * 40 + "</title><body><p>Ya.</p>",  # markup-like title text
+    "<!DOCTYPE html>" + "\x00\ufffd<" * 300,                                       # no page inside at all
+])
+def test_translate_file_survives_hostile_pages(server, page):
+    """Hostile pages under the text limit come back as a sanitised page: a 200, never a 500 or a stall."""
+    body, kind = _multipart({"source": "en", "target": "en"}, "jahat.html", page.encode())
+    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        url = json.loads(resp.read())["translatedFileUrl"]
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        served = resp.read().decode()
+    assert served.startswith("<!doctype html>") and "<script" not in served.lower()
+
+
 @pytest.mark.parametrize("name", ["../../etc/passwd", "0" * 32 + ".missing.txt", "x.txt", "%2e%2e%2fsecret",
                                   "%2e%2e%2f" * 24 + "etc%2fpasswd", "..%2f" * 24 + "etc%2fpasswd",
                                   "0" * 32 + ".%2e%2e%2f" + "..%2f" * 24 + "etc%2fpasswd"])
