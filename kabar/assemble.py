@@ -6,7 +6,7 @@ from news import config
 
 #: The option names (``kabar run`` destinations) that shape a pipeline; the rest only steer the run.
 SETTINGS = ("model", "engine", "device", "compute_type", "beam_size", "batch_size", "vmap", "no_cache",
-            "no_article_cache", "qe", "sentences", "lang", "summarizer")
+            "no_article_cache", "qe", "sentences", "lang", "summarizer", "tm", "no_tm", "glossary")
 
 
 def make_pipeline(settings: dict) -> Pipeline:
@@ -45,8 +45,19 @@ def make_pipeline(settings: dict) -> Pipeline:
         from kabar.store import ArticleCache
 
         articles = ArticleCache(cache_dir / "articles.sqlite")
+    memory = None
+    if not settings.get("no_tm"):
+        from translate.memory import TranslationMemory, memory_path
+
+        memory = TranslationMemory(memory_path(settings.get("tm"), cache_dir))
+    glossary = None
+    if settings.get("glossary"):
+        from translate.glossary import load_glossary
+
+        glossary = load_glossary(settings["glossary"])
     from summarize import SUMMARIZERS
 
     summarizer = SUMMARIZERS[settings.get("summarizer") or config.DEFAULT_SUMMARIZER]()
     return Pipeline(load_translator=load, summary_length=settings.get("sentences"), summarizer=summarizer,
-                    source_lang=settings.get("lang") or "auto", qe=qe, article_cache=articles)
+                    source_lang=settings.get("lang") or "auto", qe=qe, article_cache=articles,
+                    memory=memory, glossary=glossary)

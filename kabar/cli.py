@@ -34,6 +34,7 @@ COMMANDS = {
     "serve": ("ui.cli", "serve the Gradio app, Kabar's REST API and LibreTranslate-compatible routes"),
     "translate": ("translate.cli", "translate lines Indonesian -> English (one sentence a line)"),
     "summarize": ("summarize.cli", "extractive summary of each article in its own language (no model needed)"),
+    "tm": ("kabar.tm", "the translation memory of editors' corrections: add, list, remove, export/import TMX or TSV"),
     "eval": ("eval.cli", "evaluation harness: BLEU/chrF/TER with CIs, test sets, ROUGE, quality estimates"),
 }
 
@@ -152,6 +153,8 @@ def run(args) -> int:
     if cache is not None:
         print(f"sentence cache: {pipeline._translator.hits} hits, {pipeline._translator.misses} misses",
               file=sys.stderr)
+    if pipeline is not None and pipeline.memory_hits:
+        print(f"translation memory: {pipeline.memory_hits} sentences from editors' corrections", file=sys.stderr)
     if pipeline is not None and pipeline.article_cache is not None:
         print(f"article cache: {pipeline.articles_reused} articles reused", file=sys.stderr)
     return EXIT_SOME_FAILED if counts["error"] else EXIT_OK

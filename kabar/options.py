@@ -71,6 +71,13 @@ def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--no-cache", action="store_true", help="do not read or write the caches (sentences, articles)")
     run.add_argument("--no-article-cache", action="store_true",
                      help="process every article again (translations still come from the sentence cache)")
+    run.add_argument("--tm", metavar="FILE",
+                     help="translation memory: editors' corrections, used instead of the model where a sentence "
+                          "matches exactly (default: $KABAR_TM or memory.sqlite in the cache folder)")
+    run.add_argument("--no-tm", action="store_true", help="do not use the translation memory")
+    run.add_argument("--glossary", metavar="FILE",
+                     help="CSV/TSV of Indonesian term, English term[, note]: the English uses these terms, and a "
+                          "sentence where one could not be placed is flagged (see docs/glossary.md)")
     run.add_argument("--qe", action="store_true",
                      help="estimate translation quality per sentence (multilingual-e5 cosine) and flag weak ones")
     run.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -66,10 +66,11 @@ def _settings_of(component) -> dict:
 # The shape each optional field of a stored result must have (checked when a results.jsonl line is read back).
 _SHAPES = {**dict.fromkeys(("title", "date", "dateline", "url", "author", "lang", "model", "engine"), "a string"),
            "lang_confidence": "a number", "timings": "an object",
-           **dict.fromkeys(("sentences", "sentence_lang", "translation", "summary_src", "summary_en", "errors"),
-                           "a list of strings"),
+           **dict.fromkeys(("sentences", "sentence_lang", "translation", "summary_src", "summary_en", "errors",
+                            "origin"), "a list of strings"),
            **dict.fromkeys(("paragraph_of", "summary_indices", "flagged", "repaired"), "a list of integers"),
-           **dict.fromkeys(("quality", "checks", "removed"), "a list")}
+           **dict.fromkeys(("quality", "checks", "removed", "terms"), "a list")}
+ORIGINS = ("machine", "human", "source")  # per sentence: the model, the translation memory, copied as it was
 
 
 def _fits(value, kind: str) -> bool:
@@ -115,6 +116,8 @@ class Result:
     flagged: tuple[int, ...] = ()  # sentences whose translation QE marks as likely bad
     checks: tuple = ()  # per sentence: a list of {"check", "reason"} (eval.checks); empty lists where all passed
     repaired: tuple[int, ...] = ()  # sentences decoded again because their first translation looped
+    origin: tuple[str, ...] = ()  # per sentence (ORIGINS): "human" where the translation memory gave the English
+    terms: tuple = ()  # per sentence: the glossary terms placed, [{"term", "english", "how"}]; empty lists elsewhere
     errors: tuple[str, ...] = ()
     removed: tuple[Removal, ...] = ()
     timings: dict = field(default_factory=dict)
@@ -175,6 +178,7 @@ class _Prepared:
     fields: dict
     to_translate: list[int]
     timings: dict
+    human: dict[int, str] = field(default_factory=dict)  # sentence index -> the translation memory's English
 
 
 class Pipeline:
@@ -182,7 +186,7 @@ class Pipeline:
 
     def __init__(self, translator=None, *, load_translator: Callable[[], object] | None = None,
                  summarizer=None, summary_length: int | float | str | None = DEFAULT_SUMMARY_LENGTH,
-                 source_lang: str = "auto", qe=None, article_cache=None):
+                 source_lang: str = "auto", qe=None, article_cache=None, memory=None, glossary=None):
         if source_lang not in SOURCE_LANGS:
             raise choices_error("source language", source_lang, SOURCE_LANGS)
         self._translator = translator
@@ -193,6 +197,9 @@ class Pipeline:
         self.qe = qe
         self.article_cache = article_cache  # kabar.store.ArticleCache: finished results reused across runs
         self.articles_reused = 0
+        self.memory = memory  # translate.memory.TranslationMemory: editors' corrections, taken before the model
+        self.glossary = glossary if glossary else None  # translate.glossary.Glossary: terms the English must use
+        self.memory_hits = 0
 
     @property
     def translator(self):
@@ -210,7 +217,8 @@ class Pipeline:
     def article_key(self, doc: Document) -> str:
         """The article cache key: the text and title, and every setting and piece of code that shapes the result."""
         parts = [code_fingerprint(), list(self.translator.info.cache_key), self.source_lang, self.summary_n,
-                 self.summary_ratio, _settings_of(self.summarizer), _settings_of(self.qe), doc.title, doc.date, doc.text]
+                 self.summary_ratio, _settings_of(self.summarizer), _settings_of(self.qe),
+                 self.glossary.fingerprint if self.glossary else "", doc.title, doc.date, doc.text]
         return hashlib.blake2b(json.dumps(parts, ensure_ascii=False).encode("utf-8"), digest_size=20).hexdigest()
 
     def process_many(self, docs: Sequence[Document]) -> list[Result]:
@@ -229,10 +237,12 @@ class Pipeline:
         for i, (doc, key) in enumerate(zip(docs, keys)):
             if key in known:
                 try:
-                    cached[i] = Result.from_dict(dict(known[key], id=doc.id, source=doc.source, url=doc.url,
-                                                      author=doc.author, timings=dict(lookup)))
+                    result = Result.from_dict(dict(known[key], id=doc.id, source=doc.source, url=doc.url,
+                                                   author=doc.author, timings=dict(lookup)))
                 except (TypeError, ValueError, AttributeError):
-                    pass  # a damaged or foreign row is a cache miss: the article is processed again
+                    continue  # a damaged or foreign row is a cache miss: the article is processed again
+                if self._memory_agrees(result):
+                    cached[i] = result
         todo = [doc for i, doc in enumerate(docs) if i not in cached]
         fresh = iter(self._process_many(todo)) if todo else iter(())
         results, store = [], []
@@ -248,8 +258,32 @@ class Pipeline:
         self.article_cache.put_many(store)
         return results
 
+    def _memory_agrees(self, result: Result) -> bool:
+        """True when a stored result took from the translation memory exactly what the memory holds now (a
+        correction added, changed or removed since, or a run without the memory, makes it stale)."""
+        wanted = [i for i, o in enumerate(result.origin) if o in ("machine", "human")]
+        now = self.memory.get_many([result.sentences[i] for i in wanted]) if self.memory and wanted else {}
+        for i in wanted:
+            human = result.origin[i] == "human"
+            match = now.get(result.sentences[i])
+            if (match is not None) != human or (human and result.translation[i] != match):
+                return False
+        return True
+
+    def _take_from_memory(self, jobs: list[_Prepared]) -> None:
+        """Move every sentence the translation memory knows from ``to_translate`` to ``human`` (one lookup)."""
+        if self.memory is None or not jobs:
+            return
+        known = self.memory.get_many([p.fields["sentences"][i] for p in jobs for i in p.to_translate])
+        for p in jobs:
+            human = {i: known[p.fields["sentences"][i]] for i in p.to_translate if p.fields["sentences"][i] in known}
+            p.human = human
+            p.to_translate = [i for i in p.to_translate if i not in human]
+            self.memory_hits += len(human)
+
     def _process_many(self, docs: Sequence[Document]) -> list[Result]:
         prepared = [self._prepare(doc) for doc in docs]
+        self._take_from_memory([p for p in prepared if isinstance(p, _Prepared) and p.to_translate])
         jobs = [p for p in prepared if isinstance(p, _Prepared) and p.to_translate]
         translations: dict[int, list[str]] = {}
         if jobs:
@@ -357,12 +391,20 @@ class Pipeline:
         sentences = f["sentences"]
         supported = f["lang"] in TRANSLATABLE + PASSTHROUGH + NO_TEXT
         translation = list(sentences) if supported else []
+        origin = ["source"] * len(sentences) if supported else []
         for i, text in zip(p.to_translate, translated):
-            translation[i] = text
+            translation[i], origin[i] = text, "machine"
+        for i, text in p.human.items():  # the editors' English: never checked, scored or changed by a glossary
+            translation[i], origin[i] = text, "human"
         start = time.perf_counter()
         checks, repaired = self._check(sentences, translation, p.to_translate) if supported else ((), ())
         if checks:
             p.timings["checks"] = time.perf_counter() - start
+        terms: tuple = ()
+        if self.glossary is not None and supported and p.to_translate:
+            start = time.perf_counter()
+            terms, checks = self._apply_glossary(sentences, translation, p.to_translate, checks)
+            p.timings["glossary"] = time.perf_counter() - start
         start = time.perf_counter()
         rank_lang = "id" if f["lang"] in TRANSLATABLE else f["lang"]
         chosen = choose(self.summarizer, sentences, rank_lang, n=self.summary_n, ratio=self.summary_ratio,
@@ -386,10 +428,33 @@ class Pipeline:
             sentence_lang=tuple(f["sentence_lang"]), translation=tuple(translation),
             summary_indices=tuple(chosen), summary_src=tuple(sentences[i] for i in chosen),
             summary_en=tuple(translation[i] for i in chosen) if supported else (),
-            model=info.model if info else None, engine=info.engine if info else "passthrough",
-            quality=tuple(quality), flagged=flagged, checks=checks, repaired=repaired, errors=tuple(f["errors"]),
-            removed=f["removed"],
+            model=info.model if info else None,
+            engine=info.engine if info else ("memory" if p.human else "passthrough"),
+            quality=tuple(quality), flagged=flagged, checks=checks, repaired=repaired, origin=tuple(origin),
+            terms=terms, errors=tuple(f["errors"]), removed=f["removed"],
             timings={k: round(v, 6) for k, v in p.timings.items()})
+
+    def _apply_glossary(self, sentences: list[str], translation: list[str], machine: list[int],
+                        checks: tuple) -> tuple[tuple, tuple]:
+        """Put the glossary's terms into the machine-translated sentences (``translation`` changes in place);
+        a sentence whose English changed is checked again, and a term that could not be placed is a
+        ``glossary`` check with its reason."""
+        from eval.checks import check
+        from translate.glossary import enforce
+
+        placements = enforce(self.glossary, [sentences[i] for i in machine], [translation[i] for i in machine],
+                             self.translator.translate)
+        terms = [[] for _ in sentences]
+        checks = [list(c) for c in checks] if checks else [[] for _ in sentences]
+        for i, placed in zip(machine, placements):
+            if placed is None:
+                continue
+            if placed.translation != translation[i]:
+                translation[i] = placed.translation
+                checks[i] = [flag.to_dict() for flag in check(sentences[i], placed.translation)]
+            terms[i] = placed.terms
+            checks[i] += [{"check": "glossary", "reason": reason} for reason in placed.missing]
+        return tuple(terms), tuple(checks)
 
 
 def process_documents(pipeline: Pipeline, docs: Iterable[Document], *, chunk: int = 16) -> Iterable[Result]:

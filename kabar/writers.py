@@ -217,6 +217,11 @@ def sentences_to_check(result: Result) -> list[tuple[int, list[tuple[str, str]]]
     return out
 
 
+def human_sentences(result: Result) -> list[int]:
+    """Sentences whose English came from the translation memory (an editor's correction)."""
+    return [i for i, o in enumerate(result.origin or ()) if o == "human" and i < len(result.translation)]
+
+
 def to_markdown(result: Result) -> str:
     """A Markdown page: metadata, the summary in both languages, then the article side by side."""
     lines = [f"# {md_text(result.title or result.id)}", ""]
@@ -251,6 +256,11 @@ def to_markdown(result: Result) -> str:
         lines.append("")
     if result.repaired or still_looping(result):
         lines += [loop_summary(result), ""]
+    human = human_sentences(result)
+    if human:
+        lines += [f"## From the translation memory ({len(human)})", "",
+                  "English written by an editor (origin: human), used instead of the model's:", ""]
+        lines += [f"- {md_text(result.sentences[i])} → {md_text(result.translation[i])}" for i in human] + [""]
     lines += ["## Article", ""]
     if result.lang != "en" and result.translation:
         lines += [f"| Original ({md_text(result.lang)}) | English |", "| --- | --- |"]
@@ -296,6 +306,11 @@ def to_html(results: list[Result]) -> str:
                             + "; ".join(f"{esc(c)}: {esc(why)}" for c, why in reasons) + "</span></li>"
                             for i, reasons in checked)
             parts.append(f'<h3>Sentences to check ({len(checked)})</h3><ul class="check">{items}</ul>')
+        human = human_sentences(r)
+        if human:
+            items = "".join(f"<li>{esc(r.translation[i])}</li>" for i in human)
+            parts.append(f'<h3>From the translation memory ({len(human)}, origin: human)</h3>'
+                         f'<ul class="human">{items}</ul>')
         if r.ok and r.lang != "en":
             rows = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td></tr>"
                            for a, b in zip(r.paragraphs(), r.paragraphs(r.translation)))

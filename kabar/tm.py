@@ -1,0 +1,62 @@
+"""``kabar tm``: the translation memory from the command line (add, list, remove, export, import)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from news import config
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``kabar tm``."""
+    parser.add_argument("--tm", metavar="FILE",
+                        help="the memory file (default: $KABAR_TM or memory.sqlite in the cache folder)")
+    parser.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
+    sub = parser.add_subparsers(dest="tm_command", required=True, metavar="ACTION")
+    add = sub.add_parser("add", help="remember the English of one Indonesian sentence")
+    add.add_argument("source", help="the Indonesian sentence, as Kabar split it")
+    add.add_argument("english", help="the English to use from now on")
+    add.add_argument("--editor", help="who made the correction")
+    add.add_argument("--machine", help="the machine translation it replaces (kept for later fine-tuning)")
+    listing = sub.add_parser("list", help="print every entry (oldest first)")
+    listing.add_argument("--json", action="store_true", help="one JSON object a line")
+    remove = sub.add_parser("remove", help="forget the entry of one Indonesian sentence")
+    remove.add_argument("source")
+    for name, verb in (("export", "write every entry to FILE"), ("import", "add every unit of FILE")):
+        action = sub.add_parser(name, help=f"{verb} (TMX 1.4 or TSV, by the file's extension or --format)")
+        action.add_argument("file", metavar="FILE")
+        action.add_argument("--format", choices=["tmx", "tsv"])
+
+
+def run(args) -> int:
+    """Run one ``kabar tm`` action; returns the exit code."""
+    from translate.exchange import export_file, import_file
+    from translate.memory import TranslationMemory, memory_path
+
+    path = memory_path(args.tm, config.cache_dir(args.cache))
+    memory = TranslationMemory(path)
+    try:
+        if args.tm_command == "add":
+            entry = memory.add(args.source, args.english, editor=args.editor, machine=args.machine)
+            print(f"remembered: {entry.source} -> {entry.target} ({path})", file=sys.stderr)
+        elif args.tm_command == "list":
+            for entry in memory.entries():
+                if args.json:
+                    print(json.dumps(entry.to_dict(), ensure_ascii=False))
+                else:
+                    print(f"{entry.source}\t{entry.target}")
+        elif args.tm_command == "remove":
+            if not memory.remove(args.source):
+                print(f"error: no entry for {args.source!r} in {path}", file=sys.stderr)
+                return 1
+            print("removed", file=sys.stderr)
+        elif args.tm_command == "export":
+            count = export_file(memory, args.file, args.format)
+            print(f"exported {count} entries to {args.file}", file=sys.stderr)
+        else:
+            count = import_file(memory, args.file, args.format)
+            print(f"imported {count} entries into {path} ({len(memory)} in all)", file=sys.stderr)
+    finally:
+        memory.close()
+    return 0

@@ -1,0 +1,220 @@
+"""Corrections end to end: the translation memory beats the model and both caches, the article cache knows the
+memory's state, glossaries are placed or flagged, and `kabar tm` exchanges TMX/TSV without loss."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kabar.pipeline import Pipeline, Result
+from kabar.store import ArticleCache
+from news.read import Document
+from translate.cache import SentenceCache
+from translate.cached import CachedTranslator
+from translate.exchange import ExchangeError, export_file, import_file
+from translate.glossary import parse_glossary
+from translate.memory import Entry, TranslationMemory
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLE = ("Banjir melanda Kota Bekasi pada Senin pagi.\n\n"
+           "Tim Basarnas mengevakuasi 120 warga dari rumah mereka.\n\n"
+           "Wali kota meminta warga tetap waspada.")
+
+
+class Counting:
+    """The real translator, with a record of the sentences it was asked for."""
+
+    def __init__(self, inner):
+        self.inner, self.info, self.asked = inner, inner.info, []
+
+    def translate(self, sentences):
+        self.asked += list(sentences)
+        return self.inner.translate(sentences)
+
+
+def _doc(text=ARTICLE):
+    return Document("bekasi", "bekasi.txt", text=text)
+
+
+def test_memory_match_is_human_and_never_sent_to_the_model(translators, tmp_path):
+    tm = TranslationMemory(tmp_path / "tm.sqlite")
+    tm.add("Tim Basarnas  mengevakuasi 120 warga dari rumah mereka.", "Basarnas rescuers evacuated 120 residents.")
+    model = Counting(translators("marian", "ct2"))
+    result = Pipeline(model, memory=tm).process(_doc())
+    i = result.sentences.index("Tim Basarnas mengevakuasi 120 warga dari rumah mereka.")
+    assert result.origin[i] == "human" and result.translation[i] == "Basarnas rescuers evacuated 120 residents."
+    assert [o for j, o in enumerate(result.origin) if j != i] == ["machine"] * (len(result.sentences) - 1)
+    assert result.sentences[i] not in model.asked and len(model.asked) == len(result.sentences) - 1
+    assert result.checks[i] == []  # an editor's English is not second-guessed by the checks
+    assert Result.from_dict(json.loads(json.dumps(result.to_dict()))).origin == result.origin
+    # an article entirely from the memory needs no model at all
+    only = Pipeline(load_translator=lambda: pytest.fail("model loaded"), memory=tm).process(
+        _doc("Tim Basarnas mengevakuasi 120 warga dari rumah mereka."))
+    assert only.origin == ("human",) and only.engine == "memory"
+
+
+def test_sentence_cache_never_overrides_the_memory(translators, tmp_path):
+    cached = CachedTranslator(translators("marian", "ct2"), SentenceCache(tmp_path / "s.sqlite"))
+    before = Pipeline(cached).process(_doc())
+    assert set(before.origin) == {"machine"}
+    tm = TranslationMemory(tmp_path / "tm.sqlite")
+    tm.add(before.sentences[0], "Floods hit Bekasi on Monday morning.")
+    after = Pipeline(cached, memory=tm).process(_doc())
+    assert after.translation[0] == "Floods hit Bekasi on Monday morning." and after.origin[0] == "human"
+    assert after.translation[1:] == before.translation[1:]  # the rest still from the sentence cache
+
+
+def test_article_cache_follows_the_memory(translators, tmp_path):
+    tm = TranslationMemory(tmp_path / "tm.sqlite")
+    cache = ArticleCache(tmp_path / "a.sqlite")
+    model = Counting(translators("marian", "ct2"))
+
+    def run(memory=tm):
+        pipeline = Pipeline(model, memory=memory, article_cache=cache)
+        return pipeline.process(_doc()), pipeline.articles_reused
+
+    first, reused = run()
+    assert reused == 0 and "human" not in first.origin
+    assert run()[1] == 1  # nothing changed: served from the article cache
+    tm.add(first.sentences[2], "The mayor asked residents to stay alert.")
+    corrected, reused = run()
+    assert reused == 0 and corrected.translation[2] == "The mayor asked residents to stay alert."
+    assert corrected.summary_en == tuple(corrected.translation[i] for i in corrected.summary_indices)
+    assert run()[1] == 1
+    tm.add(first.sentences[2], "The mayor urged residents to stay alert.", editor="Sari")  # changed
+    changed, reused = run()
+    assert reused == 0 and changed.translation[2] == "The mayor urged residents to stay alert."
+    without = run(memory=None)[0]  # a run without the memory never shows a human line
+    assert without.origin[2] == "machine" and without.translation[2] == first.translation[2]
+    tm.remove(first.sentences[2])
+    removed, reused = run()  # the machine result stored a moment ago is right again
+    assert reused == 1 and removed.origin[2] == "machine" and removed.translation[2] == first.translation[2]
+    tm.add(first.sentences[2], "The mayor asked residents to stay alert.")
+    assert run()[0].origin[2] == "human"
+
+
+def test_glossary_in_the_pipeline_places_or_flags_every_term(translators, tmp_path):
+    glossary = parse_glossary("Basarnas,National Search and Rescue Agency\nwali kota,mayor\n")
+    model = Counting(translators("marian", "ct2"))
+    result = Pipeline(model, glossary=glossary).process(_doc())
+    for i in (1, 2):
+        placed = {t["term"] for t in result.terms[i]}
+        flagged = [c["reason"] for c in result.checks[i] if c["check"] == "glossary"]
+        terms = ["Basarnas"] if i == 1 else ["wali kota"]
+        assert sorted(placed | {r.split("'")[1] for r in flagged}) == sorted(terms)  # each placed or flagged
+        for reason in flagged:
+            assert "should be" in reason and "re-decode" in reason
+    assert result.terms[0] == []
+    # the re-decode sent the code-switched sentence to the model
+    assert "Tim National Search and Rescue Agency mengevakuasi 120 warga dari rumah mereka." in model.asked
+    # the glossary is part of the article cache key
+    cache = ArticleCache(tmp_path / "a.sqlite")
+    p1 = Pipeline(model, glossary=glossary, article_cache=cache)
+    p2 = Pipeline(model, glossary=parse_glossary("Basarnas,SAR agency\n"), article_cache=cache)
+    assert p1.article_key(_doc()) != p2.article_key(_doc()) != Pipeline(model).article_key(_doc())
+
+
+def _kabar(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "kabar", *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def test_kabar_run_with_tm_and_glossary(tiny_marian, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bekasi.txt").write_text(ARTICLE, encoding="utf-8")
+    tm = tmp_path / "tm.sqlite"
+    added = _kabar("tm", "--tm", str(tm), "add", "Wali kota meminta warga tetap waspada.",
+                   "The mayor asked residents to stay alert.", "--editor", "Sari")
+    assert added.returncode == 0, added.stderr
+    glossary = tmp_path / "terms.tsv"
+    glossary.write_text("id\ten\tnote\nBasarnas\tNational Search and Rescue Agency\tagency\n", encoding="utf-8")
+    env = {"KABAR_CACHE": str(tmp_path / "cache")}
+    done = _kabar("run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--model", str(tiny_marian),
+                  "--tm", str(tm), "--glossary", str(glossary), "--quiet", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "translation memory: 1 sentences from editors' corrections" in done.stderr
+    result = json.loads((tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert result["origin"] == ["machine", "machine", "human"]
+    assert result["translation"][2] == "The mayor asked residents to stay alert."
+    page = next((tmp_path / "out" / "articles").glob("*.md")).read_text(encoding="utf-8")
+    assert "## From the translation memory (1)" in page and "The mayor asked residents to stay alert." in page
+    assert "From the translation memory (1, origin: human)" in (tmp_path / "out" / "index.html").read_text()
+    assert result["terms"][1] or any(c["check"] == "glossary" for c in result["checks"][1])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("KPK,Corruption Eradication Commission\nPolres\n", encoding="utf-8")
+    refused = _kabar("run", str(tmp_path / "in"), "--out", str(tmp_path / "out2"), "--model", str(tiny_marian),
+                     "--glossary", str(bad), "--quiet", env=env)
+    assert refused.returncode == 2 and "bad.csv: line 2: expected 'Indonesian term,English term" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "out2").exists()
+
+
+def _entries(tm):
+    return [e.to_dict() for e in tm.entries()]
+
+
+@pytest.mark.parametrize("fmt", ["tmx", "tsv"])
+def test_exchange_round_trip_is_equal(tmp_path, fmt):
+    tm = TranslationMemory(tmp_path / "tm.sqlite")
+    tm.add_many([Entry("Dia <b>pergi</b> & \"datang\".", "He <b>went</b> & came.", "He go.", "Sari"),
+                 Entry("Tab\tdan baris.", "Tab and line.", origin="suggestion"),
+                 Entry("Ÿ ürün — “kutip” 😀.", "Quote 😀.", origin="import")]
+                + [Entry(f"Kalimat {n}.", f"Sentence {n}.") for n in range(3000)])
+    out = tmp_path / f"memory.{fmt}"
+    assert export_file(tm, out) == 3003
+    again = TranslationMemory(tmp_path / "again.sqlite")
+    assert import_file(again, out, batch=1000) == 3003
+    assert _entries(again) == _entries(tm)
+    assert again.get("Tab dan baris.").target == "Tab and line."  # white space normalised on the way in
+    if fmt == "tmx":
+        from lxml import etree
+
+        root = etree.parse(str(out)).getroot()
+        assert root.tag == "tmx" and root.get("version") == "1.4" and root.find("header").get("srclang") == "id"
+        assert len(root.findall("body/tu")) == 3003
+
+
+def test_tmx_from_other_tools_and_hostile_files(tmp_path):
+    other = tmp_path / "other.tmx"
+    other.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="id-ID"/><body>'
+                     '<tu><tuv xml:lang="id-ID"><seg>Selamat <bpt i="1">&lt;b&gt;</bpt>pagi<ept i="1">&lt;/b&gt;'
+                     '</ept>.</seg></tuv><tuv xml:lang="EN-US"><seg>Good morning.</seg></tuv></tu>'
+                     '<tu><tuv lang="in"><seg>Apa kabar?</seg></tuv><tuv lang="en"><seg>How are you?</seg></tuv></tu>'
+                     '<tu><tuv xml:lang="fr"><seg>Bonjour</seg></tuv><tuv xml:lang="en"><seg>Hello</seg></tuv></tu>'
+                     '</body></tmx>', encoding="utf-8")
+    tm = TranslationMemory(tmp_path / "tm.sqlite")
+    assert import_file(tm, other) == 2
+    assert tm.get_many(["Apa kabar?"]) == {"Apa kabar?": "How are you?"} and tm.get("Apa kabar?").origin == "import"
+    entity = tmp_path / "xxe.tmx"
+    entity.write_text(f'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY x SYSTEM "file://{tmp_path}/secret">]>'
+                      '<tmx version="1.4"><body><tu><tuv xml:lang="id"><seg>Rahasia &x;</seg></tuv>'
+                      '<tuv xml:lang="en"><seg>Secret</seg></tuv></tu></body></tmx>', encoding="utf-8")
+    (tmp_path / "secret").write_text("TOP-SECRET", encoding="utf-8")
+    import_file(tm, entity)
+    assert "TOP-SECRET" not in json.dumps(_entries(tm))
+    broken = tmp_path / "broken.tmx"
+    broken.write_text('<tmx version="1.4"><body>\n<tu><tuv xml:lang="id"><seg>a</tuv></tu></body></tmx>')
+    with pytest.raises(ExchangeError, match="broken.tmx: line 2: not well-formed TMX"):
+        import_file(tm, broken)
+    tsv = tmp_path / "bad.tsv"
+    tsv.write_text("source\tenglish\nBaik.\tGood.\nSatu kolom\n", encoding="utf-8")
+    with pytest.raises(ExchangeError, match="bad.tsv: line 3: 1 column"):
+        import_file(tm, tsv)
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("source\tenglish\nKosong.\t \n", encoding="utf-8")
+    with pytest.raises(ExchangeError, match="empty.tsv: line 2: the English is empty"):
+        import_file(tm, empty)
+
+
+def test_kabar_tm_commands(tmp_path):
+    tm = str(tmp_path / "tm.sqlite")
+    assert _kabar("tm", "--tm", tm, "add", "Baik.", "Good.").returncode == 0
+    listed = _kabar("tm", "--tm", tm, "list", "--json")
+    assert json.loads(listed.stdout)["target"] == "Good."
+    assert _kabar("tm", "--tm", tm, "export", str(tmp_path / "m.tmx")).returncode == 0
+    assert _kabar("tm", "--tm", str(tmp_path / "b.sqlite"), "import", str(tmp_path / "m.tmx")).returncode == 0
+    missing = _kabar("tm", "--tm", tm, "remove", "Tidak ada.")
+    assert missing.returncode == 1 and "no entry for 'Tidak ada.'" in missing.stderr
+    bad = _kabar("tm", "--tm", tm, "add", "Baik.", "   ")
+    assert bad.returncode == 2 and "the English is empty" in bad.stderr and "Traceback" not in bad.stderr

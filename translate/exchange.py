@@ -1,0 +1,215 @@
+"""Translation memory exchange: TMX 1.4 and TSV, written and read back without loss.
+
+TMX is XML, written and parsed with lxml (translate-toolkit, the usual library for it, installs its code as
+a top-level package named ``translate``, which is this layer's name: with Kabar installed,
+``from translate.storage import tmx`` fails with ModuleNotFoundError). Reading never resolves entities,
+loads a DTD or touches the network, and streams ``<tu>`` elements one at a time, so a large or hostile
+file costs neither memory nor a fetch.
+
+In TMX, each ``<tu>`` carries the Indonesian and English ``<tuv>`` (``xml:lang`` id/in and en, region tags
+such as en-US accepted), ``creationdate``/``changedate`` (TMX's YYYYMMDDThhmmssZ), ``creationid`` (the
+editor) and Kabar's own ``x-kabar-origin`` / ``x-kabar-machine`` properties. The TSV has a header line
+``source, english, machine, editor, origin, created, updated``; only the first two columns are required.
+Both are also the parallel data a later fine-tuning reads (Indonesian source, human English).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from news.errors import ConfigError
+from translate.memory import ORIGINS, CorrectionError, Entry
+
+FORMATS = ("tmx", "tsv")
+TSV_COLUMNS = ("source", "english", "machine", "editor", "origin", "created", "updated")
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+
+
+class ExchangeError(ConfigError):
+    """A TMX or TSV file Kabar cannot read; the message names the file, the line and the fix."""
+
+
+def format_of(path: str | Path, given: str | None = None) -> str:
+    """``tmx`` or ``tsv``: as given, else by the file's extension."""
+    fmt = (given or Path(path).suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise ExchangeError(f"{Path(path).name}: cannot tell the format; name the file .tmx or .tsv or pass "
+                            f"--format ({', '.join(FORMATS)})")
+    return fmt
+
+
+def _tmx_date(iso: str) -> str:
+    return iso.replace("-", "").replace(":", "") if iso else ""
+
+
+def _iso_date(tmx: str | None) -> str:
+    if not tmx:
+        return ""
+    try:
+        return datetime.strptime(tmx, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return ""
+
+
+def write_tmx(entries: Iterable[Entry], out) -> int:
+    """Write TMX 1.4 to the binary file ``out``; returns the number of units written."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    from lxml import etree
+
+    try:
+        version = package_version("kabar")
+    except PackageNotFoundError:
+        version = "unknown"
+    count = 0
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element("tmx", version="1.4"):
+            xf.write(etree.Element("header", creationtool="Kabar", creationtoolversion=version, segtype="sentence",
+                                   adminlang="en", srclang="id", datatype="plaintext", **{"o-tmf": "Kabar SQLite"},
+                                   creationdate=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")))
+            with xf.element("body"):
+                for e in entries:
+                    attrs = {k: v for k, v in (("creationdate", _tmx_date(e.created)),
+                                               ("changedate", _tmx_date(e.updated)),
+                                               ("creationid", e.editor or "")) if v}
+                    tu = etree.Element("tu", **attrs)
+                    etree.SubElement(tu, "prop", type="x-kabar-origin").text = e.origin
+                    if e.machine:
+                        etree.SubElement(tu, "prop", type="x-kabar-machine").text = e.machine
+                    for lang, text in (("id", e.source), ("en", e.target)):
+                        tuv = etree.SubElement(tu, "tuv", {_XML_LANG: lang})
+                        etree.SubElement(tuv, "seg").text = text
+                    xf.write(tu)
+                    count += 1
+    return count
+
+
+def _lang(tuv) -> str:
+    return (tuv.get(_XML_LANG) or tuv.get("lang") or "").lower().split("-")[0].split("_")[0]
+
+
+def read_tmx(path: Path) -> Iterator[tuple[Entry, int]]:
+    """(entry, line) for the id→en units of a TMX file (1.1 to 1.4); a unit without both languages is skipped."""
+    from lxml import etree
+
+    try:
+        for _, tu in etree.iterparse(str(path), events=("end",), tag="tu", resolve_entities=False, no_network=True,
+                                     load_dtd=False, huge_tree=False, remove_comments=True):
+            segs: dict[str, str] = {}
+            for tuv in tu.iterfind("tuv"):
+                seg = tuv.find("seg")
+                if seg is not None:
+                    segs.setdefault({"in": "id"}.get(_lang(tuv), _lang(tuv)), "".join(seg.itertext()))
+            props = {p.get("type"): p.text or "" for p in tu.iterfind("prop")}
+            line = tu.sourceline
+            if "id" in segs and "en" in segs:
+                origin = props.get("x-kabar-origin") or "import"
+                yield Entry(segs["id"], segs["en"], props.get("x-kabar-machine") or None, tu.get("creationid") or None,
+                            origin if origin in ORIGINS else "import", _iso_date(tu.get("creationdate")),
+                            _iso_date(tu.get("changedate"))), line
+            tu.clear()
+    except etree.XMLSyntaxError as exc:
+        raise ExchangeError(f"{path.name}: line {exc.lineno}: not well-formed TMX ({exc.msg})") from None
+
+
+def write_tsv(entries: Iterable[Entry], out) -> int:
+    """Write the TSV (header first) to the text file ``out``; returns the number of rows."""
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(TSV_COLUMNS)
+    count = 0
+    for e in entries:
+        writer.writerow([e.source, e.target, e.machine or "", e.editor or "", e.origin, e.created, e.updated])
+        count += 1
+    return count
+
+
+def read_tsv(path: Path) -> Iterator[tuple[Entry, int]]:
+    """Rows of a TSV: source and English, then the optional columns of :data:`TSV_COLUMNS`."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ExchangeError(f"{path.name}: line {line}: not UTF-8; save it as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", strict=True)
+    try:
+        for row in reader:
+            if not row or not any(c.strip() for c in row):
+                continue
+            if reader.line_num == 1 and [c.strip().lower() for c in row[:2]] in (["source", "english"],
+                                                                                 ["source", "target"], ["id", "en"]):
+                continue
+            if len(row) < 2 or len(row) > len(TSV_COLUMNS):
+                raise ExchangeError(f"{path.name}: line {reader.line_num}: {len(row)} column(s); expected source and "
+                                    f"English, tab-separated (then optionally {', '.join(TSV_COLUMNS[2:])})")
+            row = row + [""] * (len(TSV_COLUMNS) - len(row))
+            origin = row[4] or "import"
+            yield Entry(row[0], row[1], row[2] or None, row[3] or None, origin if origin in ORIGINS else "import",
+                        row[5], row[6]), reader.line_num
+    except csv.Error as exc:
+        raise ExchangeError(f"{path.name}: line {reader.line_num}: {exc} (check the quotes)") from None
+
+
+def import_file(memory, path: str | Path, fmt: str | None = None, *, batch: int = 2000) -> int:
+    """Add every unit of a TMX or TSV file to ``memory``, in transactions of ``batch``; returns the count.
+
+    A bad unit stops the import with its line named; the batches before it are kept (importing the same
+    file again replaces them, so a fixed file can simply be imported again)."""
+    path = Path(path)
+    fmt = format_of(path, fmt)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ExchangeError(f"{path}: {exc.strerror or exc}") from None
+    if size > MAX_IMPORT_BYTES:
+        raise ExchangeError(f"{path.name}: {size} bytes; the limit is {MAX_IMPORT_BYTES} (split the file)")
+    rows = read_tmx(path) if fmt == "tmx" else read_tsv(path)
+    count, pending = 0, []
+
+    def flush():
+        try:
+            memory.add_many([e for e, _ in pending])
+        except CorrectionError as exc:
+            text = str(exc)
+            if text.startswith("entry "):
+                n = int(text.split(":", 1)[0].split()[1])
+                text = f"line {pending[n - 1][1]}: {text.split(':', 1)[1].strip()}"
+            raise ExchangeError(f"{path.name}: {text}") from None
+
+    for entry, line in rows:
+        pending.append((entry, line))
+        if len(pending) >= batch:
+            flush()
+            count += len(pending)
+            pending = []
+    if pending:
+        flush()
+        count += len(pending)
+    return count
+
+
+def export_file(memory, path: str | Path, fmt: str | None = None) -> int:
+    """Write every entry of ``memory`` to ``path`` (TMX or TSV), atomically; returns the count."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    fmt = format_of(path, fmt)
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
+    try:
+        if fmt == "tmx":
+            with os.fdopen(fd, "wb") as out:
+                count = write_tmx(memory.entries(), out)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                count = write_tsv(memory.entries(), out)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count

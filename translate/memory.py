@@ -1,0 +1,224 @@
+"""The translation memory: editors' corrections (and LibreTranslate-style suggestions), in SQLite.
+
+A sentence is looked up by its *key*: the text after Kabar's normalisation (Unicode NFC, mojibake repaired,
+control characters dropped, every run of white space one space, no white space at either end). Case, quotes
+and punctuation are kept: "KPK menahan dua tersangka." and "KPK menahan dua tersangka" are two sentences.
+
+An exact match is the English a person wrote, so the pipeline takes it instead of the model's and marks it
+``"origin": "human"``; the sentence cache never answers for such a sentence. Unlike the caches, the memory is
+the editors' work: a write that fails raises (it is never dropped with a warning), and a damaged file is an
+error naming it, never moved aside.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from news.errors import ConfigError, KabarError
+from news.text import normalize_text
+
+MAX_SOURCE_CHARS = 2_000  # a sentence; longer text is not a sentence a person corrects
+MAX_TARGET_CHARS = 4_000
+MAX_EDITOR_CHARS = 100
+DEFAULT_MAX_ENTRIES = 200_000  # per memory file; $KABAR_TM_MAX sets another
+ENV_TM = "KABAR_TM"
+ENV_TM_MAX = "KABAR_TM_MAX"
+ORIGINS = ("correction", "suggestion", "import")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS memory (
+    key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    machine TEXT,
+    editor TEXT,
+    origin TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+_CHUNK = 500
+
+
+class CorrectionError(KabarError):
+    """A correction that cannot be stored (empty, too long, memory full); the message says which and why."""
+
+
+def memory_key(sentence: str) -> str:
+    """The form a sentence is matched by: normalised text, white space collapsed, ends stripped."""
+    return " ".join(normalize_text(sentence).split())
+
+
+def _clean(text, what: str, limit: int, *, required: bool = True) -> str | None:
+    if text is None and not required:
+        return None
+    if not isinstance(text, str):
+        raise CorrectionError(f"the {what} must be text, not {type(text).__name__}")
+    text = " ".join(normalize_text(text).split())
+    if not text:
+        if required:
+            raise CorrectionError(f"the {what} is empty")
+        return None
+    if len(text) > limit:
+        raise CorrectionError(f"the {what} has {len(text)} characters; the limit is {limit}")
+    return text
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One remembered translation."""
+
+    source: str
+    target: str
+    machine: str | None = None  # the machine translation it replaced, where known
+    editor: str | None = None
+    origin: str = "correction"  # correction (Kabar's UI or API), suggestion (POST /suggest), import
+    created: str = ""
+    updated: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class TranslationMemory:
+    """Corrections by normalised source sentence, shared by every process that opens the same file."""
+
+    def __init__(self, path: str | Path, *, max_entries: int | None = None):
+        self.path = Path(path)
+        env_max = os.environ.get(ENV_TM_MAX, "").strip()
+        self.max_entries = int(max_entries or (int(env_max) if env_max.isdigit() else DEFAULT_MAX_ENTRIES))
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"Translation memory folder {self.path.parent} cannot be created "
+                              f"({exc.strerror or exc}); pass another file with --tm.") from None
+        if self.path.exists() and not self.path.is_file():
+            raise ConfigError(f"Translation memory {self.path} is not a file; pass a file with --tm.")
+        try:
+            self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(_SCHEMA)
+            self._conn.execute("SELECT key, source, target, machine, editor, origin, created, updated "
+                               "FROM memory LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"Translation memory {self.path} cannot be read ({exc}): it is not a Kabar memory or "
+                              "it is damaged. Restore it from an export (kabar tm import) or pass another with "
+                              "--tm.") from None
+
+    # -- reading --------------------------------------------------------------------------------------
+    def get_many(self, sentences: Sequence[str]) -> dict[str, str]:
+        """The remembered English for those of ``sentences`` that have an exact (normalised) match."""
+        keys = {}
+        for s in sentences:
+            if isinstance(s, str) and len(s) <= MAX_SOURCE_CHARS * 2:
+                keys.setdefault(memory_key(s), []).append(s)
+        unique = [k for k in keys if k]
+        found: dict[str, str] = {}
+        with self._lock:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start:start + _CHUNK]
+                rows = self._conn.execute(f"SELECT key, target FROM memory WHERE key IN ({','.join('?' * len(chunk))})",
+                                          chunk).fetchall()
+                for key, target in rows:
+                    for s in keys[key]:
+                        found[s] = target
+        return found
+
+    def get(self, sentence: str) -> Entry | None:
+        """The whole entry for one sentence, or None."""
+        with self._lock:
+            row = self._conn.execute("SELECT source, target, machine, editor, origin, created, updated FROM memory "
+                                     "WHERE key=?", (memory_key(sentence),)).fetchone()
+        return Entry(*row) if row else None
+
+    def entries(self) -> Iterator[Entry]:
+        """Every entry, oldest first (read in pages: memory stays flat however large the file)."""
+        last = ("", "")
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT source, target, machine, editor, origin, created, updated, key FROM memory "
+                    "WHERE (created, key) > (?, ?) ORDER BY created, key LIMIT 1000", last).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield Entry(*row[:7])
+            last = (rows[-1][5], rows[-1][7])
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM memory").fetchone()[0]
+
+    # -- writing --------------------------------------------------------------------------------------
+    def add(self, source: str, target: str, *, machine: str | None = None, editor: str | None = None,
+            origin: str = "correction") -> Entry:
+        """Remember ``target`` as the English of ``source`` (replacing an earlier entry for the same sentence)."""
+        return self.add_many([Entry(source, target, machine, editor, origin)])[0]
+
+    def add_many(self, entries: Iterable[Entry]) -> list[Entry]:
+        """Store entries in one transaction (all or none); each is checked first, and the error names the first
+        bad one by its position."""
+        checked: list[Entry] = []
+        now = _now()
+        for n, e in enumerate(entries, 1):
+            try:
+                if e.origin not in ORIGINS:
+                    raise CorrectionError(f"origin must be one of {', '.join(ORIGINS)}")
+                checked.append(Entry(_clean(e.source, "source sentence", MAX_SOURCE_CHARS),
+                                     _clean(e.target, "English", MAX_TARGET_CHARS),
+                                     _clean(e.machine, "machine translation", MAX_TARGET_CHARS, required=False),
+                                     _clean(e.editor, "editor name", MAX_EDITOR_CHARS, required=False),
+                                     e.origin, e.created or now, e.updated or now))
+            except CorrectionError as exc:
+                raise CorrectionError(f"entry {n}: {exc}") from None
+        if not checked:
+            return []
+        rows = [(memory_key(e.source), e.source, e.target, e.machine, e.editor, e.origin, e.created, e.updated)
+                for e in checked]
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                have = self._conn.execute("SELECT COUNT(*) FROM memory").fetchone()[0]
+                new = {r[0] for r in rows}
+                for start in range(0, len(rows), _CHUNK):
+                    chunk = [r[0] for r in rows[start:start + _CHUNK]]
+                    new -= {k for (k,) in self._conn.execute(
+                        f"SELECT key FROM memory WHERE key IN ({','.join('?' * len(chunk))})", chunk)}
+                if have + len(new) > self.max_entries:
+                    raise CorrectionError(f"the translation memory {self.path.name} holds {have} entries; {len(new)} "
+                                       f"more would pass its limit of {self.max_entries} ({ENV_TM_MAX} sets it)")
+                # an entry met again keeps its first creation time and its first machine translation
+                self._conn.executemany(
+                    "INSERT INTO memory VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                    "source=excluded.source, target=excluded.target, "
+                    "machine=COALESCE(memory.machine, excluded.machine), editor=excluded.editor, "
+                    "origin=excluded.origin, updated=excluded.updated", rows)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return checked
+
+    def remove(self, source: str) -> bool:
+        """Forget the entry for ``source``; True when there was one."""
+        with self._lock:
+            return self._conn.execute("DELETE FROM memory WHERE key=?", (memory_key(source),)).rowcount > 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def memory_path(tm: str | None, cache_dir: Path) -> Path:
+    """The memory file: ``--tm FILE`` > ``$KABAR_TM`` > ``memory.sqlite`` in Kabar's cache folder."""
+    return Path(tm or os.environ.get(ENV_TM) or cache_dir / "memory.sqlite").expanduser()
