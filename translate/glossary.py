@@ -232,12 +232,19 @@ def load_glossary(path: str | Path) -> Glossary:
         data = path.read_bytes()
     except OSError as exc:
         raise GlossaryError(f"{path}: {exc.strerror or exc}; pass a CSV or TSV file with --glossary") from None
+    return glossary_from_bytes(data, name=path.name)
+
+
+def glossary_from_bytes(data: bytes, *, name: str = "glossary") -> Glossary:
+    """A glossary from a file's bytes (UTF-8, a BOM allowed); errors name ``name`` and the line."""
+    if len(data) > MAX_FILE_BYTES:
+        raise GlossaryError(f"{name}: {len(data)} bytes; the limit is {MAX_FILE_BYTES} (split the glossary)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise GlossaryError(f"{path}: line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8") from None
-    return parse_glossary(text, name=path.name)
+        raise GlossaryError(f"{name}: line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8") from None
+    return parse_glossary(text, name=name)
 
 
 def glossary_from_pairs(pairs: Sequence, *, name: str = "glossary") -> Glossary:

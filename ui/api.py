@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -49,6 +49,49 @@ ERRORS = {
 SummarizerName = Literal["learned", "textrank", "lead"]
 
 
+MAX_REQUEST_TERMS = 500
+
+
+class GlossaryTerm(BaseModel):
+    """One glossary entry: where ``source`` occurs in an Indonesian sentence, the English uses ``target``."""
+
+    model_config = ConfigDict(strict=True)
+
+    source: str = Field(..., min_length=1, max_length=120, description="the Indonesian term")
+    target: str = Field(..., min_length=1, max_length=120, description="the English term")
+    note: str | None = Field(None, max_length=300)
+
+
+class CorrectionRequest(BaseModel):
+    """An editor's English for one Indonesian sentence, remembered by the translation memory."""
+
+    model_config = ConfigDict(strict=True)
+
+    source: str = Field(..., min_length=1, max_length=2000, description="the Indonesian sentence, as Kabar split it")
+    english: str = Field(..., min_length=1, max_length=4000, description="the English to use from now on")
+    machine: str | None = Field(None, max_length=4000, description="the machine translation it replaces")
+    editor: str | None = Field(None, max_length=100, description="who made the correction")
+
+
+class CorrectionEntry(BaseModel):
+    """One entry of the translation memory."""
+
+    source: str
+    target: str
+    machine: str | None
+    editor: str | None
+    origin: str
+    created: str
+    updated: str
+
+
+class CorrectionsPage(BaseModel):
+    """A page of the translation memory, oldest first."""
+
+    total: int
+    entries: list[CorrectionEntry]
+
+
 class ProcessRequest(BaseModel):
     """An article to clean, translate and summarize."""
 
@@ -63,6 +106,9 @@ class ProcessRequest(BaseModel):
                                                           'of sentences or a share such as "20%" (default: the server\'s)')
     summarizer: SummarizerName | None = Field(None, description="how summary sentences are chosen (default: the "
                                                                "server's, learned unless it was started otherwise)")
+    glossary: list[GlossaryTerm] | None = Field(None, max_length=MAX_REQUEST_TERMS,
+                                                description="terms the English must use, for this request (instead "
+                                                            "of the server's glossary); [] for none")
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -110,6 +156,12 @@ class ProcessResponse(BaseModel):
     summary_en: list[str]
     quality: list[float | None]
     flagged: list[int]
+    checks: list[list[dict]] = Field(default_factory=list, description="per sentence: the translation checks' flags "
+                                                                         "({check, reason}), glossary ones included")
+    origin: list[str] = Field(default_factory=list, description='per sentence: "machine", "human" (the translation '
+                                                                'memory) or "source" (passed through)')
+    terms: list[list[dict]] = Field(default_factory=list, description="per sentence: glossary terms placed "
+                                                                       "({term, english, how})")
     removed: list[dict]
     errors: list[str]
     model: str | None
@@ -149,12 +201,17 @@ def build_router(service: KabarService) -> APIRouter:
                  responses=ERRORS,
                  summary="Clean, translate and summarize one article")
     async def process(body: ProcessRequest):
+        glossary = None
+        if body.glossary is not None:
+            from translate.glossary import glossary_from_pairs
+
+            glossary = glossary_from_pairs([t.model_dump() for t in body.glossary], name="request glossary")
         if body.url is not None:
             result = await service.run(service.process_url, body.url, route="api/process",
-                                       summary_length=body.sentences, summarizer=body.summarizer)
+                                       summary_length=body.sentences, summarizer=body.summarizer, glossary=glossary)
         else:
             result = await service.run(service.process, body.text, title=body.title, route="api/process",
-                                       summary_length=body.sentences, summarizer=body.summarizer)
+                                       summary_length=body.sentences, summarizer=body.summarizer, glossary=glossary)
         if result.status == "error":
             raise HTTPException(status_code=400, detail="; ".join(result.errors) or "unprocessable article")
         en = result.paragraphs(result.translation) if result.translation else []
@@ -164,7 +221,9 @@ def build_router(service: KabarService) -> APIRouter:
                                paragraphs=result.paragraphs(), paragraphs_en=en, sentences=list(result.sentences),
                                translation=list(result.translation), summary_src=list(result.summary_src),
                                summary_en=list(result.summary_en), quality=list(result.quality),
-                               flagged=list(result.flagged), removed=[r.__dict__ for r in result.removed],
+                               flagged=list(result.flagged), checks=[list(c) for c in result.checks],
+                               origin=list(result.origin), terms=[list(t) for t in result.terms],
+                               removed=[r.__dict__ for r in result.removed],
                                errors=list(result.errors), model=result.model, engine=result.engine,
                                timings=result.timings)
 
@@ -181,5 +240,20 @@ def build_router(service: KabarService) -> APIRouter:
     async def summarize(body: SummarizeRequest):
         return SummarizeResponse(**await service.run(service.summarize, body.text, sentences=body.sentences,
                                                      summarizer=body.summarizer))
+
+    @router.post("/api/corrections", response_model=CorrectionEntry, tags=["kabar"],
+                 dependencies=[Depends(require_key)], responses=ERRORS,
+                 summary="Remember an editor's English for one sentence (the next run uses it, marked human)")
+    async def add_correction(body: CorrectionRequest):
+        entry = await service.run(service.correct, body.source, body.english, machine=body.machine,
+                                  editor=body.editor)
+        return CorrectionEntry(**entry.to_dict())
+
+    @router.get("/api/corrections", response_model=CorrectionsPage, tags=["kabar"],
+                dependencies=[Depends(require_key)], responses=ERRORS,
+                summary="The translation memory, oldest first, a page at a time")
+    async def list_corrections(offset: int = Query(0, ge=0, le=10_000_000), limit: int = Query(100, ge=1, le=500)):
+        total, entries = await service.run(service.corrections, offset, limit)
+        return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict()) for e in entries])
 
     return router

@@ -20,6 +20,7 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 CSS = """.kabar-side table{width:100%;border-collapse:collapse;table-layout:fixed;overflow-wrap:anywhere}.kabar-side td,.kabar-side th{vertical-align:top;
 border-top:1px solid #ddd;padding:6px;width:50%}.kabar-low{background:#fde2e2;border-bottom:2px dotted #c00}
 .kabar-check{background:#fff3cd;border-bottom:2px dotted #a60}.kabar-why{color:#a60}
+.kabar-human{background:#e2f0e2;border-bottom:2px solid #2a7a2a}.kabar-by{color:#2a7a2a}
 .kabar-summary li,.kabar-status{overflow-wrap:anywhere}
 .kabar-table table{width:100%;border-collapse:collapse;font-size:.9em}
 .kabar-table th,.kabar-table td{text-align:left;vertical-align:top;padding:4px 6px;border-top:1px solid #ddd;overflow-wrap:anywhere}
@@ -41,6 +42,9 @@ def _english_sentence(result: Result, i: int, flagged: set[int], checked: dict) 
     and the reasons are written beside it (not only in a tooltip or a colour)."""
     esc = html.escape
     text = esc(result.translation[i])
+    if result.origin and i < len(result.origin) and result.origin[i] == "human":
+        return (f'<span class="kabar-human" title="an editor\'s correction">{text}</span>'
+                '<small class="kabar-by"> [human: from the translation memory]</small>')
     classes, notes = [], []
     if i in flagged:
         classes.append("kabar-low")
@@ -110,14 +114,42 @@ def status_html(result: Result) -> str:
                      "quality estimate beside each).</p>")
     checked = sum(1 for flags in result.checks if flags)
     if checked:
-        parts.append(f"<p>{checked} sentence(s) to check (numbers, names, length, repetition, untranslated); "
+        parts.append(f"<p>{checked} sentence(s) to check (numbers, names, length, repetition, untranslated, glossary); "
                      "the reason is beside each one.</p>")
     if result.repaired or still_looping(result):
         parts.append(f"<p>{esc(loop_summary(result))}</p>")
+    human = sum(1 for o in result.origin if o == "human")
+    if human:
+        parts.append(f"<p>{human} sentence(s) from the translation memory (an editor's English, marked human, in "
+                     "green).</p>")
+    placed = sum(len(t) for t in result.terms)
+    missing = sum(1 for flags in result.checks for f in flags if f.get("check") == "glossary")
+    if placed or missing:
+        parts.append(f"<p>Glossary: {placed} term(s) placed" + (f", {missing} could not be placed (flagged)"
+                                                                 if missing else "") + ".</p>")
     return f'<div class="kabar-status">{"".join(parts)}</div>'
 
 
 BATCH_COLUMNS = ("file", "language", "sentences", "status", "error")
+
+
+def correction_labels(result: Result) -> list[tuple[str, int]]:
+    """(label, index) for every translated sentence: those a check or QE flagged first, then the rest in order;
+    each label says why the sentence is flagged, or that it is already an editor's."""
+    from kabar.writers import sentences_to_check
+
+    checked = dict(sentences_to_check(result))
+    flagged = set(result.flagged)
+    out = []
+    for i, origin in enumerate(result.origin):
+        if origin not in ("machine", "human"):
+            continue
+        why = [c for c, _ in checked.get(i, [])] + (["low confidence"] if i in flagged else [])
+        tag = "human" if origin == "human" else ", ".join(dict.fromkeys(why))
+        text = result.sentences[i]
+        label = f"{i + 1}. " + (f"[{tag}] " if tag else "") + (text if len(text) <= 90 else text[:89] + "…")
+        out.append((0 if why and origin != "human" else 1, i, label))
+    return [(label, i) for _, i, label in sorted(out)]
 
 
 def table_html(frame, elem_id: str) -> str:
@@ -159,12 +191,14 @@ class Callbacks:
         self.service = service
 
     def run_article(self, text: str = "", upload: str | None = None, source_lang: str = "auto",
-                    summary_length: str = "auto", url: str = "", summarizer: str | None = None):
-        """Translate and summarize one pasted, uploaded or linked article."""
+                    summary_length: str = "auto", url: str = "", summarizer: str | None = None,
+                    glossary: str | None = None):
+        """Translate and summarize one pasted, uploaded or linked article (with an uploaded glossary, if any)."""
         try:
+            terms = self._glossary(glossary)
             if url and url.strip():
                 result = self.service.process_url(url, route="ui/article", source_lang=source_lang,
-                                                  summary_length=summary_length, summarizer=summarizer)
+                                                  summary_length=summary_length, summarizer=summarizer, glossary=terms)
                 if result.status == "error":
                     raise gr.Error("; ".join(result.errors))
                 return self._article_outputs(result)
@@ -177,7 +211,7 @@ class Callbacks:
             if not text or not text.strip():
                 raise gr.Error("Paste an article or upload a file first.")
             result = self.service.process(text, route="ui/article", source_lang=source_lang,
-                                          summary_length=summary_length, summarizer=summarizer)
+                                          summary_length=summary_length, summarizer=summarizer, glossary=terms)
         except gr.Error:
             raise
         except Exception as exc:  # shown to the user, never a traceback
@@ -186,10 +220,48 @@ class Callbacks:
             raise gr.Error("; ".join(result.errors))
         return self._article_outputs(result)
 
+    def _glossary(self, upload: str | None):
+        """The uploaded glossary (None: the server's); errors name the file, never the server's folder."""
+        if not upload:
+            return None
+        from translate.glossary import glossary_from_bytes
+
+        path = self.service.own_file(upload)
+        return glossary_from_bytes(path.read_bytes(), name=Path(str(upload)).name)
+
     def _article_outputs(self, result: Result) -> tuple:
+        state = {"sentences": list(result.sentences), "translation": list(result.translation),
+                 "origin": list(result.origin), "labels": correction_labels(result)}
         return (status_html(result), side_by_side_html(result), summary_html(result), self.model_markdown(),
                 "\n\n".join(result.paragraphs(result.translation)) if result.translation else "",
-                self._result_files(result))
+                self._result_files(result), state)
+
+    @staticmethod
+    def correction_choices(state):
+        """The sentences an editor may correct (flagged first), for the correction dropdown."""
+        labels = (state or {}).get("labels") or []
+        return gr.update(choices=[(label, i) for label, i in labels], value=labels[0][1] if labels else None)
+
+    @staticmethod
+    def english_of(index, state) -> str:
+        """The current English of the chosen sentence (to edit)."""
+        translation = (state or {}).get("translation") or []
+        return translation[index] if isinstance(index, int) and 0 <= index < len(translation) else ""
+
+    def save_correction(self, index, english: str, editor: str = "", state=None) -> str:
+        """Store the editor's English for the chosen sentence; the next run of the article uses it."""
+        sentences = (state or {}).get("sentences") or []
+        if not isinstance(index, int) or not 0 <= index < len(sentences):
+            raise gr.Error("Translate an article, then choose one of its sentences to correct.")
+        machine = (state.get("translation") or [None] * len(sentences))[index]
+        if (state.get("origin") or ["machine"] * len(sentences))[index] == "human":
+            machine = None  # correcting a correction: the memory keeps the machine translation it first replaced
+        try:
+            entry = self.service.correct(sentences[index], english or "", machine=machine, editor=editor or None)
+        except KabarError as exc:
+            raise gr.Error(str(exc)) from None
+        return (f'<p class="kabar-saved">Saved for sentence {index + 1}: <q>{html.escape(entry.target)}</q>. '
+                "Translate the article again to see it marked human.</p>")
 
     def _result_files(self, result: Result) -> list[str]:
         """This article's result as a Markdown page and as JSON, in a job folder of the server's temp folder."""
@@ -328,6 +400,8 @@ def _article_tab(default_summarizer: str) -> SimpleNamespace:
                                  elem_id="article-upload")
                 url = gr.Textbox(value="", label="…or an article's URL", elem_id="article-url", max_lines=1,
                                  placeholder="https://www.antaranews.com/berita/...")
+                glossary = gr.File(label="Glossary (CSV/TSV: Indonesian term, English term, note)", type="filepath",
+                                   file_types=[".csv", ".tsv", ".txt"], elem_id="article-glossary")
         with gr.Row():
             lang = gr.Dropdown(list(SOURCE_LANGS), value="auto", label="Source language", elem_id="source-lang",
                                info="auto: detected; id: translate even if detection disagrees; en: pass through")
@@ -341,7 +415,7 @@ def _article_tab(default_summarizer: str) -> SimpleNamespace:
                 progress = gr.HTML(elem_id="article-progress", min_height=60)  # the progress shows here
         gr.Examples(_examples(), inputs=[text], label="Sample articles")
         out = SimpleNamespace(text=text, upload=upload, url=url, source_lang=lang, length=length, summarizer=summarizer,
-                              run=run, progress=progress,
+                              run=run, progress=progress, glossary=glossary, state=gr.State(None),
                               lang=gr.HTML(label="Detected language", elem_id="out-lang"),
                               summary=gr.HTML(label="Summary", elem_id="out-summary"),
                               side=gr.HTML(label="Original and English", elem_id="out-side"))
@@ -350,6 +424,15 @@ def _article_tab(default_summarizer: str) -> SimpleNamespace:
                                      interactive=False)
             out.files = gr.File(label="Download this result (Markdown, JSON)", file_count="multiple",
                                 elem_id="out-files")
+        with gr.Accordion("Correct a sentence (remembered for every later run)", open=True, elem_id="correct-box"):
+            out.pick = gr.Dropdown([], label="Sentence (flagged ones first)", elem_id="correct-sentence",
+                                   interactive=True)
+            with gr.Row():
+                out.fix = gr.Textbox(label="English", lines=2, elem_id="correct-english", max_length=4000)
+                out.editor = gr.Textbox(label="Editor (optional)", max_lines=1, elem_id="correct-editor",
+                                        max_length=100)
+            out.save = gr.Button("Save correction", elem_id="save-correction")
+            out.saved = gr.HTML(elem_id="correct-status")
         return out
 
 
@@ -397,13 +480,20 @@ def build_app(service: KabarService) -> gr.Blocks:
             with gr.Tab("Model", id="model"):
                 info = gr.Markdown(calls.model_markdown(), elem_id="model-info", label="Model")
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
-        results = [article.lang, article.side, article.summary, article.english, article.files]
+        results = [article.lang, article.side, article.summary, article.english, article.files, article.state,
+                   article.saved]
         # the previous article's results go first, so an error never stands above another article's results
-        article.run.click(lambda: ("",) * 4 + (None,), outputs=results, api_name=False, queue=False).then(
+        article.run.click(lambda: ("",) * 4 + (None, None, ""), outputs=results, api_name=False, queue=False).then(
+            calls.correction_choices, inputs=[article.state], outputs=[article.pick], api_name=False, queue=False).then(
             calls.run_article, inputs=[article.text, article.upload, article.source_lang, article.length, article.url,
-                                       article.summarizer],
-            outputs=[article.lang, article.side, article.summary, info, article.english, article.files],
-            api_name="run_article", show_progress_on=[article.progress])
+                                       article.summarizer, article.glossary],
+            outputs=[article.lang, article.side, article.summary, info, article.english, article.files, article.state],
+            api_name="run_article", show_progress_on=[article.progress]).then(
+            calls.correction_choices, inputs=[article.state], outputs=[article.pick], api_name=False)
+        article.pick.change(calls.english_of, inputs=[article.pick, article.state], outputs=[article.fix],
+                            api_name=False, queue=False)
+        article.save.click(calls.save_correction, inputs=[article.pick, article.fix, article.editor, article.state],
+                           outputs=[article.saved], api_name="save_correction")
         batch.run.click(lambda: ("", None), outputs=[batch.shown, batch.downloads], api_name=False, queue=False).then(
             calls.run_batch, inputs=[batch.files], outputs=[batch.downloads, batch.status, batch.table],
             api_name="run_batch").then(lambda frame: table_html(frame, "batch-table"), inputs=[batch.table],

@@ -34,6 +34,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="let clients' URLs reach loopback, private and link-local addresses (default: refused, "
                              "so the server cannot be used to read an internal network; $KABAR_ALLOW_PRIVATE_URLS=1)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
+    parser.add_argument("--tm", metavar="FILE", help="translation memory of editors' corrections (default: $KABAR_TM "
+                                                     "or memory.sqlite in the cache folder)")
+    parser.add_argument("--no-tm", action="store_true",
+                        help="keep no translation memory: corrections and /suggest are refused")
+    parser.add_argument("--glossary", metavar="FILE",
+                        help="the server's glossary (CSV/TSV: Indonesian term, English term[, note]); a request may "
+                             "send its own")
+    parser.add_argument("--suggestions", action="store_true",
+                        help="accept LibreTranslate's POST /suggest (behind the API keys when keys are set): a "
+                             "suggestion goes into the translation memory")
     parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files: created private "
                                            "(0700); an existing one must be this user's and writable by no one else "
                                            "(default: $KABAR_TMP, else a fresh private folder removed at exit)")
@@ -44,7 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None,
-                  deadline=None, allow_private_urls=None, keep_files=None):
+                  deadline=None, allow_private_urls=None, keep_files=None, *, tm=None, no_tm=False, glossary=None,
+                  suggestions=False):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from kabar.pipeline import Pipeline
     from translate.cache import SentenceCache
@@ -52,6 +63,16 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
     from translate.registry import load_translator
     from ui.service import KabarService
 
+    memory = None
+    if not no_tm:
+        from translate.memory import TranslationMemory, memory_path
+
+        memory = TranslationMemory(memory_path(tm, config.cache_dir()))
+    terms = None
+    if glossary:
+        from translate.glossary import load_glossary
+
+        terms = load_glossary(glossary)
     translator = load_translator(model, engine, device=device)
     cached = CachedTranslator(translator, SentenceCache(config.cache_dir() / "sentences.sqlite"))
     estimator = None
@@ -59,8 +80,9 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
         from eval.qe import EmbeddingQE
 
         estimator = EmbeddingQE()
-    return KabarService(Pipeline(cached, qe=estimator), max_chars=max_chars, temp_dir=temp_dir, max_queue=max_queue,
-                        deadline=deadline, allow_private_urls=allow_private_urls, keep_files=keep_files)
+    return KabarService(Pipeline(cached, qe=estimator, memory=memory, glossary=terms), max_chars=max_chars,
+                        temp_dir=temp_dir, max_queue=max_queue, deadline=deadline,
+                        allow_private_urls=allow_private_urls, keep_files=keep_files, suggestions=suggestions)
 
 
 def bind(host: str, port: int):
@@ -97,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     sock = bind(args.host, args.port)
     service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
                             config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
-                            args.deadline, args.allow_private_urls or None, args.keep_files)
+                            args.deadline, args.allow_private_urls or None, args.keep_files, tm=args.tm,
+                            no_tm=args.no_tm, glossary=args.glossary, suggestions=args.suggestions)
     connections = config.positive_int("--max-connections", args.max_connections
                                       or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_IN_FLIGHT)
     header_timeout = float(args.header_timeout or os.environ.get("KABAR_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)

@@ -36,6 +36,16 @@ class TranslateBody(BaseModel):
     api_key: str | None = None
 
 
+class SuggestBody(BaseModel):
+    """LibreTranslate's /suggest fields: the original text and the suggested translation."""
+
+    q: str = Field(..., min_length=1, description="the original (Indonesian) text")
+    s: str = Field(..., min_length=1, description="the suggested English")
+    source: Literal["auto", "id"]
+    target: Literal["en"]
+    api_key: str | None = None
+
+
 class DetectBody(BaseModel):
     """LibreTranslate's /detect fields."""
 
@@ -70,6 +80,7 @@ def _body(model: type[BaseModel]) -> dict:
 FIELD_TYPES = {"q": lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(t, str) for t in v)),
                "source": lambda v: isinstance(v, str), "target": lambda v: isinstance(v, str),
                "format": lambda v: isinstance(v, str), "api_key": lambda v: isinstance(v, str),
+               "s": lambda v: isinstance(v, str),
                "alternatives": lambda v: (isinstance(v, int) and not isinstance(v, bool))
                or (isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 4)}  # not "²", not 5,000 digits
 _ERR = {"model": ErrorResponse}
@@ -142,6 +153,33 @@ def _translate_errors(body: dict) -> JSONResponse | None:
     return None
 
 
+async def suggest(service: KabarService, request: Request):
+    """``POST /suggest``: LibreTranslate's suggestion, stored in the translation memory as the English of the whole
+    text ``q`` (and so of that sentence, when ``q`` is one sentence), when the server was started with
+    ``--suggestions``."""
+    from translate.memory import CorrectionError
+
+    body, bad = await _checked_body(service, request)
+    if bad:
+        return bad
+    if not service.suggestions or service.memory is None:
+        return error(403, "Suggestions are disabled on this server.")
+    for name in ("q", "s", "source", "target"):
+        value = body.get(name)
+        if not value or not isinstance(value, str):
+            return error(400, f"Invalid request: missing {name} parameter")
+    if body["target"] != "en" or body["source"] not in ("auto", "id"):
+        return error(400, f"{(body['source'] if body['target'] == 'en' else body['target'])[:40]} is not supported")
+    try:
+        service.check_size(body["q"], body["s"])
+        await service.run(service.correct, body["q"], body["s"], origin="suggestion")
+    except TooLarge as exc:
+        return error(413, str(exc))
+    except CorrectionError as exc:
+        return error(400, f"Invalid request: {exc}")
+    return {"success": True}
+
+
 async def detect_text(service: KabarService, request: Request):
     """``POST /detect``."""
     body, bad = await _checked_body(service, request)
@@ -209,7 +247,7 @@ def build_router(service: KabarService) -> APIRouter:
     @router.get("/frontend/settings", summary="Server settings, as LibreTranslate's clients read them")
     async def frontend_settings():
         return {"charLimit": service.max_chars, "frontendTimeout": 500, "apiKeys": bool(service.api_keys),
-                "keyRequired": bool(service.api_keys), "suggestions": False, "supportedFilesFormat": list(FILE_FORMATS),
+                "keyRequired": bool(service.api_keys), "suggestions": service.suggestions, "supportedFilesFormat": list(FILE_FORMATS),
                 "language": {"source": {"code": "auto", "name": "Auto Detect"},
                              "target": {"code": "en", "name": "English"}}}
 
@@ -235,5 +273,11 @@ def build_router(service: KabarService) -> APIRouter:
                  openapi_extra=_body(TranslateBody))
     async def translate_route(request: Request):
         return await translate_text(service, request)
+
+    @router.post("/suggest", summary="Suggest a better translation (into the translation memory)",
+                 responses={200: {"description": '{"success": true}'}, 400: _ERR, 403: _ERR, 413: _ERR},
+                 openapi_extra=_body(SuggestBody))
+    async def suggest_route(request: Request):
+        return await suggest(service, request)
 
     return router

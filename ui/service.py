@@ -86,8 +86,10 @@ class KabarService:
     def __init__(self, pipeline: Pipeline, *, max_chars: int | None = None, max_queue: int | None = None,
                  workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None,
                  temp_dir: str | Path | None = None, deadline: float | None = None,
-                 allow_private_urls: bool | None = None, fetch_settings=None, keep_files: float | None = None):
+                 allow_private_urls: bool | None = None, fetch_settings=None, keep_files: float | None = None,
+                 suggestions: bool = False):
         self.pipeline = pipeline
+        self.suggestions = suggestions  # LibreTranslate's POST /suggest writes to the memory (kabar serve --suggestions)
         if allow_private_urls is None:
             allow_private_urls = os.environ.get(ENV_ALLOW_PRIVATE_URLS, "").lower() in ("1", "true", "yes")
         self.allow_private_urls = allow_private_urls
@@ -207,17 +209,17 @@ class KabarService:
     # -- work ---------------------------------------------------------------------------------------
     def process(self, text: str, *, title: str | None = None, article_id: str = "request",
                 route: str = "process", source_lang: str | None = None, summary_length: str | int | None = None,
-                summarizer: str | None = None) -> Result:
+                summarizer: str | None = None, glossary=None) -> Result:
         """Run the whole pipeline on one pasted article; ``source_lang`` (auto/id/en), ``summary_length``
         (auto, N, 20%) and ``summarizer`` (learned, textrank, lead) override the server's defaults for this
         request only."""
         self.check_size(text)
         text, title = replace_surrogates(text), replace_surrogates(title) if title else title
         return self._process(Document(article_id, route, text=text, title=title), route, source_lang, summary_length,
-                             summarizer)
+                             summarizer, glossary)
 
     def process_url(self, url: str, *, route: str = "process", source_lang: str | None = None,
-                    summary_length: str | int | None = None, summarizer: str | None = None) -> Result:
+                    summary_length: str | int | None = None, summarizer: str | None = None, glossary=None) -> Result:
         """Fetch an article page (public addresses only, unless allowed), then run the whole pipeline on it.
 
         A page that cannot be fetched or holds no article is a result with status ``error`` naming why.
@@ -230,7 +232,7 @@ class KabarService:
         doc = read_url(url, fetcher=self.fetcher, doc_id=url_id(url))
         if doc.ok:
             self.check_size(doc.text)
-        return self._process(doc, route, source_lang, summary_length, summarizer)
+        return self._process(doc, route, source_lang, summary_length, summarizer, glossary)
 
     def summarizer(self, name: str | None):
         """The server's summarizer, or the one called ``name`` (learned, textrank, lead) for one request."""
@@ -243,13 +245,14 @@ class KabarService:
         return SUMMARIZERS[name]()
 
     def _process(self, doc: Document, route: str, source_lang: str | None, summary_length,
-                 summarizer: str | None = None) -> Result:
+                 summarizer: str | None = None, glossary=None) -> Result:
         pipeline = self.pipeline
         chosen = self.summarizer(summarizer)
         if (source_lang not in (None, pipeline.source_lang) or summary_length not in (None, "")
-                or chosen is not pipeline.summarizer):
+                or chosen is not pipeline.summarizer or glossary is not None):
             pipeline = Pipeline(pipeline._translator, load_translator=pipeline._load_translator,
-                                summarizer=chosen, qe=pipeline.qe,
+                                summarizer=chosen, qe=pipeline.qe, memory=pipeline.memory,
+                                glossary=pipeline.glossary if glossary is None else glossary,
                                 source_lang=source_lang or pipeline.source_lang,
                                 summary_length=summary_length if summary_length not in (None, "") else "auto")
             if summary_length in (None, ""):  # only the summarizer or language changed: the server's length
@@ -257,14 +260,51 @@ class KabarService:
         with self.slot(route):
             return pipeline.process(doc)
 
+    # -- the translation memory -------------------------------------------------------------------------
+    @property
+    def memory(self):
+        """The server's translation memory (None when it was started with --no-tm)."""
+        return self.pipeline.memory
+
+    def _memory_or_error(self):
+        if self.memory is None:
+            raise ConfigError("This server keeps no translation memory (it was started with --no-tm).")
+        return self.memory
+
+    def correct(self, source: str, english: str, *, machine: str | None = None, editor: str | None = None,
+                origin: str = "correction"):
+        """Remember ``english`` as the translation of ``source`` (an editor's correction or a suggestion); the
+        next run of any article holding that sentence uses it, marked human."""
+        return self._memory_or_error().add(replace_surrogates(source), replace_surrogates(english),
+                                           machine=replace_surrogates(machine) if machine else None,
+                                           editor=replace_surrogates(editor) if editor else None, origin=origin)
+
+    def corrections(self, offset: int = 0, limit: int = 100) -> tuple[int, list]:
+        """(how many entries in all, up to ``limit`` entries from ``offset``, oldest first)."""
+        import itertools
+
+        memory = self._memory_or_error()
+        return len(memory), list(itertools.islice(memory.entries(), offset, offset + limit))
+
     def translate_texts(self, texts: list[str], *, route: str = "translate") -> list[str]:
-        """Translate each text sentence by sentence, keeping its line breaks; one output per input."""
+        """Translate each text sentence by sentence, keeping its line breaks; one output per input.
+
+        The translation memory answers first: a whole line it knows (a LibreTranslate suggestion is stored for
+        the whole text sent), then each sentence it knows; only the rest goes to the model."""
         self.check_size(*texts)
         texts = [replace_surrogates(t) for t in texts]
         pieces = [_sentences_by_line(t) for t in texts]
-        flat = [s for doc in pieces for line in doc for s in line]
+        known: dict[str, str] = {}
+        if self.memory is not None:
+            lines = [line for t in texts for line in t.split("\n")]
+            known = self.memory.get_many(lines + [s for doc in pieces for line in doc for s in line])
+        whole = [[line in known for line in t.split("\n")] for t in texts]
+        flat = [s for doc, full in zip(pieces, whole) for line, hit in zip(doc, full) if not hit for s in line
+                if s not in known]
         done = iter(self._translate_grouped(flat, route)) if flat else iter(())
-        return ["\n".join(" ".join(next(done) for _ in line) for line in doc) for doc in pieces]
+        return ["\n".join(known[raw] if hit else " ".join(known[s] if s in known else next(done) for s in line)
+                          for raw, line, hit in zip(t.split("\n"), doc, full))
+                for t, doc, full in zip(texts, pieces, whole)]
 
     def _translate_grouped(self, sentences: list[str], route: str) -> list[str]:
         """Translate ``sentences`` together with those of every other request waiting at the same moment.

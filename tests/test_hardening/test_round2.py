@@ -54,13 +54,17 @@ def _gradio_call(opener, url: str, api: str, data: list) -> tuple[int, str]:
 # 1. Files on the server through the Gradio API -------------------------------------------------------
 def test_gradio_api_needs_a_sign_in_when_keys_are_set(capped):
     plain = urllib.request.build_opener()
-    status, _ = _gradio_call(plain, capped.url, "run_article", ["Harga beras naik.", None, "auto", "auto", "", "learned"])
+    status, _ = _gradio_call(plain, capped.url, "run_article", ["Harga beras naik.", None, "auto", "auto", "", "learned",
+                                                                   None])
     assert status in (401, 403)
 
 
 @pytest.mark.parametrize("api, data", [
     ("run_batch", lambda p: [[{"path": p, "meta": {"_type": "gradio.FileData"}}]]),
-    ("run_article", lambda p: ["", {"path": p, "meta": {"_type": "gradio.FileData"}}, "auto", "auto", "", "learned"]),
+    ("run_article", lambda p: ["", {"path": p, "meta": {"_type": "gradio.FileData"}}, "auto", "auto", "", "learned",
+                               None]),
+    ("run_article", lambda p: ["Harga beras naik.", None, "auto", "auto", "", "learned",  # a glossary from outside
+                               {"path": p, "meta": {"_type": "gradio.FileData"}}]),
 ])
 def test_gradio_callbacks_refuse_files_outside_the_temp_folder(capped, tmp_path, api, data):
     secret = tmp_path / "secret.txt"
@@ -92,7 +96,8 @@ def test_callbacks_check_paths_themselves(translators, tmp_path):
                  lambda: calls.run_article("", str(secret)),
                  lambda: calls.run_batch([str(tmp_path / "server-tmp" / ".." / "secret.txt")],
                                          progress=lambda *a, **k: None),
-                 lambda: calls.run_article("", str(inside.parent / ".." / ".." / "secret.txt"))):
+                 lambda: calls.run_article("", str(inside.parent / ".." / ".." / "secret.txt")),
+                 lambda: calls.run_article(ARTICLE, glossary=str(secret))):
         with pytest.raises(gr.Error, match="secret.txt: not a file uploaded to this server"):
             call()
     with pytest.raises(gr.Error, match="link.txt: not a file uploaded to this server"):
