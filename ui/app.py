@@ -432,7 +432,7 @@ def _article_tab(default_summarizer: str) -> SimpleNamespace:
                 out.editor = gr.Textbox(label="Editor (optional)", max_lines=1, elem_id="correct-editor",
                                         max_length=100)
             out.save = gr.Button("Save correction", elem_id="save-correction")
-            out.saved = gr.HTML(elem_id="correct-status")
+            out.saved = gr.HTML(label="Correction", elem_id="correct-status")
         return out
 
 

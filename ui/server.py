@@ -60,7 +60,13 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # one path, two routes (GET and POST /api/corrections): Allow names both
+            allowed = {m for route in request.app.router.routes if getattr(route, "methods", None)
+                       and getattr(route, "path_regex", None) and route.path_regex.match(request.url.path)
+                       for m in route.methods}
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(allowed))}
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(KabarError)
     async def kabar_error(request: Request, exc: KabarError):

@@ -18,11 +18,11 @@ ARTICLE = ("Banjir melanda Kota Bekasi pada Senin pagi.\n\n"
            "Wali kota meminta warga tetap waspada.")
 
 
-def _server(translators, tmp_path, *, suggestions=True, keys="", glossary=None):
+def _server(translators, tmp_path, *, suggestions=True, keys="", glossary=None, with_ui=False):
     memory = TranslationMemory(tmp_path / "tm.sqlite")
     service = KabarService(Pipeline(translators("marian", "ct2"), memory=memory, glossary=glossary),
                            max_chars=5000, api_keys=keys, suggestions=suggestions, temp_dir=tmp_path / "srv")
-    return Running(service)
+    return Running(service, with_ui=with_ui)
 
 
 def _post(url, body, *, form=False, headers=None):
@@ -43,9 +43,16 @@ def _get(url):
 
 @pytest.fixture(scope="module")
 def served(translators, tmp_path_factory):
-    running = _server(translators, tmp_path_factory.mktemp("corrections"))
+    import os
+
+    before = os.environ.get("GRADIO_TEMP_DIR")  # a UI app sets Gradio's upload folder for the whole process
+    running = _server(translators, tmp_path_factory.mktemp("corrections"), with_ui=True)
     yield running
     running.stop()
+    if before is None:
+        os.environ.pop("GRADIO_TEMP_DIR", None)
+    else:
+        os.environ["GRADIO_TEMP_DIR"] = before
 
 
 def test_api_correction_is_used_on_the_next_run(served):

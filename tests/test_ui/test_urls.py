@@ -72,7 +72,7 @@ def test_fetch_failures_are_named(trusting, site):
 def test_article_tab_takes_a_url(trusting, site):
     from ui.app import Callbacks
 
-    status, side, summary, _, english, files = Callbacks(trusting.service).run_article(url=site.story_url(STORIES[6]))
+    status, side, summary, _, english, files, _state = Callbacks(trusting.service).run_article(url=site.story_url(STORIES[6]))
     assert site.story_url(STORIES[6]) in status and STORIES[6].author in status
     assert 'rel="nofollow noopener noreferrer"' in status
     assert "Pasar Induk Kramat Jati" in side and english and len(files) == 2
