@@ -275,21 +275,41 @@ class Placement:
     missing: list[str] = field(default_factory=list)  # reasons, one a term that could not be placed
 
 
+def _key(phrase: str) -> tuple[str, ...]:
+    return tuple(w.casefold() for w in _WORD.findall(phrase))
+
+
+def _present(text: str, matches: list[Match]) -> set[tuple[str, ...]]:
+    """The English terms of ``matches`` that occur in ``text`` (one scan, however many matches)."""
+    keys = {_key(m.term.target): None for m in matches}
+    index = {k: k for k in keys if k}
+    return {k for k, _, _ in _find(text, index, max(map(len, index), default=0), clitics=False, plurals=True)}
+
+
 def _placed(text: str, matches: list[Match]) -> int:
-    return sum(has_phrase(text, m.term.target) for m in matches)
+    present = _present(text, matches)
+    return sum(_key(m.term.target) in present for m in matches)
 
 
-def _replace_copies(text: str, matches: list[Match]) -> tuple[str, list[Match]]:
-    """Replace untranslated copies of terms in the English by their English terms; the terms replaced."""
-    done = []
-    for m in matches:
-        if has_phrase(text, m.term.target):
-            continue
-        span = _phrase_span(text, m.term.source)
-        if span is not None:
-            text = text[:span[0]] + m.term.target + text[span[1]:]
-            done.append(m)
-    return text, done
+def _replace_copies(text: str, matches: list[Match]) -> tuple[str, set[str]]:
+    """Replace untranslated copies of terms in the English by their English terms (one scan); the Indonesian terms
+    replaced."""
+    present = _present(text, matches)
+    index = {_key(m.term.source): m.term for m in matches if _key(m.term.target) not in present}
+    if not index:
+        return text, set()
+    hits = _find(text, index, max(map(len, index)), clitics=False, plurals=False)
+    out, last = [], 0
+    for term, start, end in hits:
+        out += [text[last:start], term.target]
+        last = end
+    return "".join(out + [text[last:]]), {term.source for term, _, _ in hits}
+
+
+def _placed_terms(text: str, matches: list[Match], how) -> list[dict]:
+    present = _present(text, matches)
+    return [{"term": m.term.source, "english": m.term.target, "how": how(m)}
+            for m in matches if _key(m.term.target) in present]
 
 
 def code_switched(sentence: str, matches: list[Match]) -> str:
@@ -315,12 +335,10 @@ def enforce(glossary: Glossary, sources: Sequence[str], translations: Sequence[s
         if not matches:
             continue
         text, replaced = _replace_copies(translations[i], matches)
-        out[i] = Placement(text)
-        if _placed(text, matches) < len(matches):
+        out[i] = Placement(text, _placed_terms(text, matches,
+                                               lambda m, replaced=replaced: "replaced" if m.term.source in replaced else "kept"))
+        if len(out[i].terms) < len(matches):
             redo.append(i)
-        out[i].terms = [{"term": m.term.source, "english": m.term.target,
-                         "how": "replaced" if m in replaced else "kept"}
-                        for m in matches if has_phrase(text, m.term.target)]
     again: list[str] = []
     reason = "the model left it out"
     if redo and translate is not None:
@@ -331,13 +349,12 @@ def enforce(glossary: Glossary, sources: Sequence[str], translations: Sequence[s
     for k, i in enumerate(redo):
         p, matches = out[i], found[i]
         if k < len(again):
-            candidate, replaced = _replace_copies(again[k], matches)
-            if _placed(candidate, matches) > _placed(p.translation, matches):
+            candidate, _ = _replace_copies(again[k], matches)
+            if _placed(candidate, matches) > len(p.terms):
                 before = {t["term"] for t in p.terms}
                 p.translation = candidate
-                p.terms = [{"term": m.term.source, "english": m.term.target,
-                            "how": ("kept" if m.term.source in before else "redecoded")}
-                           for m in matches if has_phrase(candidate, m.term.target)]
+                p.terms = _placed_terms(candidate, matches,
+                                        lambda m, before=before: "kept" if m.term.source in before else "redecoded")
         placed = {t["term"] for t in p.terms}
         p.missing = [f"'{m.term.source}' should be '{m.term.target}': not in the English after a re-decode "
                      f"with the term in place ({reason})" if translate is not None else

@@ -153,3 +153,27 @@ def test_the_scaling_check_catches_a_quadratic_stage(fn, make):
     """The same measurement flags deliberately quadratic functions (so the test above can fail)."""
     assert super_linear(fn, make(N), make(8 * N))
     assert super_linear(len, make(N), make(8 * N)) is None  # and passes a linear one
+
+
+GLOSSARY_FAMILIES = {
+    "one term repeated": lambda n: "KPK " * (n // 4),
+    "clitic forms repeated": lambda n: "bupatinya " * (n // 10),
+    "multi-word term prefixes": lambda n: "Komisi Pemberantasan " * (n // 21),
+    "hyphen-joined term words": lambda n: "Polres-Bekasi-" * (n // 14),
+}
+
+
+@pytest.mark.parametrize("family", sorted(GLOSSARY_FAMILIES))
+def test_glossary_matching_and_placement_scale_linearly(family):
+    """A whole request as one sentence full of glossary terms: finding them, checking the English for each and
+    replacing copies are one scan each (checking each match against the whole English was quadratic)."""
+    from translate.glossary import enforce, parse_glossary
+
+    glossary = parse_glossary("KPK,Corruption Eradication Commission\nbupati,regent\n"
+                              "Komisi Pemberantasan Korupsi,Corruption Eradication Commission\n"
+                              "Polres Bekasi,Bekasi Police\n")
+    make = GLOSSARY_FAMILIES[family]
+
+    def stage(text):  # the model "copies" its input: every term goes through the replace step
+        return enforce(glossary, [text], [text], lambda batch: list(batch))
+    assert (why := super_linear(stage, make(N), make(8 * N))) is None, why
