@@ -114,6 +114,8 @@ def read_tmx(path: Path) -> Iterator[tuple[Entry, int]]:
                             origin if origin in ORIGINS else "import", _iso_date(tu.get("creationdate")),
                             _iso_date(tu.get("changedate"))), line
             tu.clear()
+            while tu.getprevious() is not None:  # cleared units still hang on the body: drop them too
+                del tu.getparent()[0]
     except etree.XMLSyntaxError as exc:
         raise ExchangeError(f"{path.name}: line {exc.lineno}: not well-formed TMX ({exc.msg})") from None
 
