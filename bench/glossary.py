@@ -94,9 +94,8 @@ def build_case(limit: int | None = None) -> tuple[list[str], list[str], object]:
             raise SystemExit(f"{name} not found at {src_path}; put the shared folder beside the project")
         for src, ref in zip(src_path.read_text(encoding="utf-8").splitlines(),
                             ref_path.read_text(encoding="utf-8").splitlines()):
-            confirmed = [m.term for m in glossary.find(src) if has_phrase(ref, m.term.target)]
             found = glossary.find(src)
-            if found and len(confirmed) == len(found):  # every term of the sentence is used by the reference
+            if found and all(has_phrase(ref, m.term.target) for m in found):  # the reference uses every term
                 sources.append(src)
                 refs.append(ref)
     if limit:

@@ -70,7 +70,6 @@ _SHAPES = {**dict.fromkeys(("title", "date", "dateline", "url", "author", "lang"
                             "origin"), "a list of strings"),
            **dict.fromkeys(("paragraph_of", "summary_indices", "flagged", "repaired"), "a list of integers"),
            **dict.fromkeys(("quality", "checks", "removed", "terms"), "a list")}
-ORIGINS = ("machine", "human", "source")  # per sentence: the model, the translation memory, copied as it was
 
 
 def _fits(value, kind: str) -> bool:
@@ -116,7 +115,7 @@ class Result:
     flagged: tuple[int, ...] = ()  # sentences whose translation QE marks as likely bad
     checks: tuple = ()  # per sentence: a list of {"check", "reason"} (eval.checks); empty lists where all passed
     repaired: tuple[int, ...] = ()  # sentences decoded again because their first translation looped
-    origin: tuple[str, ...] = ()  # per sentence (ORIGINS): "human" where the translation memory gave the English
+    origin: tuple[str, ...] = ()  # per sentence: "machine", "human" (the translation memory) or "source" (copied)
     terms: tuple = ()  # per sentence: the glossary terms placed, [{"term", "english", "how"}]; empty lists elsewhere
     errors: tuple[str, ...] = ()
     removed: tuple[Removal, ...] = ()

@@ -177,11 +177,8 @@ def import_file(memory, path: str | Path, fmt: str | None = None, *, batch: int 
         try:
             memory.add_many([e for e, _ in pending])
         except CorrectionError as exc:
-            text = str(exc)
-            if text.startswith("entry "):
-                n = int(text.split(":", 1)[0].split()[1])
-                text = f"line {pending[n - 1][1]}: {text.split(':', 1)[1].strip()}"
-            raise ExchangeError(f"{path.name}: {text}") from None
+            where = f"line {pending[exc.entry - 1][1]}: " if exc.entry is not None else ""
+            raise ExchangeError(f"{path.name}: {where}{exc.reason}") from None
 
     for entry, line in rows:
         pending.append((entry, line))

@@ -167,12 +167,6 @@ def has_phrase(text: str, phrase: str, *, plurals: bool = True) -> bool:
     return bool(key) and bool(_find(text, {key: True}, len(key), clitics=False, plurals=plurals))
 
 
-def _phrase_span(text: str, phrase: str) -> tuple[int, int] | None:
-    key = tuple(w.casefold() for w in _WORD.findall(phrase))
-    hits = _find(text, {key: True}, len(key), clitics=False, plurals=False) if key else []
-    return (hits[0][1], hits[0][2]) if hits else None
-
-
 def _clean_cell(value: str, what: str, limit: int, line: int) -> str:
     value = " ".join(normalize_text(value).split())
     if len(value) > limit:

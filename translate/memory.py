@@ -46,7 +46,14 @@ _CHUNK = 500
 
 
 class CorrectionError(KabarError):
-    """A correction that cannot be stored (empty, too long, memory full); the message says which and why."""
+    """A correction that cannot be stored (empty, too long, memory full); the message says which and why.
+
+    ``entry`` is the 1-based position of the bad entry in an :meth:`TranslationMemory.add_many` call (None for
+    an error of the whole batch) and ``reason`` the message without it, so an importer can name its own line."""
+
+    def __init__(self, reason: str, entry: int | None = None):
+        self.reason, self.entry = reason, entry
+        super().__init__(f"entry {entry}: {reason}" if entry is not None else reason)
 
 
 def memory_key(sentence: str) -> str:
@@ -59,7 +66,7 @@ def _clean(text, what: str, limit: int, *, required: bool = True) -> str | None:
         return None
     if not isinstance(text, str):
         raise CorrectionError(f"the {what} must be text, not {type(text).__name__}")
-    text = " ".join(normalize_text(text).split())
+    text = memory_key(text)  # stored as it is matched
     if not text:
         if required:
             raise CorrectionError(f"the {what} is empty")
@@ -180,7 +187,7 @@ class TranslationMemory:
                                      _clean(e.editor, "editor name", MAX_EDITOR_CHARS, required=False),
                                      e.origin, e.created or now, e.updated or now))
             except CorrectionError as exc:
-                raise CorrectionError(f"entry {n}: {exc}") from None
+                raise CorrectionError(exc.reason, entry=n) from None
         if not checked:
             return []
         rows = [(memory_key(e.source), e.source, e.target, e.machine, e.editor, e.origin, e.created, e.updated)

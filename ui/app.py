@@ -253,9 +253,8 @@ class Callbacks:
         sentences = (state or {}).get("sentences") or []
         if not isinstance(index, int) or not 0 <= index < len(sentences):
             raise gr.Error("Translate an article, then choose one of its sentences to correct.")
-        machine = (state.get("translation") or [None] * len(sentences))[index]
-        if (state.get("origin") or ["machine"] * len(sentences))[index] == "human":
-            machine = None  # correcting a correction: the memory keeps the machine translation it first replaced
+        # correcting a correction: the memory keeps the machine translation it first replaced
+        machine = None if state["origin"][index] == "human" else state["translation"][index]
         try:
             entry = self.service.correct(sentences[index], english or "", machine=machine, editor=editor or None)
         except KabarError as exc:

@@ -293,18 +293,18 @@ class KabarService:
         the whole text sent), then each sentence it knows; only the rest goes to the model."""
         self.check_size(*texts)
         texts = [replace_surrogates(t) for t in texts]
+        lines = [t.split("\n") for t in texts]
         pieces = [_sentences_by_line(t) for t in texts]
         known: dict[str, str] = {}
         if self.memory is not None:
-            lines = [line for t in texts for line in t.split("\n")]
-            known = self.memory.get_many(lines + [s for doc in pieces for line in doc for s in line])
-        whole = [[line in known for line in t.split("\n")] for t in texts]
-        flat = [s for doc, full in zip(pieces, whole) for line, hit in zip(doc, full) if not hit for s in line
-                if s not in known]
+            known = self.memory.get_many([line for doc in lines for line in doc]
+                                         + [s for doc in pieces for line in doc for s in line])
+        flat = [s for doc, sents in zip(lines, pieces) for raw, line in zip(doc, sents) if raw not in known
+                for s in line if s not in known]
         done = iter(self._translate_grouped(flat, route)) if flat else iter(())
-        return ["\n".join(known[raw] if hit else " ".join(known[s] if s in known else next(done) for s in line)
-                          for raw, line, hit in zip(t.split("\n"), doc, full))
-                for t, doc, full in zip(texts, pieces, whole)]
+        return ["\n".join(known[raw] if raw in known else " ".join(known[s] if s in known else next(done) for s in line)
+                          for raw, line in zip(doc, sents))
+                for doc, sents in zip(lines, pieces)]
 
     def _translate_grouped(self, sentences: list[str], route: str) -> list[str]:
         """Translate ``sentences`` together with those of every other request waiting at the same moment.

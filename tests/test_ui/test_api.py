@@ -155,18 +155,23 @@ def _multipart(fields: dict, filename: str, content: bytes) -> tuple[bytes, str]
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
+def _translate_file(server, source: str, filename: str, content: bytes) -> tuple[str, str]:
+    """POST /translate_file as LibreTranslate clients do, then download the result: (its URL, its text)."""
+    body, kind = _multipart({"source": source, "target": "en"}, filename, content)
+    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        url = json.loads(resp.read())["translatedFileUrl"]
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        return url, resp.read().decode()
+
+
 @pytest.mark.parametrize("filename, content", [
     ("berita.txt", "Harga beras naik lima persen.\n\nPedagang mengeluh pekan ini.\n"),
     ("berita.html", "<p onclick='x()'>Harga beras naik.</p><script>alert(1)</script><p>Pedagang mengeluh.</p>"),
 ])
 def test_translate_file_like_libretranslate(server, filename, content):
-    body, kind = _multipart({"source": "id", "target": "en"}, filename, content.encode())
-    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        url = json.loads(resp.read())["translatedFileUrl"]
+    url, translated = _translate_file(server, "id", filename, content.encode())
     assert url.startswith(server.url + "/download_file/") and url.endswith(filename)
-    with urllib.request.urlopen(url, timeout=60) as resp:
-        translated = resp.read().decode()
     assert translated.strip() and translated != content
     if filename.endswith(".txt"):
         assert translated.count("\n") == content.count("\n")  # one line out for each line in
@@ -184,12 +189,7 @@ PAGE = ("<!DOCTYPE html>\n<html lang='id'><head><meta charset='utf-8'><title>Har
 def test_translate_file_keeps_a_pages_structure(server, source):
     """A whole page comes back a whole page: doctype, charset, the title translated in its place (English:
     kept), the body's markup kept and sanitised; nothing from the head that could run or redirect."""
-    body, kind = _multipart({"source": source, "target": "en"}, "halaman.html", PAGE.encode())
-    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        url = json.loads(resp.read())["translatedFileUrl"]
-    with urllib.request.urlopen(url, timeout=60) as resp:
-        page = resp.read().decode()
+    _, page = _translate_file(server, source, "halaman.html", PAGE.encode())
     assert page.startswith("<!doctype html>\n<html lang=\"en\">") and '<meta charset="utf-8">' in page
     head, _, rest = page.partition("</head>")
     title = head.split("<title>")[1].split("</title>")[0]
@@ -208,12 +208,7 @@ def test_translate_file_keeps_a_pages_structure(server, source):
 ])
 def test_translate_file_survives_hostile_pages(server, page):
     """Hostile pages under the text limit come back as a sanitised page: a 200, never a 500 or a stall."""
-    body, kind = _multipart({"source": "en", "target": "en"}, "jahat.html", page.encode())
-    req = urllib.request.Request(server.url + "/translate_file", data=body, headers={"content-type": kind})
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        url = json.loads(resp.read())["translatedFileUrl"]
-    with urllib.request.urlopen(url, timeout=60) as resp:
-        served = resp.read().decode()
+    _, served = _translate_file(server, "en", "jahat.html", page.encode())
     assert served.startswith("<!doctype html>") and "<script" not in served.lower()
 
 
@@ -272,12 +267,7 @@ def test_english_html_is_sanitised_like_any_other(server, source, q):
     for bad in ("<script", "onclick", "onerror", "alert("):
         assert bad not in out, (bad, out)
     assert "Prices rose." in out or "The central bank kept its benchmark rate unchanged on Thursday." in out
-    upload, kind = _multipart({"source": "en", "target": "en"}, "page.html", q.encode())
-    req = urllib.request.Request(server.url + "/translate_file", data=upload, headers={"content-type": kind})
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        url = json.loads(resp.read())["translatedFileUrl"]
-    with urllib.request.urlopen(url, timeout=60) as resp:
-        served = resp.read().decode()
+    _, served = _translate_file(server, "en", "page.html", q.encode())
     assert "<script" not in served and "onclick" not in served and "<p>" in served
 
 
