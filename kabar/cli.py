@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kabar.assemble import make_pipeline
-from kabar.options import add_fetch_arguments, add_pipeline_arguments, expand_feeds, make_fetcher, pipeline_settings
+from kabar.options import (
+    add_archive_argument,
+    add_fetch_arguments,
+    add_pipeline_arguments,
+    expand_feeds,
+    make_fetcher,
+    pipeline_settings,
+)
 from kabar.pipeline import process_documents
 from kabar.writers import ResultStore
 from news import config
@@ -31,6 +38,8 @@ COMMANDS = {
     # name: (module with add_arguments(parser) and run(args), one-line help)
     "run": ("kabar.cli", "translate and summarize articles (files, folders, JSONL, URLs, feeds) into an output folder"),
     "watch": ("kabar.watch", "follow RSS/Atom feeds: translate each new or edited item, keep an English edition"),
+    "search": ("kabar.search", "search the archive of a run or watch folder (keywords and meaning, English or "
+               "Indonesian), one line a story"),
     "serve": ("ui.cli", "serve the Gradio app, Kabar's REST API and LibreTranslate-compatible routes"),
     "translate": ("translate.cli", "translate lines Indonesian -> English (one sentence a line)"),
     "summarize": ("summarize.cli", "extractive summary of each article in its own language (no model needed)"),
@@ -54,6 +63,7 @@ def add_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--ray-actors", type=int, default=2, metavar="N",
                      help="pipeline actors, one model each (default: %(default)s)")
     run.add_argument("--force", action="store_true", help="reprocess articles already in results.jsonl")
+    add_archive_argument(run)
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -95,7 +105,7 @@ def run(args) -> int:
     parse_length(args.sentences, config.DEFAULT_SUMMARY_SENTENCES)  # a bad length fails before any work
     pipeline = None if args.ray else make_pipeline(settings)
     out_is_new = not Path(args.out).exists()  # removed again if the run cannot start (no model, say)
-    store = ResultStore(args.out)
+    store = ResultStore(args.out, archive=not args.no_archive)
     if args.force:
         store.done.clear()
     skipped = len(store.done)

@@ -83,6 +83,13 @@ def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def add_archive_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-archive``, shared by ``kabar run`` and ``kabar watch``."""
+    parser.add_argument("--no-archive", action="store_true",
+                        help="do not add the articles to the output folder's search archive (archive.sqlite, "
+                             "for kabar search and kabar serve --archive; about 0.3 s of embedding an article)")
+
+
 def pipeline_settings(args) -> dict:
     """The settings :func:`kabar.assemble.make_pipeline` takes, from parsed arguments."""
     return {name: getattr(args, name) for name in SETTINGS} | {"cache": str(config.cache_dir(args.cache))}

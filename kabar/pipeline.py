@@ -64,7 +64,7 @@ def _settings_of(component) -> dict:
 
 
 # The shape each optional field of a stored result must have (checked when a results.jsonl line is read back).
-_SHAPES = {**dict.fromkeys(("title", "date", "dateline", "url", "author", "lang", "model", "engine"), "a string"),
+_SHAPES = {**dict.fromkeys(("title", "date", "dateline", "url", "author", "outlet", "lang", "model", "engine"), "a string"),
            "lang_confidence": "a number", "timings": "an object",
            **dict.fromkeys(("sentences", "sentence_lang", "translation", "summary_src", "summary_en", "errors",
                             "origin"), "a list of strings"),
@@ -100,6 +100,7 @@ class Result:
     dateline: str | None = None
     url: str | None = None  # where the article lives on the web (canonical URL), for pages and feed items
     author: str | None = None
+    outlet: str | None = None  # the publication, where the input names it (a page's site name, a JSONL outlet)
     lang: str | None = None
     lang_confidence: float = 0.0
     sentences: tuple[str, ...] = ()
@@ -237,7 +238,7 @@ class Pipeline:
             if key in known:
                 try:
                     result = Result.from_dict(dict(known[key], id=doc.id, source=doc.source, url=doc.url,
-                                                   author=doc.author, timings=dict(lookup)))
+                                                   author=doc.author, outlet=doc.outlet, timings=dict(lookup)))
                 except (TypeError, ValueError, AttributeError):
                     continue  # a damaged or foreign row is a cache miss: the article is processed again
                 if self._memory_agrees(result):
@@ -328,7 +329,7 @@ class Pipeline:
         pairs = split_paragraphs(cleaned.paragraphs)
         timings["split"] = time.perf_counter() - start
         fields = dict(id=doc.id, source=doc.source, title=cleaned.title or doc.title, date=cleaned.date or doc.date,
-                      dateline=cleaned.dateline, url=doc.url, author=doc.author, lang=lang, lang_confidence=guess.confidence,
+                      dateline=cleaned.dateline, url=doc.url, author=doc.author, outlet=doc.outlet, lang=lang, lang_confidence=guess.confidence,
                       sentences=[s for _, s in pairs], paragraph_of=[p for p, _ in pairs],
                       sentence_lang=[para_langs[p] for p, _ in pairs], removed=cleaned.removed, errors=[])
         if not pairs:
@@ -422,7 +423,7 @@ class Pipeline:
         info = getattr(self._translator, "info", None) if p.to_translate else None
         return Result(
             id=f["id"], source=f["source"], status="ok" if supported else "skipped", title=f["title"],
-            date=f["date"], dateline=f["dateline"], url=f["url"], author=f["author"], lang=f["lang"], lang_confidence=f["lang_confidence"],
+            date=f["date"], dateline=f["dateline"], url=f["url"], author=f["author"], outlet=f["outlet"], lang=f["lang"], lang_confidence=f["lang_confidence"],
             sentences=tuple(sentences), paragraph_of=tuple(f["paragraph_of"]),
             sentence_lang=tuple(f["sentence_lang"]), translation=tuple(translation),
             summary_indices=tuple(chosen), summary_src=tuple(sentences[i] for i in chosen),

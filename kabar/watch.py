@@ -3,7 +3,8 @@
 Every ``--every`` the feeds are read; each item's page is fetched and compared with what was processed
 before by URL and content hash (kept in SQLite, ``.kabar-watch.sqlite`` in the output folder). A new
 item or an edited one is processed and appended to results.jsonl; an unchanged one is not touched.
-index.html is rebuilt after every poll. Ctrl-C (or SIGTERM) stops cleanly; after a hard kill the next
+index.html is rebuilt after every poll, the reports of one story listed together (the search archive,
+archive.sqlite, groups them; see kabar.archive). Ctrl-C (or SIGTERM) stops cleanly; after a hard kill the next
 start resumes: an item is marked done only after its result is on disk, and results.jsonl keeps the
 newest line per article, so nothing is lost and nothing is listed twice.
 """
@@ -41,7 +42,7 @@ def parse_interval(text: str) -> float:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Fill the parser of ``kabar watch``."""
-    from kabar.options import add_fetch_arguments, add_pipeline_arguments
+    from kabar.options import add_archive_argument, add_fetch_arguments, add_pipeline_arguments
 
     parser.add_argument("--feed", action="append", required=True, metavar="URL",
                         help="an RSS or Atom feed to follow (repeatable)")
@@ -52,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--polls", type=int, metavar="N", help="stop after N polls (default: run until Ctrl-C)")
     add_pipeline_arguments(parser)
     add_fetch_arguments(parser)
+    add_archive_argument(parser)
 
 
 STATE_COLUMNS = ("url", "id", "hash", "processed_at")
@@ -97,7 +99,7 @@ def content_hash(title: str | None, text: str) -> str:
     return hashlib.blake2b(f"{title or ''}\n{text}".encode("utf-8", "replace"), digest_size=16).hexdigest()
 
 
-def poll(pipeline, feeds: list[str], fetcher, out: Path, state: WatchState) -> dict:
+def poll(pipeline, feeds: list[str], fetcher, out: Path, state: WatchState, *, archive: bool = True) -> dict:
     """One pass over the feeds; returns counts of new, edited, unchanged and failed items."""
     from kabar.options import expand_feeds
     from kabar.writers import DONE_STATUSES, ResultStore
@@ -108,7 +110,7 @@ def poll(pipeline, feeds: list[str], fetcher, out: Path, state: WatchState) -> d
     for message in errors:
         print(f"error: {message}", file=sys.stderr)
     counts["failed"] += len(errors)
-    store = ResultStore(out)
+    store = ResultStore(out, archive=archive)
     try:
         for link in links:
             doc = read_url(link, fetcher=fetcher)
@@ -166,7 +168,7 @@ def run(args) -> int:
     try:
         while True:
             start = time.monotonic()
-            counts = poll(pipeline, args.feed, fetcher, out, state)
+            counts = poll(pipeline, args.feed, fetcher, out, state, archive=not args.no_archive)
             done += 1
             failed += counts["failed"]
             print(f"{datetime.now():%H:%M:%S} poll {done}: {counts['new']} new, {counts['edited']} edited, "

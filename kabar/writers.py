@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,12 +22,13 @@ from pathlib import Path
 
 from kabar.pipeline import Result
 from news.clean import normalize_space
-from news.errors import ConfigError
+from news.errors import ConfigError, KabarError
 
 log = logging.getLogger(__name__)
 SYNC_EVERY = 16
 MAX_WARNINGS = 5  # damaged lines named one by one, at most this many a compaction
 SYNC_SECONDS = 1.0
+ARCHIVE_EVERY = 16  # finished articles embedded and added to the search archive together
 RESULTS = "results.jsonl"
 ARTICLES = "articles"
 INDEX = "index.html"
@@ -113,15 +115,27 @@ def _atomic_write(path: Path, text: str, *, sync: bool = True) -> None:
 
 
 class ResultStore:
-    """The output folder of a run: knows which articles are done and writes new results."""
+    """The output folder of a run: knows which articles are done and writes new results.
 
-    def __init__(self, out_dir: str | Path):
+    With ``archive`` (the default for ``kabar run`` and ``kabar watch``) every finished article is also added
+    to the folder's search archive (``archive.sqlite``, :mod:`kabar.archive`), ``ARCHIVE_EVERY`` at a time and
+    on close; close also adds any result of results.jsonl the archive lacks (a run killed before it could),
+    and index.html groups the reports of one story.
+    """
+
+    def __init__(self, out_dir: str | Path, *, archive: bool = False):
         self.dir = Path(out_dir)
         self.path = self.dir / RESULTS
         self.done: set[str] = set()
+        self.archive = None
+        self._to_archive: list[Result] = []
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             (self.dir / ARTICLES).mkdir(exist_ok=True)
+            if archive:
+                from kabar.archive import Archive
+
+                self.archive = Archive(self.dir)
             self._compact()
             # errors="replace": a lone surrogate that slipped into a result never makes the file invalid UTF-8
             self._handle = open(self.path, "a", encoding="utf-8", errors="replace")
@@ -178,6 +192,20 @@ class ResultStore:
         if result.status in DONE_STATUSES:
             self.done.add(result.id)
             _atomic_write(self.dir / ARTICLES / f"{safe_name(result.id)}.md", to_markdown(result), sync=False)
+        if self.archive is not None and result.ok:
+            self._to_archive.append(result)
+            if len(self._to_archive) >= ARCHIVE_EVERY:
+                self._archive(self._to_archive)
+
+    def _archive(self, results: list[Result]) -> None:
+        """Add ``results`` to the archive; a failure there is logged and never costs a result (the next close
+        adds what is missing)."""
+        batch, self._to_archive = list(results), []
+        try:
+            self.archive.add(batch)
+        except (KabarError, OSError, sqlite3.Error, RuntimeError) as exc:  # RuntimeError: usearch
+            log.warning("%s: %d articles not added to the search archive (%s); the next run adds them",
+                        self.archive.path, len(batch), str(exc)[:300])
 
     def close(self) -> None:
         """Close results.jsonl (one line an article, the newest kept) and write index.html over every result."""
@@ -188,7 +216,14 @@ class ResultStore:
             page = self.dir / ARTICLES / f"{safe_name(result.id)}.md"
             if result.status in DONE_STATUSES and not page.exists():
                 _atomic_write(page, to_markdown(result), sync=False)
-        _atomic_write(self.dir / INDEX, to_html(results), sync=False)
+        stories = None
+        if self.archive is not None:
+            try:
+                self._archive(results)  # this run's last few, and any a killed run left out (the rest unchanged)
+                stories = self.archive.stories([r.id for r in results])
+            finally:
+                self.archive.close()
+        _atomic_write(self.dir / INDEX, to_html(results, stories=stories), sync=False)
 
 
 def still_looping(result: Result) -> int:
@@ -274,20 +309,49 @@ def to_markdown(result: Result) -> str:
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ddd;padding:.4rem;vertical-align:top;width:50%}
 .meta{color:#666;font-size:.9rem}.err{color:#a00}section{margin-bottom:2.5rem}nav li{margin:.2rem 0}
-body,td,li,p,h2{overflow-wrap:anywhere}table{table-layout:fixed}.why{color:#a60;font-size:.9rem}"""
+body,td,li,p,h2{overflow-wrap:anywhere}table{table-layout:fixed}.why{color:#a60;font-size:.9rem}
+.reports{color:#555;font-size:.9rem;margin-left:.4rem}li.story>ul{margin:.2rem 0 .4rem}"""
 
 
-def to_html(results: list[Result]) -> str:
-    """One self-contained HTML page: a table of contents, then each article side by side."""
+def by_story(results: list[Result], stories: dict | None) -> list[list[Result]]:
+    """``results`` in groups, one a story (its reports in their order), groups in the order they first appear;
+    with no ``stories`` (no archive) every article is a group of its own."""
+    groups: dict[object, list[Result]] = {}
+    for n, r in enumerate(results):
+        story = (stories or {}).get(r.id)
+        groups.setdefault(story.key if story is not None else ("article", n), []).append(r)
+    return list(groups.values())
+
+
+def to_html(results: list[Result], *, stories: dict | None = None) -> str:
+    """One self-contained HTML page: a table of contents, then each article side by side.
+
+    ``stories`` (article id -> :class:`kabar.archive.Story`): the reports of one story are listed together,
+    once in the table of contents, under the first one's title with "n reports: outlet A, outlet B".
+    """
     esc = html.escape
     toc, body = [], []
-    for n, r in enumerate(results):
-        anchor = f"a{n}"
+    n = 0
+    ordered = []
+    for group in by_story(results, stories):
+        items = []
+        for r in group:
+            anchor = f"a{n}"
+            n += 1
+            ordered.append((anchor, r))
+            items.append(f'<a href="#{anchor}">{esc(r.title or r.id)}</a> <span class="meta">['
+                         f'{esc(r.lang or "?")}, {esc(r.status)}]</span>')
+        story = (stories or {}).get(group[0].id)
+        if story is not None and story.reports > 1:
+            others = "".join(f"<li>{item}</li>" for item in items[1:])
+            toc.append(f'<li class="story">{items[0]} <span class="reports">{esc(story.label())}</span>'
+                       + (f"<ul>{others}</ul>" if others else "") + "</li>")
+        else:
+            toc.append(f"<li>{items[0]}</li>")
+    for anchor, r in ordered:
         title = esc(r.title or r.id)
-        toc.append(f'<li><a href="#{anchor}">{title}</a> <span class="meta">[{esc(r.lang or "?")}, {esc(r.status)}]'
-                   "</span></li>")
         link = web_url(r.url)
-        meta = [None if link else r.source, r.lang, r.author and f"by {r.author}", r.date, r.dateline,
+        meta = [None if link else r.source, r.outlet, r.lang, r.author and f"by {r.author}", r.date, r.dateline,
                 f"{r.model} ({r.engine})" if r.model else r.engine if r.engine != "passthrough" else None]
         source = (f'<a class="source" href="{esc(link)}" rel="nofollow noopener noreferrer">{esc(r.url or "")}</a> · '
                   if link else "")
@@ -318,6 +382,9 @@ def to_html(results: list[Result]) -> str:
         else:
             parts += [f"<p>{esc(p)}</p>" for p in r.paragraphs()]
         body.append("".join(parts) + "</section>")
+    count = f"{len(results)} articles"
+    if stories:
+        count += f", {len(by_story(results, stories))} stories"
     return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Kabar results</title>"
-            f"<style>{_STYLE}</style></head><body><h1>Kabar results ({len(results)} articles)</h1>"
+            f"<style>{_STYLE}</style></head><body><h1>Kabar results ({count})</h1>"
             f"<nav><ol>{''.join(toc)}</ol></nav>{''.join(body)}</body></html>\n")

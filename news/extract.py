@@ -43,6 +43,7 @@ class Extracted:
     date: str | None = None
     author: str | None = None
     url: str | None = None
+    outlet: str | None = None  # the site's name, as the page gives it
 
 
 def extract_page(html: str, *, url: str | None = None) -> Extracted:
@@ -74,7 +75,8 @@ def extract_page(html: str, *, url: str | None = None) -> Extracted:
     if canonical and urlsplit(canonical).scheme not in ("http", "https"):
         canonical = None
     return Extracted(text=text, title=title, date=_clean(getattr(found, "date", None)),
-                     author=_clean(getattr(found, "author", None)), url=canonical or url)
+                     author=_clean(getattr(found, "author", None)), url=canonical or url,
+                     outlet=_clean(getattr(found, "sitename", None)))
 
 
 @lru_cache(maxsize=1)

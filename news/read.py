@@ -19,6 +19,7 @@ from news.text import normalize_text, replace_surrogates  # noqa: F401 - replace
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
+MAX_META_CHARS = 2048  # a JSONL line's url, date or outlet is kept up to this many characters
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
 
 _BINARY_MAGIC = (
@@ -48,6 +49,7 @@ class Document:
         url: the article's address on the web (its canonical URL when the page names one), if known.
         date: the publication date the page gives (ISO form where the page has it), if any.
         author: the byline the page gives, if any.
+        outlet: the publication (a page's site name, a JSONL ``outlet``), if known.
     """
 
     id: str
@@ -58,6 +60,7 @@ class Document:
     url: str | None = None
     date: str | None = None
     author: str | None = None
+    outlet: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -120,7 +123,7 @@ def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterat
     except InputError as exc:
         yield Document(doc_id, source, error=str(exc))
         return
-    title = url = date = author = None
+    title = url = date = author = outlet = None
     if suffix in (".html", ".htm"):  # a saved page: the same extractor as a fetched one
         from news.extract import PageTooComplex, extract_page
 
@@ -129,13 +132,13 @@ def read_file(path: Path, *, doc_id: str, encoding: str | None = None) -> Iterat
         except PageTooComplex as exc:
             yield Document(doc_id, source, error=f"{source}: {exc}")
             return
-        text, title, url, date, author = page.text, page.title, page.url, page.date, page.author
+        text, title, url, date, author, outlet = page.text, page.title, page.url, page.date, page.author, page.outlet
     elif suffix in (".md", ".markdown"):
         text, title = markdown_to_text(text)
     if not text.strip():
         yield Document(doc_id, source, title=title, error=f"{source}: is empty (no text to translate)")
         return
-    yield Document(doc_id, source, text=text, title=title, url=url, date=date, author=author)
+    yield Document(doc_id, source, text=text, title=title, url=url, date=date, author=author, outlet=outlet)
 
 
 def is_url(text) -> bool:
@@ -176,7 +179,7 @@ def read_url(url: str, *, fetcher, doc_id: str | None = None) -> Document:
         return Document(doc_id, url, title=found.title, url=url, error=f"{url}: no article text found on the page "
                         "(a paywall, a page built by JavaScript, or not an article); save the text and pass the file")
     return Document(doc_id, url, text=found.text, title=found.title, url=found.url or page.final_url,
-                    date=found.date, author=found.author)
+                    date=found.date, author=found.author, outlet=found.outlet)
 
 
 def read_feed(url: str, *, fetcher) -> list[str]:
@@ -263,7 +266,11 @@ def _jsonl_record(lineno: int, line: str | InputError, source: str, default_pref
         return Document(doc_id, where, error=f"{where}: 'text' must be a string, got {type(body).__name__}")
     if not body.strip():
         return Document(doc_id, where, title=title, error=f"{where}: 'text' is empty")
-    return Document(doc_id, where, text=normalize_text(body), title=title)
+    meta = {name: normalize_text(record[name])[:MAX_META_CHARS] for name in ("url", "date", "outlet")
+            if isinstance(record.get(name), str) and record[name].strip()}
+    if "url" not in meta and isinstance(record.get("source_url"), str):  # IndoSum's name for it
+        meta["url"] = normalize_text(record["source_url"])[:MAX_META_CHARS]
+    return Document(doc_id, where, text=normalize_text(body), title=title, **meta)
 
 
 def _walk(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kabar.pipeline import SOURCE_LANGS
+from kabar.search import MAX_LIMIT, MAX_OUTLET_CHARS, MAX_QUERY_CHARS
 from news.read import replace_surrogates
 from ui.service import KabarService
 
@@ -183,6 +184,38 @@ class SummarizeResponse(BaseModel):
     indices: list[int]
 
 
+class SearchHit(BaseModel):
+    """One article found in the archive (the best-ranked report of its story)."""
+
+    id: str
+    title: str | None
+    score: float = Field(description="hybrid: fused reciprocal rank; keyword: BM25; embedding: cosine")
+    date: str | None
+    outlet: str | None
+    url: str | None
+    lang: str | None
+    sentence: str = Field(description="the matching sentence, in English")
+    sentence_src: str | None = Field(description="the same sentence in the article's language (translated articles)")
+    highlight: str = Field(description="sentence as HTML: escaped, the query's words in <mark>")
+    highlight_src: str | None
+    keyword_rank: int | None
+    embedding_rank: int | None
+    similarity: float | None
+    story: int
+    reports: int = Field(description="articles reporting the same story (this one included)")
+    outlets: list[str]
+    also: list[str] = Field(description="ids of the story's other reports")
+
+
+class SearchResponse(BaseModel):
+    """The articles that answer a query, best first."""
+
+    query: str
+    mode: str
+    archive_articles: int
+    results: list[SearchHit]
+
+
 def build_router(service: KabarService) -> APIRouter:
     """Routes under ``/api`` plus ``/health``."""
     router = APIRouter()
@@ -255,5 +288,21 @@ def build_router(service: KabarService) -> APIRouter:
     async def list_corrections(offset: int = Query(0, ge=0, le=10_000_000), limit: int = Query(100, ge=1, le=500)):
         total, entries = await service.run(service.corrections, offset, limit)
         return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict()) for e in entries])
+
+    @router.get("/api/search", response_model=SearchResponse, tags=["kabar"], dependencies=[Depends(require_key)],
+                responses=ERRORS | {404: {"model": ErrorResponse, "description": "The server has no archive"}},
+                summary="Search the archive (keywords and meaning; English or Indonesian), one hit a story")
+    async def search_archive(
+            q: str = Query(..., max_length=MAX_QUERY_CHARS * 2, description="the words to look for"),
+            mode: Literal["hybrid", "keyword", "embedding"] = Query("hybrid"),
+            limit: int = Query(10, ge=1, le=MAX_LIMIT),
+            date_from: str | None = Query(None, max_length=10, description="YYYY-MM-DD: dated on or after"),
+            date_to: str | None = Query(None, max_length=10, description="YYYY-MM-DD: dated on or before"),
+            outlet: str | None = Query(None, max_length=MAX_OUTLET_CHARS * 2),
+            all_reports: bool = Query(False, description="every report of a story, not only its best-ranked")):
+        hits, total = await service.run(service.search, q, mode=mode, limit=limit, date_from=date_from,
+                                        date_to=date_to, outlet=outlet, group=not all_reports)
+        return SearchResponse(query=" ".join(q.split()), mode=mode, archive_articles=total,
+                              results=[SearchHit(**h.to_dict()) for h in hits])
 
     return router

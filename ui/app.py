@@ -1,4 +1,5 @@
-"""The Gradio Blocks app: Article, Batch, Evaluate and Model tabs. Callbacks only convert types."""
+"""The Gradio Blocks app: Article, Batch, Evaluate, Search (with an archive) and Model tabs. Callbacks only
+convert types."""
 from __future__ import annotations
 
 import html
@@ -29,7 +30,10 @@ border-top:1px solid #ddd;padding:6px;width:50%}.kabar-low{background:#fde2e2;bo
 .kabar-table td{display:grid;grid-template-columns:7em minmax(0,1fr);gap:6px;border:0;padding:2px 4px}
 .kabar-table td::before{content:attr(data-label);font-weight:600;overflow-wrap:normal}
 #eval-plots .grid-container{grid-template-columns:minmax(0,1fr)!important}
-#eval-plots .grid-wrap{max-height:none!important;height:auto!important;overflow:visible!important}}"""
+#eval-plots .grid-wrap{max-height:none!important;height:auto!important;overflow:visible!important}}
+.kabar-hits li{margin:.6em 0;overflow-wrap:anywhere}.kabar-hits p{margin:.15em 0}.kabar-meta{color:#666;font-size:.9em}
+.kabar-reports{color:#2a5a8a;font-weight:600}.kabar-match mark,.kabar-match-src mark{background:#fff2a8}
+.kabar-match-src{color:#555;font-style:italic}"""
 
 
 def _examples() -> list[list[str]]:
@@ -131,6 +135,34 @@ def status_html(result: Result) -> str:
 
 
 BATCH_COLUMNS = ("file", "language", "sentences", "status", "error")
+
+
+def search_html(hits, total: int, query: str) -> str:
+    """Search hits as HTML: every text from the archive escaped; the matching sentence's query words in <mark>
+    (the hit's ``highlight`` is built escaped, see kabar.search)."""
+    esc = html.escape
+    if not hits:
+        return (f'<div class="kabar-hits" id="search-results"><p class="kabar-none">No article in the archive '
+                f"({total} articles) matches {esc(query)}.</p></div>")
+    items = []
+    for h in hits:
+        link = web_url(h.url)
+        title = esc(h.title or h.id)
+        heading = (f'<a href="{esc(link)}" rel="nofollow noopener noreferrer" target="_blank">{title}</a>' if link
+                   else title)
+        meta = " · ".join(esc(str(v)) for v in (h.date, h.outlet, h.lang) if v)
+        story = (f'<span class="kabar-reports">{h.reports} reports: {esc(", ".join(h.outlets) or "outlet unknown")}'
+                 "</span>" if h.reports > 1 else "")
+        found = ", ".join(f"{how} #{rank}" for how, rank in (("keywords", h.keyword_rank),
+                                                             ("meaning", h.embedding_rank)) if rank)
+        parts = [f'<li class="kabar-hit" data-id="{esc(h.id)}"><p class="kabar-hit-title"><b>{heading}</b></p>',
+                 f'<p class="kabar-meta">{meta}{" · " if meta else ""}found by {esc(found)} {story}</p>',
+                 f'<p class="kabar-match">{h.highlight}</p>']
+        if h.highlight_src and h.sentence_src != h.sentence:
+            parts.append(f'<p class="kabar-match-src">{h.highlight_src}</p>')
+        items.append("".join(parts) + "</li>")
+    return (f'<div class="kabar-hits" id="search-results"><p>{len(hits)} stories from {total} archived articles'
+            f'</p><ol>{"".join(items)}</ol></div>')
 
 
 def correction_labels(result: Result) -> list[tuple[str, int]]:
@@ -371,6 +403,20 @@ class Callbacks:
         return pd.DataFrame(rows, columns=header), [str(out / p) for p in ("scores.png", "testsets.png",
                                                                           "length_ratio.png")]
 
+    def search(self, query: str = "", date_from: str = "", date_to: str = "", outlet: str | None = "",
+               mode: str = "hybrid") -> str:
+        """The archive's hits for a query, as escaped HTML (one entry a story)."""
+        try:
+            hits, total = self.service.search(query or "", mode=mode or None, date_from=date_from or None,
+                                              date_to=date_to or None, outlet=outlet or None)
+        except KabarError as exc:
+            raise gr.Error(str(exc)) from None
+        return search_html(hits, total, " ".join(str(query or "").split()))
+
+    def outlet_choices(self):
+        """The outlet filter's choices: every outlet of the archive (it grows while kabar watch runs)."""
+        return gr.Dropdown(choices=[""] + self.service.outlets())
+
     def model_markdown(self):
         info = self.service.info()
         return "\n".join(f"- **{k.replace('_', ' ')}**: " + (f"`{v}`" if v not in (None, "") else "—")
@@ -467,8 +513,26 @@ def _evaluate_tab(names: list[str]) -> SimpleNamespace:
                                shown=shown, plots=plots)
 
 
+def _search_tab() -> SimpleNamespace:
+    with gr.Tab("Search", id="search"):
+        with gr.Row():
+            query = gr.Textbox(label="Search the archive", elem_id="search-query", max_lines=1, max_length=500,
+                               placeholder="flood Bekasi, banjir Bekasi, inflation …", scale=3)
+            run = gr.Button("Search", variant="primary", elem_id="run-search", scale=1)
+        with gr.Row():
+            date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="search-from", max_lines=1, max_length=10)
+            date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="search-to", max_lines=1, max_length=10)
+            outlet = gr.Dropdown([""], value="", label="Outlet", elem_id="search-outlet", allow_custom_value=True)
+            mode = gr.Radio(["hybrid", "keyword", "embedding"], value="hybrid", label="Ranking",
+                            elem_id="search-mode", info="keywords and meaning fused; or one of them")
+        results = gr.HTML(label="Results", elem_id="search-box")
+        return SimpleNamespace(query=query, run=run, date_from=date_from, date_to=date_to, outlet=outlet, mode=mode,
+                               results=results)
+
+
 def build_app(service: KabarService) -> gr.Blocks:
-    """The Blocks app: Article, Batch, Evaluate and Model tabs over one service."""
+    """The Blocks app: Article, Batch, Evaluate, Search (when the server has an archive) and Model tabs over one
+    service."""
     calls = Callbacks(service)
     with gr.Blocks(title="Kabar", analytics_enabled=False) as demo:
         gr.Markdown("# Kabar\nIndonesian news in; a clean English translation and a summary in both languages out.")
@@ -476,6 +540,7 @@ def build_app(service: KabarService) -> gr.Blocks:
             article = _article_tab(service.pipeline.summarizer.name)
             batch = _batch_tab()
             evaluate = _evaluate_tab(calls.testset_names())
+            search = _search_tab() if service.archive_dir is not None else None
             with gr.Tab("Model", id="model"):
                 info = gr.Markdown(calls.model_markdown(), elem_id="model-info", label="Model")
                 gr.Button("Refresh").click(calls.model_markdown, outputs=info)
@@ -503,7 +568,12 @@ def build_app(service: KabarService) -> gr.Blocks:
             outputs=[evaluate.table, evaluate.plots], api_name="run_eval").then(
             lambda frame: table_html(frame, "eval-table"), inputs=[evaluate.table], outputs=[evaluate.shown],
             api_name=False)
+        if search is not None:
+            inputs = [search.query, search.date_from, search.date_to, search.outlet, search.mode]
+            search.run.click(calls.search, inputs=inputs, outputs=[search.results], api_name="search")
+            search.query.submit(calls.search, inputs=inputs, outputs=[search.results], api_name=False)
+            demo.load(calls.outlet_choices, outputs=[search.outlet], api_name=False, queue=False)
     return demo
 
 
-__all__ = ["CSS", "build_app", "side_by_side_html", "status_html", "summary_html"]
+__all__ = ["CSS", "build_app", "search_html", "side_by_side_html", "status_html", "summary_html"]

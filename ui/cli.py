@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from news import config
 from news.errors import ConfigError
@@ -44,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suggestions", action="store_true",
                         help="accept LibreTranslate's POST /suggest (behind the API keys when keys are set): a "
                              "suggestion goes into the translation memory")
+    parser.add_argument("--archive", metavar="DIR",
+                        help="the output folder of kabar run or kabar watch to search (/api/search and the Search "
+                             "tab); a watch may go on adding to it while the server runs")
     parser.add_argument("--temp-dir", help="the server's only folder for uploads and job files: created private "
                                            "(0700); an existing one must be this user's and writable by no one else "
                                            "(default: $KABAR_TMP, else a fresh private folder removed at exit)")
@@ -55,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None,
                   deadline=None, allow_private_urls=None, keep_files=None, *, tm=None, no_tm=False, glossary=None,
-                  suggestions=False):
+                  suggestions=False, archive=None):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from kabar.pipeline import Pipeline
     from translate.cache import SentenceCache
@@ -82,7 +86,8 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
         estimator = EmbeddingQE()
     return KabarService(Pipeline(cached, qe=estimator, memory=memory, glossary=terms), max_chars=max_chars,
                         temp_dir=temp_dir, max_queue=max_queue, deadline=deadline,
-                        allow_private_urls=allow_private_urls, keep_files=keep_files, suggestions=suggestions)
+                        allow_private_urls=allow_private_urls, keep_files=keep_files, suggestions=suggestions,
+                        archive=archive)
 
 
 def bind(host: str, port: int):
@@ -115,12 +120,22 @@ def run(args: argparse.Namespace) -> int:
 
     if args.temp_dir:
         os.environ[ENV_TMP] = args.temp_dir
+    if args.archive:
+        from kabar.archive import archive_path
+
+        where = Path(args.archive)
+        if not where.is_dir() and not (where.suffix == ".sqlite" and where.is_file()):
+            raise ConfigError(f"--archive {where}: no such folder; pass the --out folder of kabar run or kabar watch")
+        if not archive_path(where).is_file():
+            print(f"Kabar: {archive_path(where)} does not exist yet; search answers once kabar run or kabar watch "
+                  "has added articles to it", file=sys.stderr)
     # the port first: one in use is one error line before the model loads, never a banner followed by a crash
     sock = bind(args.host, args.port)
     service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
                             config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
                             args.deadline, args.allow_private_urls or None, args.keep_files, tm=args.tm,
-                            no_tm=args.no_tm, glossary=args.glossary, suggestions=args.suggestions)
+                            no_tm=args.no_tm, glossary=args.glossary, suggestions=args.suggestions,
+                            archive=args.archive)
     connections = config.positive_int("--max-connections", args.max_connections
                                       or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_IN_FLIGHT)
     header_timeout = float(args.header_timeout or os.environ.get("KABAR_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)

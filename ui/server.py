@@ -14,7 +14,7 @@ from kabar import __version__
 from news.errors import KabarError
 from ui import api, libretranslate
 from ui.limits import DEFAULT_MAX_IN_FLIGHT, BodyLimit, InFlightLimit, SameOriginForms
-from ui.service import Busy, DeadlineExceeded, KabarService, TooLarge
+from ui.service import Busy, DeadlineExceeded, KabarService, NoArchive, TooLarge
 
 UI_PATH = "/ui"
 ENV_ALLOWED_ORIGINS = "KABAR_ALLOWED_ORIGINS"  # web origins allowed to post forms here (comma-separated, or *)
@@ -67,6 +67,10 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
                        for m in route.methods}
             headers = {**(headers or {}), "Allow": ", ".join(sorted(allowed))}
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(NoArchive)
+    async def no_archive(request: Request, exc: NoArchive):
+        return JSONResponse({"error": str(exc)}, status_code=404)
 
     @app.exception_handler(KabarError)
     async def kabar_error(request: Request, exc: KabarError):

@@ -51,6 +51,10 @@ class DeadlineExceeded(KabarError):
     """A request's work ran past the server's deadline (answered 504)."""
 
 
+class NoArchive(KabarError):
+    """Search asked of a server that has no archive, or whose archive does not exist yet."""
+
+
 class NotAnUpload(KabarError):
     """A file path from a client that is not a file inside the server's own temp folder."""
 
@@ -87,8 +91,12 @@ class KabarService:
                  workers: int = DEFAULT_WORKERS, api_keys: str | None = None, qe=None,
                  temp_dir: str | Path | None = None, deadline: float | None = None,
                  allow_private_urls: bool | None = None, fetch_settings=None, keep_files: float | None = None,
-                 suggestions: bool = False):
+                 suggestions: bool = False, archive: str | Path | None = None):
         self.pipeline = pipeline
+        # kabar serve --archive DIR: the output folder of kabar run/watch searched by /api/search and the Search tab
+        self.archive_dir = Path(archive) if archive else None
+        self._archive = None
+        self._archive_lock = threading.Lock()
         self.suggestions = suggestions  # LibreTranslate's POST /suggest writes to the memory (kabar serve --suggestions)
         if allow_private_urls is None:
             allow_private_urls = os.environ.get(ENV_ALLOW_PRIVATE_URLS, "").lower() in ("1", "true", "yes")
@@ -285,6 +293,40 @@ class KabarService:
 
         memory = self._memory_or_error()
         return len(memory), list(itertools.islice(memory.entries(), offset, offset + limit))
+
+    # -- the archive ----------------------------------------------------------------------------------
+    def archive(self):
+        """The archive searched (opened on first use: ``kabar watch`` may create it after the server starts)."""
+        from kabar.archive import Archive
+
+        if self.archive_dir is None:
+            raise NoArchive("This server has no archive to search: start it with kabar serve --archive DIR, "
+                            "DIR being the output folder of kabar run or kabar watch.")
+        if self._archive is None:
+            try:
+                self._archive = Archive(self.archive_dir, create=False)
+            except ConfigError:
+                raise NoArchive("The archive is empty: nothing has been processed into it yet (kabar run or kabar "
+                                "watch with --out on the folder this server was started with).") from None
+        return self._archive
+
+    def search(self, text: str, **options):
+        """The hits of one query (a worker thread's work: the query is embedded). One search at a time: the
+        archive's SQLite connection and the e5 model are shared."""
+        from kabar.search import make_query, search
+
+        q = make_query(replace_surrogates(str(text or "")), **options)
+        with self._archive_lock:
+            archive = self.archive()
+            return search(archive, q), len(archive)
+
+    def outlets(self) -> list[str]:
+        """The archive's outlets, most articles first (empty when there is no archive yet)."""
+        with self._archive_lock:
+            try:
+                return self.archive().outlets()
+            except NoArchive:
+                return []
 
     def translate_texts(self, texts: list[str], *, route: str = "translate") -> list[str]:
         """Translate each text sentence by sentence, keeping its line breaks; one output per input.

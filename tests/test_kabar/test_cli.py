@@ -27,7 +27,9 @@ def test_run_on_seeds_writes_everything_and_resumes(seeds_dir, tiny_marian, tmp_
     assert all(len(r["translation"]) == len(r["sentences"]) for r in records)
     assert len(list((out / "articles").glob("*.md"))) == 5
     html = (out / "index.html").read_text(encoding="utf-8")
-    assert html.count("<section") == 5 and "Kabar results (5 articles)" in html
+    # 002 and 004 are two ANTARA reports of one event (BMW and Alibaba's innovation base in Shanghai): one story
+    assert html.count("<section") == 5 and "Kabar results (5 articles, 4 stories)" in html
+    assert html.count('<li class="story">') == 1 and "2 reports: ANTARA" in html
     page = next((out / "articles").glob("002_*.md")).read_text(encoding="utf-8")
     assert page.startswith("# 002\\_42fce3e9fbddbd0d") and "## Summary" in page and "| Original (id) | English |" in page
     capsys.readouterr()
