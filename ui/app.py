@@ -31,7 +31,7 @@ border-top:1px solid #ddd;padding:6px;width:50%}.kabar-low{background:#fde2e2;bo
 .kabar-table td::before{content:attr(data-label);font-weight:600;overflow-wrap:normal}
 #eval-plots .grid-container{grid-template-columns:minmax(0,1fr)!important}
 #eval-plots .grid-wrap{max-height:none!important;height:auto!important;overflow:visible!important}}
-.kabar-hits li{margin:.6em 0;overflow-wrap:anywhere}.kabar-hits p{margin:.15em 0}.kabar-meta{color:#666;font-size:.9em}
+.kabar-hits li{margin:.7em 0;overflow-wrap:anywhere}.kabar-hits li>div{display:block;margin:.15em 0}.kabar-meta{color:#666;font-size:.9em}
 .kabar-reports{color:#2a5a8a;font-weight:600}.kabar-match mark,.kabar-match-src mark{background:#fff2a8}
 .kabar-match-src{color:#555;font-style:italic}"""
 
@@ -155,11 +155,11 @@ def search_html(hits, total: int, query: str) -> str:
                  "</span>" if h.reports > 1 else "")
         found = ", ".join(f"{how} #{rank}" for how, rank in (("keywords", h.keyword_rank),
                                                              ("meaning", h.embedding_rank)) if rank)
-        parts = [f'<li class="kabar-hit" data-id="{esc(h.id)}"><p class="kabar-hit-title"><b>{heading}</b></p>',
-                 f'<p class="kabar-meta">{meta}{" · " if meta else ""}found by {esc(found)} {story}</p>',
-                 f'<p class="kabar-match">{h.highlight}</p>']
+        parts = [f'<li class="kabar-hit" data-id="{esc(h.id)}"><div class="kabar-hit-title"><b>{heading}</b></div>',
+                 f'<div class="kabar-meta">{meta}{" · " if meta else ""}found by {esc(found)} {story}</div>',
+                 f'<div class="kabar-match">{h.highlight}</div>']
         if h.highlight_src and h.sentence_src != h.sentence:
-            parts.append(f'<p class="kabar-match-src">{h.highlight_src}</p>')
+            parts.append(f'<div class="kabar-match-src">{h.highlight_src}</div>')
         items.append("".join(parts) + "</li>")
     return (f'<div class="kabar-hits" id="search-results"><p>{len(hits)} stories from {total} archived articles'
             f'</p><ol>{"".join(items)}</ol></div>')
