@@ -203,9 +203,9 @@ class _Row:
     @classmethod
     def of(cls, r: Result) -> _Row:
         clean = tuple(s.translate(_MARKS).replace("\n", " ") for s in r.sentences)
-        if r.lang == "en" or not r.translation:
-            source, english = (), clean if r.lang == "en" else ()
-        else:
+        if r.lang == "en":
+            source, english = (), clean
+        else:  # an article kept untranslated (no English yet) is still searched in its own language
             source, english = clean, tuple(s.translate(_MARKS).replace("\n", " ") for s in r.translation)
         title = (r.title or "").translate(_MARKS).strip() or None
         fields = [r.id, title, r.date, outlet_of(r), r.url, r.lang, list(source), list(english),
@@ -266,6 +266,8 @@ class Archive:
         self._index = None
         self._index_generation = None
         try:
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -276,7 +278,7 @@ class Archive:
                                   f"{', '.join(columns[:20])}); move the file aside to rebuild it, or pass "
                                   "--no-archive")
             self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise ConfigError(f"{self.path}: cannot use the archive ({exc}); move the file aside and run "
                               "kabar run again to rebuild it (results.jsonl is kept), or pass --no-archive") from None
 

@@ -268,6 +268,8 @@ def _matching_sentence(archive: Archive, row, terms: list[str], vector: np.ndarr
     src = source[best] if best < len(source) else None
     mark_en = marked_en[best] if best < len(marked_en) else en
     mark_src = marked_src[best] if best < len(marked_src) else src
+    if not en and src is not None:  # no English kept (an untranslated article): the sentence in its own language
+        return src, src, _to_html(mark_src), _to_html(mark_src)
     return en, src, _to_html(mark_en), _to_html(mark_src) if src is not None else None
 
 

@@ -6,6 +6,8 @@ import sqlite3
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kabar import archive as archive_module
 from kabar import search as search_module
@@ -321,3 +323,14 @@ def test_summary_vector_is_the_mean_of_its_sentences(tmp_path):
     mean = rows.mean(axis=0)
     assert rows.shape == (2, archive_module.DIM)
     assert np.allclose(archive_module.vectors_of(summary)[0], mean / np.linalg.norm(mean), atol=2e-3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(min_size=0, max_size=80), mode=st.sampled_from(search_module.MODES))
+def test_any_query_is_searched_or_refused_clearly(filled, text, mode):
+    try:
+        q = make_query(text, mode=mode)
+    except SearchError:
+        return
+    for hit in search(filled, q):
+        assert "<" not in hit.highlight.replace("<mark>", "").replace("</mark>", "")
