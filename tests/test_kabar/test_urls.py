@@ -104,6 +104,16 @@ def test_watch_processes_new_and_edited_items_only(site, tiny_marian, tmp_path, 
     edited = next(r for r in records if r["id"].endswith(STORIES[0].slug))
     assert "Panen diperkirakan selesai pada pertengahan Mei." in edited["sentences"]
     assert (out / "index.html").read_text(encoding="utf-8").count("<section") == 3
+    # the edition's archive follows the edit: the new sentence is found, the item is archived once
+    capsys.readouterr()
+    assert main(["search", "pertengahan Mei", "--archive", str(out), "--json", "--mode", "keyword"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert [h["id"] for h in hits] == [edited["id"]] and "<mark>Mei</mark>" in hits[0]["highlight_src"]
+    from kabar.archive import Archive
+
+    archive = Archive(out, create=False)
+    assert len(archive) == 3
+    archive.close()
 
 
 def test_watch_resumes_after_kill_9_without_duplicates(site, tiny_marian, tmp_path):

@@ -6,6 +6,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -44,6 +45,19 @@ class Running:
     def stop(self):
         self.server.should_exit = True
         self.thread.join(timeout=15)
+
+
+@contextmanager
+def gradio_temp_dir_kept():
+    """Put GRADIO_TEMP_DIR back as it was afterwards: a UI app sets Gradio's upload folder for the whole process."""
+    before = os.environ.get("GRADIO_TEMP_DIR")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("GRADIO_TEMP_DIR", None)
+        else:
+            os.environ["GRADIO_TEMP_DIR"] = before
 
 
 def make_service(translator, **options):

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from kabar.pipeline import Pipeline
-from tests.test_ui.conftest import Running
+from tests.test_ui.conftest import Running, gradio_temp_dir_kept
 from translate.glossary import parse_glossary
 from translate.memory import TranslationMemory
 from ui.service import KabarService
@@ -43,16 +43,10 @@ def _get(url):
 
 @pytest.fixture(scope="module")
 def served(translators, tmp_path_factory):
-    import os
-
-    before = os.environ.get("GRADIO_TEMP_DIR")  # a UI app sets Gradio's upload folder for the whole process
-    running = _server(translators, tmp_path_factory.mktemp("corrections"), with_ui=True)
-    yield running
-    running.stop()
-    if before is None:
-        os.environ.pop("GRADIO_TEMP_DIR", None)
-    else:
-        os.environ["GRADIO_TEMP_DIR"] = before
+    with gradio_temp_dir_kept():
+        running = _server(translators, tmp_path_factory.mktemp("corrections"), with_ui=True)
+        yield running
+        running.stop()
 
 
 def test_api_correction_is_used_on_the_next_run(served):

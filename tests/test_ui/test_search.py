@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from kabar.cli import main
-from tests.test_ui.conftest import Running, make_service
+from tests.test_ui.conftest import Running, gradio_temp_dir_kept, make_service
 
 ARTICLES = {
     "banjir-bekasi.txt": "Banjir Bekasi merendam 412 rumah\n\nBekasi (ANTARA) - Banjir merendam 412 rumah di Bekasi "
@@ -38,14 +38,10 @@ def archived(tiny_marian, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(translators, archived):
-    before = os.environ.get("GRADIO_TEMP_DIR")  # a UI app sets Gradio's upload folder for the whole process
-    running = Running(make_service(translators("marian", "ct2"), api_keys="", archive=archived), with_ui=True)
-    yield running
-    running.stop()
-    if before is None:
-        os.environ.pop("GRADIO_TEMP_DIR", None)
-    else:
-        os.environ["GRADIO_TEMP_DIR"] = before
+    with gradio_temp_dir_kept():
+        running = Running(make_service(translators("marian", "ct2"), api_keys="", archive=archived), with_ui=True)
+        yield running
+        running.stop()
 
 
 def _get(url, headers=None):
