@@ -42,7 +42,7 @@ VECTOR_INDEX = "archive.usearch"
 DIM = 384  # multilingual-e5-small
 # Cosine of two articles' embeddings (title and lead) at or above which they report the same event, and the
 # days apart they may be: measured on the grouping case of bench/search.py (see bench/RESULTS.md).
-STORY_THRESHOLD = 0.93
+STORY_THRESHOLD = 0.925
 STORY_WINDOW_DAYS = 3
 PASSAGE_CHARS = 1200  # the title and lead embedded for an article: e5 reads 512 tokens at most
 MAX_SUMMARY_VECTORS = 8
