@@ -48,6 +48,10 @@ PASSAGE_CHARS = 1200  # the title and lead embedded for an article: e5 reads 512
 MAX_SUMMARY_VECTORS = 8
 _MARKS = str.maketrans("", "", "\x02\x03")  # the highlight markers of kabar.search never occur in stored text
 
+# the articles of a time window with their embeddings; the story comes from the (day, story) index, not the row
+STORY_SCAN = ("SELECT a.story, v.article FROM articles a JOIN vectors v ON v.rowid = a.rowid "
+              "WHERE a.day BETWEEN ? AND ?")
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     rowid INTEGER PRIMARY KEY,
@@ -65,7 +69,8 @@ CREATE TABLE IF NOT EXISTS articles (
     story INTEGER NOT NULL,
     added TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS articles_day ON articles(day);
+DROP INDEX IF EXISTS articles_day;
+CREATE INDEX IF NOT EXISTS articles_day_story ON articles(day, story);  -- covers the story window scan
 CREATE INDEX IF NOT EXISTS articles_story ON articles(story);
 CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS vectors (
@@ -385,8 +390,7 @@ class Archive:
     def _story_for(self, vector: np.ndarray, day: int) -> int | None:
         """The story of the most similar article within the window, if similar enough (exact, by SQL + numpy)."""
         best, story = STORY_THRESHOLD, None
-        cursor = self._db.execute("SELECT a.story, v.article FROM articles a JOIN vectors v ON v.rowid = a.rowid "
-                                  "WHERE a.day BETWEEN ? AND ?", (day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS))
+        cursor = self._db.execute(STORY_SCAN, (day - STORY_WINDOW_DAYS, day + STORY_WINDOW_DAYS))
         while chunk := cursor.fetchmany(2048):
             matrix = np.frombuffer(b"".join(blob for _, blob in chunk), dtype=np.float16).reshape(-1, DIM)
             scores = matrix.astype(np.float32) @ vector

@@ -334,3 +334,21 @@ def test_any_query_is_searched_or_refused_clearly(filled, text, mode):
         return
     for hit in search(filled, q):
         assert "<" not in hit.highlight.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_the_story_scan_reads_the_window_from_an_index_not_the_article_rows(filled, tmp_path):
+    # an archive made before the (day, story) index gains it when opened; the scan then never reads the
+    # article rows (which hold the whole text, so reading them for the story doubled its cost at 100k articles)
+    old = tmp_path / "old"
+    Archive(old).close()
+    db = sqlite3.connect(old / "archive.sqlite")
+    db.execute("DROP INDEX articles_day_story")
+    db.execute("CREATE INDEX articles_day ON articles(day)")
+    db.close()
+    for where in (filled.path.parent, old):
+        a = Archive(where, create=False)
+        plan = " | ".join(row[-1] for row in a.db.execute("EXPLAIN QUERY PLAN " + archive_module.STORY_SCAN, (1, 9)))
+        names = {row[0] for row in a.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        a.close()
+        assert "COVERING INDEX articles_day_story" in plan, plan
+        assert "articles_day" not in names
