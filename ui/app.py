@@ -570,8 +570,11 @@ def build_app(service: KabarService) -> gr.Blocks:
             api_name=False)
         if search is not None:
             inputs = [search.query, search.date_from, search.date_to, search.outlet, search.mode]
-            search.run.click(calls.search, inputs=inputs, outputs=[search.results], api_name="search")
-            search.query.submit(calls.search, inputs=inputs, outputs=[search.results], api_name=False)
+            # the earlier results go first, so a search that fails never leaves them standing as its answer
+            search.run.click(lambda: "", outputs=[search.results], api_name=False, queue=False).then(
+                calls.search, inputs=inputs, outputs=[search.results], api_name="search")
+            search.query.submit(lambda: "", outputs=[search.results], api_name=False, queue=False).then(
+                calls.search, inputs=inputs, outputs=[search.results], api_name=False)
             demo.load(calls.outlet_choices, outputs=[search.outlet], api_name=False, queue=False)
     return demo
 

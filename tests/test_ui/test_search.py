@@ -133,6 +133,7 @@ def test_search_tab_in_the_browser(browser, served, archived, tiny_marian, tmp_p
     page.locator("#search-from input, #search-from textarea").first.fill("kemarin")
     page.locator("#run-search").click()
     page.get_by_text("is not a date").first.wait_for(timeout=30_000)  # the error, shown as Gradio shows errors
+    page.locator("#search-results").wait_for(state="detached", timeout=30_000)  # the earlier hits are gone
     page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
     if os.environ.get("KABAR_SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["KABAR_SCREENSHOTS"], "search.png"), full_page=True)
