@@ -15,6 +15,7 @@ from kabar.archive import Archive, outlet_of, parse_day, shared_embedder
 from kabar.cli import main
 from kabar.pipeline import Result
 from kabar.search import SearchError, make_query, search
+from news.clean import Removal
 from news.errors import ConfigError
 from tests.conftest import EXAMPLES
 
@@ -139,6 +140,21 @@ def test_outlet_of_prefers_the_input_then_the_dateline_then_the_host():
     assert outlet_of(Result("a", "a", "ok", dateline="Jakarta (ANTARA) -")) == "ANTARA"
     assert outlet_of(Result("a", "a", "ok", url="https://www.tempo.co/read/1")) == "tempo.co"
     assert outlet_of(Result("a", "a", "ok", url="http://[::1")) is None  # a broken URL is no outlet, not a crash
+    footer = (Removal("copyright", "COPYRIGHT © ANTARA News Jawa Barat 2020"),)
+    assert outlet_of(Result("a", "a", "ok", removed=footer, url="https://jabar.antaranews.com/x")) == \
+        "ANTARA News Jawa Barat"
+    assert outlet_of(Result("a", "a", "ok", dateline="Jakarta (ANTARA) -", removed=footer)) == "ANTARA"
+    assert outlet_of(Result("a", "a", "ok", removed=(Removal("credit", "Editor: Budi Santoso"),))) is None
+
+
+@pytest.mark.parametrize(("line", "holder"), [
+    ("COPYRIGHT © ANTARA News Jawa Barat 2020", "ANTARA News Jawa Barat"),
+    ("© 2024 Kompas.com. All rights reserved.", "Kompas.com"),
+    ("Copyright © 2019-2024 PT Tempo Inti Media Tbk", "PT Tempo Inti Media Tbk"),
+    ("(c) Reuters 2021 | Terms of use", "Reuters"),
+    ("Hak cipta dilindungi undang-undang", None), ("Copyright 2020", None), ("©", None), ("© " + "x" * 500, None)])
+def test_copyright_holder(line, holder):
+    assert archive_module.copyright_holder(line) == holder
 
 
 # -- the vector index -------------------------------------------------------------------------------

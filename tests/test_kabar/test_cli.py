@@ -29,7 +29,7 @@ def test_run_on_seeds_writes_everything_and_resumes(seeds_dir, tiny_marian, tmp_
     html = (out / "index.html").read_text(encoding="utf-8")
     # 002 and 004 are two ANTARA reports of one event (BMW and Alibaba's innovation base in Shanghai): one story
     assert html.count("<section") == 5 and "Kabar results (5 articles, 4 stories)" in html
-    assert html.count('<li class="story">') == 1 and "2 reports: ANTARA" in html
+    assert html.count('<li class="story">') == 1 and "2 reports: ANTARA, ANTARA News Jawa Barat" in html  # 004's outlet: its copyright line
     page = next((out / "articles").glob("002_*.md")).read_text(encoding="utf-8")
     assert page.startswith("# 002\\_42fce3e9fbddbd0d") and "## Summary" in page and "| Original (id) | English |" in page
     capsys.readouterr()
