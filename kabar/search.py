@@ -1,8 +1,12 @@
 """Search the archive: keyword (SQLite FTS5, BM25), meaning (e5 embeddings, usearch) or both (hybrid).
 
-Hybrid ranking fuses the two lists by reciprocal rank (score = sum of 1 / (60 + rank), Cormack, Clarke and
+Hybrid ranking fuses the two lists by reciprocal rank (score = sum of w / (60 + rank), Cormack, Clarke and
 Büttcher, SIGIR 2009), so an English query finds an Indonesian article by meaning even where its words or
-its translation do not match, and an exact name still ranks first. Every hit carries its matching
+its translation do not match, and an exact name still ranks first. The keyword list's weight w is the
+square of the share of the query's words that occur in the archive at all (the meaning list's is 1): a query
+whose words the archive holds (a translated archive, an Indonesian query) fuses as plain RRF, while an English
+query over text kept untranslated, which only its names can match, is ranked by meaning (bench/search.py: the
+FLORES recall@1 of the hybrid goes from 0.76 to 0.99 on the test half, IndoSum's stays 0.99). Every hit carries its matching
 sentence: the one holding the most query terms (marked, HTML-escaped), or, for a hit found by meaning
 only, the summary sentence closest to the query.
 """
@@ -194,13 +198,28 @@ def embedding_ranking(archive: Archive, q: Query, vector: np.ndarray,
     return sorted(best.items(), key=lambda kv: -kv[1])[:count]
 
 
-def fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of ranked (rowid, score) lists: (rowid, fused score), best first."""
+def term_coverage(archive: Archive, terms: list[str]) -> float:
+    """The share of ``terms`` that occur somewhere in the archive (as FTS5 tokenizes and stems them)."""
+    if not terms:
+        return 0.0
+    found = sum(1 for t in terms if archive.db.execute("SELECT 1 FROM text_index WHERE text_index MATCH ? LIMIT 1",
+                                                       (_match_expression([t]),)).fetchone())
+    return found / len(terms)
+
+
+def fuse(*rankings: list[tuple[int, float]], weights: tuple[float, ...] | None = None) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of ranked (rowid, score) lists, each list's terms times its weight (default 1):
+    (rowid, fused score), best first."""
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or (1.0,) * len(rankings)):
         for place, (rowid, _) in enumerate(ranking, 1):
-            fused[rowid] = fused.get(rowid, 0.0) + 1.0 / (RRF_K + place)
+            fused[rowid] = fused.get(rowid, 0.0) + weight / (RRF_K + place)
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def keyword_weight(archive: Archive, terms: list[str]) -> float:
+    """The keyword list's weight in the hybrid: the squared share of the query's words the archive holds."""
+    return term_coverage(archive, terms) ** 2
 
 
 def search(archive: Archive, q: Query) -> list[Hit]:
@@ -209,7 +228,10 @@ def search(archive: Archive, q: Query) -> list[Hit]:
     keyword = keyword_ranking(archive, q, terms) if q.mode != "embedding" else []
     vector = archive.embedder.query(q.text) if q.mode != "keyword" else None
     embedding = embedding_ranking(archive, q, vector) if vector is not None else []
-    ranked = {"keyword": keyword, "embedding": embedding}.get(q.mode) or fuse(keyword, embedding)
+    if q.mode == "hybrid":
+        ranked = fuse(keyword, embedding, weights=(keyword_weight(archive, terms) if keyword else 0.0, 1.0))
+    else:
+        ranked = keyword if q.mode == "keyword" else embedding
     keyword_place = {r: i for i, (r, _) in enumerate(keyword, 1)}
     embedding_place = {r: i for i, (r, _) in enumerate(embedding, 1)}
     similarity = dict(embedding)

@@ -200,6 +200,30 @@ def test_an_english_query_finds_the_indonesian_article_by_meaning(filled):
     assert hits[0].sentence_src in RICE  # the summary sentence closest to the query
 
 
+def test_the_keyword_weight_is_the_squared_share_of_query_words_the_archive_holds(filled):
+    assert search_module.keyword_weight(filled, ["banjir", "bekasi"]) == 1.0
+    assert search_module.keyword_weight(filled, ["banjir", "zebra"]) == 0.25  # one of two words
+    assert search_module.keyword_weight(filled, ["zebra", "giraffe"]) == 0.0
+    assert search_module.keyword_weight(filled, []) == 0.0
+    assert search_module.fuse([(1, 9.0), (2, 8.0)], [(2, 0.9), (1, 0.8)], weights=(0.5, 1.0))[0][0] == 2
+    assert search_module.fuse([(1, 9.0), (2, 8.0)], [(2, 0.9), (1, 0.8)])[0][0] == 1  # a tie: the lower rowid
+
+
+def test_hybrid_trusts_meaning_when_only_a_name_of_an_english_query_matches_untranslated_text(tmp_path):
+    # untranslated Indonesian articles and an English query: keywords match only the place name, and rank the
+    # market story (Bekasi four times, short) above the flood; meaning ranks the flood first
+    archive = Archive(tmp_path)
+    market = ("Bekasi membuka pasar baru di Bekasi Timur.", "Pedagang Bekasi dan warga Bekasi menyambutnya.")
+    archive.add([result("market", market, (), summary=(0,)), result("flood", FLOOD, (), summary=(0,))])
+    q = make_query("floods inundated houses in Bekasi", group=False)
+    keyword = ids(search(archive, make_query(q.text, mode="keyword", group=False)))
+    meaning = ids(search(archive, make_query(q.text, mode="embedding", group=False)))
+    assert keyword == ["market", "flood"] and meaning[0] == "flood"
+    assert search_module.keyword_weight(archive, search_module.keyword_terms(q.text)) < 0.5
+    assert ids(search(archive, q))[0] == "flood"  # plain RRF would tie them, and the market (added first) win
+    archive.close()
+
+
 def test_keyword_search_matches_english_and_indonesian_text(filled):
     both = {"flood-antara", "flood-tempo"}  # the sentence is in both reports
     assert set(ids(search(filled, make_query("perahu karet", mode="keyword", group=False)))) == both
