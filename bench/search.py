@@ -1,6 +1,6 @@
 """Search and story-grouping benchmark: three tables, keyword (FTS5 BM25) / embedding (e5) / hybrid (fused).
 
-    python bench/search.py [--work DIR] [--queries N] [--json]
+    python bench/search.py [--work DIR] [--queries N] [--articles N] [--pairs N] [--json]
 
 (a) FLORES-200 devtest: each English sentence is a query; the 1,012 Indonesian sentences are the archive (one
     article each, untranslated: the query must cross the language). recall@1 and MRR@10.
@@ -129,12 +129,16 @@ def _retrieval(archive: Archive, queries: list[tuple[str, str]], ks=(1, 10)) -> 
     return out
 
 
-def flores(work: Path, embedder, limit: int | None) -> dict:
-    ind = (FLORES / "devtest.ind").read_text(encoding="utf-8").splitlines()
-    eng = (FLORES / "devtest.eng").read_text(encoding="utf-8").splitlines()
+def _folder(work: Path, name: str, articles: int | None) -> Path:
+    return work / (f"{name}-{articles}" if articles else name)  # a smaller archive never mixes with the full one
+
+
+def flores(work: Path, embedder, limit: int | None, articles: int | None = None) -> dict:
+    ind = (FLORES / "devtest.ind").read_text(encoding="utf-8").splitlines()[:articles]
+    eng = (FLORES / "devtest.eng").read_text(encoding="utf-8").splitlines()[:articles]
     results = [Result(f"s{i}", "flores", "ok", date="2026-01-01", lang="id", sentences=(s,), paragraph_of=(0,),
                       summary_indices=(0,)) for i, s in enumerate(ind)]
-    archive = _archive(work / "flores", results, embedder)
+    archive = _archive(_folder(work, "flores", articles), results, embedder)
     queries = [(e, f"s{i}") for i, e in enumerate(eng)][:limit]
     return {"articles": len(archive), "queries": len(queries), **_retrieval(archive, queries)}
 
@@ -143,9 +147,9 @@ def _indosum() -> list[dict]:
     return [json.loads(line) for path in INDOSUM for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def indosum(work: Path, embedder, limit: int | None) -> dict:
-    records = _indosum()
-    archive = _archive(work / "indosum", [_article(r) for r in records], embedder)
+def indosum(work: Path, embedder, limit: int | None, articles: int | None = None) -> dict:
+    records = _indosum()[:articles]
+    archive = _archive(_folder(work, "indosum", articles), [_article(r) for r in records], embedder)
     queries = [(r["summary"], r["id"]) for r in records]
     if limit:
         queries = random.Random(SEED).sample(queries, min(limit, len(queries)))
@@ -269,6 +273,7 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work" / "search",
                         help="archives and the embedding cache (kept: a rerun only searches)")
     parser.add_argument("--queries", type=int, help="at most N queries per retrieval table (default: all)")
+    parser.add_argument("--articles", type=int, help="archive only the first N articles in (a) and (b) (a quick run)")
     parser.add_argument("--pairs", type=int, default=100, help="articles with a second report, per half")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -279,7 +284,8 @@ def main(argv=None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     embedder = CachedEmbedder(args.work / "e5-cache.npz")
     start = time.perf_counter()
-    report = {"flores": flores(args.work, embedder, args.queries), "indosum": indosum(args.work, embedder, args.queries),
+    report = {"flores": flores(args.work, embedder, args.queries, args.articles),
+              "indosum": indosum(args.work, embedder, args.queries, args.articles),
               "stories": stories(args.work, embedder, args.pairs)}
     embedder.save()
     report["seconds"] = round(time.perf_counter() - start, 1)

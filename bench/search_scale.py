@@ -97,17 +97,15 @@ def build(work: Path, n: int) -> dict:
     words = vocabulary()
     start, batch, done = time.perf_counter(), [], 0
     adds = []
-    for result in articles(n, words):
+    for k, result in enumerate(articles(n, words), 1):
         batch.append(result)
-        if len(batch) == 1000:
+        if len(batch) == 1000 or k == n:
             t = time.perf_counter()
             archive.add(batch)
             adds.append(time.perf_counter() - t)
             done += len(batch)
             batch = []
             print(f"  {done}/{n} articles ({time.perf_counter() - start:.0f} s)", file=sys.stderr, end="\r")
-    if batch:
-        archive.add(batch)
     seconds = time.perf_counter() - start
     archive.close()
     print(file=sys.stderr)
@@ -243,7 +241,7 @@ def main(argv=None) -> int:
     print(json.dumps({"built": built, "measured": measured, "grown": grown, "e5_query_ms": round(e5_ms, 1)},
                      indent=1))
     print(f"\n{built['articles']:,} articles: build {built['build_s']} s ({built['s_last_1000']} s for the "
-          f"last 1,000, story assignment and FTS included, no e5), archive.sqlite {built['sqlite_mb']} MB, "
+          f"last batch of up to 1,000, story assignment and FTS included, no e5), archive.sqlite {built['sqlite_mb']} MB, "
           f"archive.usearch {built['usearch_mb']} MB")
     print(f"reader: index load {measured['index_load_ms']} ms, RSS {measured['rss_after_load_mb']} MB after load, "
           f"peak (VmHWM) {measured['vm_hwm_queries_mb']} MB after the queries; index rebuild from SQLite "
