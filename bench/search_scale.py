@@ -17,6 +17,7 @@ included; its figure is printed beside.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -92,20 +93,23 @@ def articles(n: int, words: list[str], seed: int = SEED, prefix: str = "a"):
                      summary_indices=(0, 1, 2))
 
 
+def _add_in_batches(archive: Archive, results, size: int, total: int | None = None) -> list[float]:
+    """Add ``results`` ``size`` at a time; the seconds of each ``Archive.add`` (progress on stderr given ``total``)."""
+    start, done, adds, results = time.perf_counter(), 0, [], iter(results)
+    while batch := list(itertools.islice(results, size)):  # streamed: 100k articles are never held at once
+        t = time.perf_counter()
+        archive.add(batch)
+        adds.append(time.perf_counter() - t)
+        done += len(batch)
+        if total:
+            print(f"  {done}/{total} articles ({time.perf_counter() - start:.0f} s)", file=sys.stderr, end="\r")
+    return adds
+
+
 def build(work: Path, n: int) -> dict:
     archive = Archive(work, embedder=StandIn())
-    words = vocabulary()
-    start, batch, done = time.perf_counter(), [], 0
-    adds = []
-    for k, result in enumerate(articles(n, words), 1):
-        batch.append(result)
-        if len(batch) == 1000 or k == n:
-            t = time.perf_counter()
-            archive.add(batch)
-            adds.append(time.perf_counter() - t)
-            done += len(batch)
-            batch = []
-            print(f"  {done}/{n} articles ({time.perf_counter() - start:.0f} s)", file=sys.stderr, end="\r")
+    start = time.perf_counter()
+    adds = _add_in_batches(archive, articles(n, vocabulary()), 1000, total=n)
     seconds = time.perf_counter() - start
     archive.close()
     print(file=sys.stderr)
@@ -130,18 +134,7 @@ def grow(work: Path, n: int) -> dict:
     try:
         archive = Archive(copy, embedder=StandIn())
         archive.vector_index()
-        batch, spent, story_s = [], 0.0, 0.0
-        for result in articles(n, vocabulary(), seed=SEED + 1, prefix="g"):
-            batch.append(result)
-            if len(batch) == ARCHIVE_EVERY:
-                t = time.perf_counter()
-                archive.add(batch)
-                spent += time.perf_counter() - t
-                batch = []
-        if batch:
-            t = time.perf_counter()
-            archive.add(batch)
-            spent += time.perf_counter() - t
+        spent = sum(_add_in_batches(archive, articles(n, vocabulary(), seed=SEED + 1, prefix="g"), ARCHIVE_EVERY))
         t = time.perf_counter()
         for k in range(200):  # the story scan alone, for 200 days across the year
             archive._story_for(StandIn().query(f"s{k}"), 20_000 + k)

@@ -198,15 +198,6 @@ def embedding_ranking(archive: Archive, q: Query, vector: np.ndarray,
     return sorted(best.items(), key=lambda kv: -kv[1])[:count]
 
 
-def term_coverage(archive: Archive, terms: list[str]) -> float:
-    """The share of ``terms`` that occur somewhere in the archive (as FTS5 tokenizes and stems them)."""
-    if not terms:
-        return 0.0
-    found = sum(1 for t in terms if archive.db.execute("SELECT 1 FROM text_index WHERE text_index MATCH ? LIMIT 1",
-                                                       (_match_expression([t]),)).fetchone())
-    return found / len(terms)
-
-
 def fuse(*rankings: list[tuple[int, float]], weights: tuple[float, ...] | None = None) -> list[tuple[int, float]]:
     """Reciprocal rank fusion of ranked (rowid, score) lists, each list's terms times its weight (default 1):
     (rowid, fused score), best first."""
@@ -218,8 +209,13 @@ def fuse(*rankings: list[tuple[int, float]], weights: tuple[float, ...] | None =
 
 
 def keyword_weight(archive: Archive, terms: list[str]) -> float:
-    """The keyword list's weight in the hybrid: the squared share of the query's words the archive holds."""
-    return term_coverage(archive, terms) ** 2
+    """The keyword list's weight in the hybrid: the squared share of the query's words that occur somewhere in
+    the archive (as FTS5 tokenizes and stems them)."""
+    if not terms:
+        return 0.0
+    found = sum(1 for t in terms if archive.db.execute("SELECT 1 FROM text_index WHERE text_index MATCH ? LIMIT 1",
+                                                       (_match_expression([t]),)).fetchone())
+    return (found / len(terms)) ** 2
 
 
 def search(archive: Archive, q: Query) -> list[Hit]:

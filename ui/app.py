@@ -571,10 +571,9 @@ def build_app(service: KabarService) -> gr.Blocks:
         if search is not None:
             inputs = [search.query, search.date_from, search.date_to, search.outlet, search.mode]
             # the earlier results go first, so a search that fails never leaves them standing as its answer
-            search.run.click(lambda: "", outputs=[search.results], api_name=False, queue=False).then(
-                calls.search, inputs=inputs, outputs=[search.results], api_name="search")
-            search.query.submit(lambda: "", outputs=[search.results], api_name=False, queue=False).then(
-                calls.search, inputs=inputs, outputs=[search.results], api_name=False)
+            for trigger, api_name in ((search.run.click, "search"), (search.query.submit, False)):
+                trigger(lambda: "", outputs=[search.results], api_name=False, queue=False).then(
+                    calls.search, inputs=inputs, outputs=[search.results], api_name=api_name)
             demo.load(calls.outlet_choices, outputs=[search.outlet], api_name=False, queue=False)
     return demo
 
