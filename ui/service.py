@@ -353,8 +353,8 @@ class KabarService:
 
         Each request queues its job, then waits for a work slot (the same bounded queue as all model work).
         Whoever gets the slot translates the oldest waiting jobs in one call, up to ``group_sentences``
-        sentences (always at least one job), and hands each job its part; a request whose job was done by an
-        earlier slot holder returns at once. With many clients sending short texts at once, the model sees
+        sentences (always at least one job), and hands each job its part, and goes on with the next oldest
+        until its own job is done; a request whose job was done by an earlier slot holder returns at once. With many clients sending short texts at once, the model sees
         full batches instead of one short text at a time.
         """
         job = _Job(list(sentences))
@@ -362,31 +362,45 @@ class KabarService:
             self._pending.append(job)
         try:
             with self.slot(route):
-                if not job.done.is_set():
+                # The oldest jobs go first, so this job may not be in the first group: go on until it is done.
+                # If another slot holder has already taken it, it is being translated now: wait below.
+                while not job.done.is_set():
                     with self._pending_lock:
+                        if job not in self._pending:
+                            break
                         group, size = [], 0
                         while self._pending and (not group or size + len(self._pending[0].sentences)
                                                  <= self.group_sentences):
                             group.append(self._pending.pop(0))
                             size += len(group[-1].sentences)
-                    try:
-                        out = self.pipeline.translator.translate([s for j in group for s in j.sentences])
-                        for j in group:
-                            j.result, out = out[:len(j.sentences)], out[len(j.sentences):]
-                    except BaseException as exc:  # every request of the group gets the error, none hangs
-                        for j in group:
-                            j.error = exc
-                        raise
-                    finally:
-                        for j in group:
-                            j.done.set()
+                    self._translate_group(group)
         finally:
             with self._pending_lock:  # refused by a full queue: never translated later for nobody
-                if job in self._pending:
+                queued = job in self._pending
+                if queued:
                     self._pending.remove(job)
+        if not queued:
+            job.done.wait()  # set by whoever took it, in a finally: it always comes
         if job.error is not None:
             raise job.error
         return job.result
+
+    def _translate_group(self, group: list[_Job]) -> None:
+        """One call to the model for ``group``'s sentences; each job gets its part, or the error."""
+        try:
+            out = self.pipeline.translator.translate([s for j in group for s in j.sentences])
+            for j in group:
+                j.result, out = out[:len(j.sentences)], out[len(j.sentences):]
+        except Exception as exc:  # every request of the group gets the error, none hangs; the holder goes on
+            for j in group:
+                j.error = exc
+        except BaseException as exc:  # KeyboardInterrupt and the like: the jobs fail and the holder stops
+            for j in group:
+                j.error = exc
+            raise
+        finally:
+            for j in group:
+                j.done.set()
 
     def alternatives(self, texts: list[str], n: int, *, route: str = "translate") -> list[list[str]]:
         """Up to ``n`` alternative English versions of each text besides its translation (LibreTranslate's

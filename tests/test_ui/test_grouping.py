@@ -15,8 +15,10 @@ class Recording:
     def __init__(self, inner, gate: threading.Event | None = None, fail_on: str | None = None):
         self.inner, self.gate, self.fail_on = inner, gate, fail_on
         self.calls: list[tuple[list[str], list[str]]] = []
+        self.entered = threading.Event()  # set when the first call reaches the model
 
     def translate(self, sentences):
+        self.entered.set()
         if self.gate is not None and not self.calls:
             self.gate.wait(timeout=30)
         if self.fail_on is not None and self.fail_on in sentences:
@@ -115,3 +117,61 @@ def test_grouping_off_translates_each_request_alone(translators, monkeypatch):
     threads, results = _run_concurrently(service, [f"Kalimat nomor {n}." for n in range(5)])
     _release_when_waiting(service, gate, threads, 4)  # one call holds the slot at the gate
     assert len(recording.calls) == 5 and all(isinstance(r, str) for r in results)
+
+
+def test_the_slot_holder_goes_on_until_its_own_request_is_translated(translators, monkeypatch):
+    """The oldest waiting request goes first; when the group limit leaves the slot holder's own request out,
+    it translates the next group too instead of returning nothing (with grouping off, every request the slot
+    holder finds waiting before its own)."""
+    from ui.service import _Job
+
+    monkeypatch.setenv("KABAR_GROUP_SENTENCES", "1")
+    recording = Recording(translators("marian", "ct2"))
+    service = make_service(recording, api_keys="", max_queue=64)
+    older = _Job(["Kalimat yang menunggu lebih lama."])
+    service._pending.append(older)  # a request that queued first and is still waiting for the slot
+    result = service.translate_texts(["Kalimat saya sendiri."])
+    assert [inputs for inputs, _ in recording.calls] == [["Kalimat yang menunggu lebih lama."],
+                                                          ["Kalimat saya sendiri."]]
+    assert result == recording.calls[1][1] and isinstance(result[0], str)
+    assert older.done.is_set() and older.result == recording.calls[0][1]
+    assert not service._pending
+
+
+def test_a_failing_older_group_does_not_fail_the_slot_holder(translators, monkeypatch):
+    from ui.service import _Job
+
+    monkeypatch.setenv("KABAR_GROUP_SENTENCES", "1")
+    recording = Recording(translators("marian", "ct2"), fail_on="Kalimat rusak.")
+    service = make_service(recording, api_keys="", max_queue=64)
+    older = _Job(["Kalimat rusak."])
+    service._pending.append(older)
+    result = service.translate_texts(["Kalimat baik."])
+    assert isinstance(older.error, RuntimeError) and older.done.is_set()  # the older request gets its error
+    assert result == recording.calls[1][1]  # the holder's own request is translated all the same
+    assert not service._pending
+
+
+def test_a_request_taken_by_another_slot_holder_waits_for_its_translation(translators):
+    """Two slots: whoever gets the first takes both waiting requests into one call; the other request, getting
+    the second slot while that call runs, waits for its part instead of returning nothing."""
+    gate = threading.Event()
+    recording = Recording(translators("marian", "ct2"), gate)
+    service = make_service(recording, api_keys="", max_queue=64, workers=2)
+    service._slots.acquire()
+    service._slots.acquire()  # both slots busy while the two requests queue
+    threads, results = _run_concurrently(service, ["Kalimat pertama.", "Kalimat kedua."])
+    for _ in range(600):
+        if len(service._pending) == 2:
+            break
+        threading.Event().wait(0.01)
+    service._slots.release()
+    assert recording.entered.wait(timeout=30)  # one holder is in the model with both requests
+    assert not service._pending
+    service._slots.release()  # the other request gets a slot now, its sentences already taken
+    threading.Event().wait(0.2)
+    gate.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(recording.calls) == 1 and recording.calls[0][0] == ["Kalimat pertama.", "Kalimat kedua."]
+    assert results == recording.calls[0][1]
