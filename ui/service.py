@@ -353,9 +353,9 @@ class KabarService:
 
         Each request queues its job, then waits for a work slot (the same bounded queue as all model work).
         Whoever gets the slot translates the oldest waiting jobs in one call, up to ``group_sentences``
-        sentences (always at least one job), and hands each job its part, and goes on with the next oldest
-        until its own job is done; a request whose job was done by an earlier slot holder returns at once. With many clients sending short texts at once, the model sees
-        full batches instead of one short text at a time.
+        sentences (always at least one job), hands each job its part, and goes on with the next oldest until
+        its own job is done; a request whose job another slot holder took waits for its part. With many
+        clients sending short texts at once, the model sees full batches instead of one short text at a time.
         """
         job = _Job(list(sentences))
         with self._pending_lock:
@@ -391,13 +391,11 @@ class KabarService:
             out = self.pipeline.translator.translate([s for j in group for s in j.sentences])
             for j in group:
                 j.result, out = out[:len(j.sentences)], out[len(j.sentences):]
-        except Exception as exc:  # every request of the group gets the error, none hangs; the holder goes on
+        except BaseException as exc:  # every request of the group gets the error, none hangs
             for j in group:
                 j.error = exc
-        except BaseException as exc:  # KeyboardInterrupt and the like: the jobs fail and the holder stops
-            for j in group:
-                j.error = exc
-            raise
+            if not isinstance(exc, Exception):  # KeyboardInterrupt and the like stop the holder too
+                raise
         finally:
             for j in group:
                 j.done.set()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from tests.test_ui.conftest import make_service
 
 
@@ -32,12 +34,17 @@ class Recording:
         return getattr(self.inner, name)
 
 
-def _release_when_waiting(service, gate: threading.Event, threads, waiting: int) -> None:
-    """Open ``gate`` once ``waiting`` jobs are queued (at most 6 s), then wait for every thread (bounded)."""
+def _wait_until_queued(service, waiting: int) -> None:
+    """Return once ``waiting`` jobs are queued, or after at most 6 s."""
     for _ in range(600):
         if len(service._pending) >= waiting:
-            break
+            return
         threading.Event().wait(0.01)
+
+
+def _release_when_waiting(service, gate: threading.Event, threads, waiting: int) -> None:
+    """Open ``gate`` once ``waiting`` jobs are queued (at most 6 s), then wait for every thread (bounded)."""
+    _wait_until_queued(service, waiting)
     gate.set()
     for t in threads:
         t.join(timeout=60)
@@ -161,10 +168,7 @@ def test_a_request_taken_by_another_slot_holder_waits_for_its_translation(transl
     service._slots.acquire()
     service._slots.acquire()  # both slots busy while the two requests queue
     threads, results = _run_concurrently(service, ["Kalimat pertama.", "Kalimat kedua."])
-    for _ in range(600):
-        if len(service._pending) == 2:
-            break
-        threading.Event().wait(0.01)
+    _wait_until_queued(service, 2)
     service._slots.release()
     assert recording.entered.wait(timeout=30)  # one holder is in the model with both requests
     assert not service._pending
@@ -175,3 +179,29 @@ def test_a_request_taken_by_another_slot_holder_waits_for_its_translation(transl
         t.join(timeout=60)
     assert len(recording.calls) == 1 and recording.calls[0][0] == ["Kalimat pertama.", "Kalimat kedua."]
     assert results == recording.calls[0][1]
+
+
+class _Stop(BaseException):
+    """Stands for KeyboardInterrupt and the like (not an Exception), without pytest's own handling of those."""
+
+
+def test_an_interrupt_in_an_older_group_stops_the_slot_holder(translators, monkeypatch):
+    """An error that is not an Exception fails the group's requests and is raised in the slot holder, which does
+    not go on to translate its own request."""
+    from ui.service import _Job
+
+    class Interrupted(Recording):
+        def translate(self, sentences):
+            self.calls.append((list(sentences), []))
+            raise _Stop
+
+    monkeypatch.setenv("KABAR_GROUP_SENTENCES", "1")
+    recording = Interrupted(translators("marian", "ct2"))
+    service = make_service(recording, api_keys="", max_queue=64)
+    older = _Job(["Kalimat yang menunggu lebih lama."])
+    service._pending.append(older)
+    with pytest.raises(_Stop):
+        service.translate_texts(["Kalimat saya sendiri."])
+    assert isinstance(older.error, _Stop) and older.done.is_set()
+    assert [inputs for inputs, _ in recording.calls] == [["Kalimat yang menunggu lebih lama."]]  # not its own
+    assert not service._pending
