@@ -59,7 +59,8 @@ def _run_concurrently(service, texts: list[str]) -> list:
         except Exception as exc:  # recorded for the assertions
             results[i] = exc
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(texts))]
+    # daemon: a request stuck by a bug fails its test instead of keeping pytest from exiting
+    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(len(texts))]
     for t in threads:
         t.start()
     return threads, results
@@ -204,4 +205,25 @@ def test_an_interrupt_in_an_older_group_stops_the_slot_holder(translators, monke
         service.translate_texts(["Kalimat saya sendiri."])
     assert isinstance(older.error, _Stop) and older.done.is_set()
     assert [inputs for inputs, _ in recording.calls] == [["Kalimat yang menunggu lebih lama."]]  # not its own
+    assert not service._pending
+
+
+def test_a_request_longer_than_the_group_limit_is_translated_whole(translators, monkeypatch):
+    """A group always takes at least one request, however long: a request over the limit is one call of its own,
+    no sentence dropped, and the slot holder never spins on an empty group (bounded by a thread join)."""
+    from ui.service import _Job
+
+    monkeypatch.setenv("KABAR_GROUP_SENTENCES", "1")
+    recording = Recording(translators("marian", "ct2"))
+    service = make_service(recording, api_keys="", max_queue=64)
+    older = _Job([f"Kalimat lama nomor {n}." for n in range(3)])
+    service._pending.append(older)
+    own = [f"Kalimat saya nomor {n}." for n in range(2)]
+    threads, results = _run_concurrently(service, [" ".join(own)])
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert [inputs for inputs, _ in recording.calls] == [older.sentences, own]
+    assert older.result == recording.calls[0][1] and len(older.result) == 3
+    assert results == [" ".join(recording.calls[1][1])]
     assert not service._pending
