@@ -85,6 +85,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS text_index USING fts5(
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+_TABLES = {"articles", "vectors", "text_index", "meta"}  # what a reader needs
 
 
 def archive_path(where: str | Path) -> Path:
@@ -305,19 +306,31 @@ class Archive:
         try:
             if create:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            columns = [row[1] for row in self._db.execute("PRAGMA table_info(articles)")]
-            if columns and "story" not in columns:  # another program's table of the same name
-                self._db.close()
-                raise ConfigError(f"{self.path}: not a Kabar archive (its articles table has columns "
-                                  f"{', '.join(columns[:20])}); move the file aside to rebuild it, or pass "
-                                  "--no-archive")
-            self._db.executescript(_SCHEMA)
+                self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+            else:  # a reader changes nothing in the file it is given
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
+                                           check_same_thread=False, isolation_level=None)
+            self._check_schema(create)
+            if create:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise ConfigError(f"{self.path}: cannot use the archive ({exc}); move the file aside and run "
                               "kabar run again to rebuild it (results.jsonl is kept), or pass --no-archive") from None
+
+    def _check_schema(self, create: bool) -> None:
+        """Refuse a database that is not a Kabar archive, before anything is written to it (a writer may start an
+        empty file; a reader needs every table)."""
+        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type IN ('table')")}
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(articles)")]
+        if (columns and "story" not in columns) or (not create and not _TABLES <= tables) or \
+                (create and tables and "articles" not in tables):
+            self._db.close()
+            held = f"it holds {', '.join(sorted(tables)[:8])}" if tables else "it holds no table"
+            raise ConfigError(f"{self.path}: not a Kabar archive ({held}); it was left unchanged. Pass the output "
+                              "folder of kabar run or kabar watch (or move the file aside to rebuild it, or pass "
+                              "--no-archive)")
 
     @property
     def embedder(self) -> Embedder:
@@ -467,24 +480,31 @@ class Archive:
         tmp = self.index_path.with_name(f".{self.index_path.name}.{os.getpid()}.tmp")
         try:
             index.save(str(tmp))
+            digest = _file_digest(tmp)
             os.replace(tmp, self.index_path)
             _write_json(self.index_path.with_name(self.index_path.name + ".json"),
-                        {"generation": generation, "size": len(index)})
+                        {"generation": generation, "size": len(index), "bytes": digest[0], "blake2b": digest[1]})
         except (OSError, RuntimeError) as exc:
             tmp.unlink(missing_ok=True)
             log.warning("%s: the vector index could not be saved (%s); it is rebuilt when next opened",
                         self.index_path, exc)
 
     def _load(self, generation: int):
-        """The saved index if it is of ``generation`` (and whole), else None."""
+        """The saved index if it is of ``generation`` and exactly the file that was saved (its size and BLAKE2b
+        hash are in the ``.json`` beside it), else None. usearch is never handed a file Kabar did not write: a
+        damaged one, even with its header and length intact, can crash the process when searched."""
         try:
             saved = json.loads(self.index_path.with_name(self.index_path.name + ".json").read_text())
             if not isinstance(saved, dict) or saved.get("generation") != generation or not self.index_path.is_file():
                 return None
+            size, digest = _file_digest(self.index_path)
+            if [size, digest] != [saved.get("bytes"), saved.get("blake2b")]:
+                log.warning("%s does not match the hash saved with it; rebuilt from %s", self.index_path, self.path)
+                return None
             index = self._new_index()
             index.load(str(self.index_path))
             return index if len(index) == saved.get("size") else None
-        except (OSError, ValueError, RuntimeError):
+        except (OSError, ValueError, RuntimeError, TypeError):
             return None
 
     def vector_index(self):
@@ -543,6 +563,17 @@ class Archive:
     def close(self) -> None:
         """Close the database."""
         self._db.close()
+
+
+def _file_digest(path: Path) -> tuple[int, str]:
+    """(bytes, BLAKE2b hex digest) of a file, read in 1 MiB blocks."""
+    digest = hashlib.blake2b(digest_size=16)
+    size = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -23,6 +23,7 @@ from news.read import Document
 from news.split import split_paragraphs
 from summarize import SUMMARIZERS
 from summarize.base import choose, parse_length
+from translate.budget import WorkCancelled
 
 log = logging.getLogger(__name__)
 
@@ -371,7 +372,9 @@ class Pipeline:
         if looped and redo is not None:
             try:
                 again = redo([sentences[i] for i in looped])
-            except Exception:  # a repair that fails keeps the first output and its flag
+            except WorkCancelled:
+                raise  # the request is over (deadline or client gone): no stage goes on for it
+            except Exception:  # a repair that fails (or that the work budget cannot pay) keeps the first output and its flag
                 log.warning("re-decoding looped sentences failed", exc_info=True)
                 again = []
             for i, text in zip(looped, again):

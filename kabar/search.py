@@ -71,8 +71,10 @@ def make_query(text: str, *, mode: str | None = None, limit: int | None = None, 
     days = []
     for name, value in (("from", date_from), ("to", date_to)):
         value = (value or "").strip()
-        day = parse_day(value) if value else None
-        if value and (day is None or len(value) > 10):
+        exact = len(value) == 10 and value[4] == value[7] == "-" and (value[:4] + value[5:7] + value[8:]).isdigit() \
+            and value.isascii()
+        day = parse_day(value) if exact else None  # exactly YYYY-MM-DD: not 20260101, not a week date 2026-W01-1
+        if value and day is None:
             raise SearchError(f"{name} date {value[:40]!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01.")
         days.append(day)
     if days[0] is not None and days[1] is not None and days[0] > days[1]:

@@ -35,7 +35,7 @@ def run(args) -> int:
     from translate.memory import TranslationMemory, memory_path
 
     path = memory_path(args.tm, config.cache_dir(args.cache))
-    memory = TranslationMemory(path)
+    memory = TranslationMemory(path, readonly=args.tm_command in ("list", "export"))  # readers change nothing
     try:
         if args.tm_command == "add":
             entry = memory.add(args.source, args.english, editor=args.editor, machine=args.machine)

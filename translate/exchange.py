@@ -94,30 +94,111 @@ def _lang(tuv) -> str:
     return (tuv.get(_XML_LANG) or tuv.get("lang") or "").lower().split("-")[0].split("_")[0]
 
 
+# Limits of a TMX read: nesting depth, elements of one unit, elements of the file. A memory of 200,000 units
+# has about 2 million elements; a file of junk elements is refused at the limit, never held in memory.
+MAX_DEPTH = 32
+MAX_UNIT_ELEMENTS = 2_000
+MAX_ELEMENTS = 20_000_000
+# Inline codes: what is text inside them is kept (hi, g: highlighted or grouped text), what is markup is dropped
+# (bpt, ept, ph, it, ut: native codes such as "<b>"; x: a placeholder). Their tails are text of the segment.
+TEXT_CODES = ("hi", "g", "mrk")
+MARKUP_CODES = ("bpt", "ept", "ph", "it", "ut", "x", "bx", "ex", "sub")
+SEG_LIMIT = 2 * 4_000 + 1  # collected text stops past the longest English the memory takes (then refused by name)
+
+
+def seg_text(seg, limit: int = SEG_LIMIT) -> str:
+    """The plain text of a ``<seg>``: text and the text inside ``hi``/``g``, never the native markup inside
+    ``bpt``/``ept``/``ph``/``it``/``ut``/``x``; collection stops at ``limit`` characters."""
+    parts: list[str] = []
+    size = 0
+
+    def add(text):
+        nonlocal size
+        if text and size < limit:
+            parts.append(text[:limit - size])
+            size += len(parts[-1])
+
+    add(seg.text)
+    children = [iter(seg)]
+    while children and size < limit:
+        child = next(children[-1], None)
+        if child is None:
+            children.pop()
+            continue
+        tag = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+        if tag in TEXT_CODES:
+            add(child.text)
+            children.append(_with_tail(child, add))
+        else:  # markup codes, comments and anything unknown: nothing of their inside
+            add(child.tail)
+    return "".join(parts)
+
+
+def _with_tail(element, add):
+    """The children of ``element``, then its tail added once they are done."""
+    yield from element
+    add(element.tail)
+
+
 def read_tmx(path: Path) -> Iterator[tuple[Entry, int]]:
-    """(entry, line) for the id→en units of a TMX file (1.1 to 1.4); a unit without both languages is skipped."""
+    """(entry, line) for the id→en units of a TMX file (1.1 to 1.4); a unit without both languages is skipped.
+
+    Memory stays flat: every element is dropped once it has ended (inside a unit, when the unit ends), and
+    depth, elements a unit and elements in all are capped (:data:`MAX_DEPTH`, ...), each refused with its line."""
     from lxml import etree
 
+    depth, unit_depth, unit_elements, elements = 0, None, 0, 0
     try:
-        for _, tu in etree.iterparse(str(path), events=("end",), tag="tu", resolve_entities=False, no_network=True,
-                                     load_dtd=False, huge_tree=False, remove_comments=True):
-            segs: dict[str, str] = {}
-            for tuv in tu.iterfind("tuv"):
-                seg = tuv.find("seg")
-                if seg is not None:
-                    segs.setdefault({"in": "id"}.get(_lang(tuv), _lang(tuv)), "".join(seg.itertext()))
-            props = {p.get("type"): p.text or "" for p in tu.iterfind("prop")}
-            line = tu.sourceline
-            if "id" in segs and "en" in segs:
-                origin = props.get("x-kabar-origin") or "import"
-                yield Entry(segs["id"], segs["en"], props.get("x-kabar-machine") or None, tu.get("creationid") or None,
-                            origin if origin in ORIGINS else "import", _iso_date(tu.get("creationdate")),
-                            _iso_date(tu.get("changedate"))), line
-            tu.clear()
-            while tu.getprevious() is not None:  # cleared units still hang on the body: drop them too
-                del tu.getparent()[0]
+        for event, element in etree.iterparse(str(path), events=("start", "end"), resolve_entities=False,
+                                              no_network=True, load_dtd=False, huge_tree=False,
+                                              remove_comments=True, remove_pis=True):
+            tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+            if event == "start":
+                depth += 1
+                elements += 1
+                if depth > MAX_DEPTH:
+                    raise ExchangeError(f"{path.name}: line {element.sourceline}: elements nested more than "
+                                        f"{MAX_DEPTH} deep; this is not a TMX file Kabar reads")
+                if elements > MAX_ELEMENTS:
+                    raise ExchangeError(f"{path.name}: line {element.sourceline}: more than {MAX_ELEMENTS} elements "
+                                        "(split the file)")
+                if unit_depth is None and tag == "tu":
+                    unit_depth, unit_elements = depth, 0
+                elif unit_depth is not None:
+                    unit_elements += 1
+                    if unit_elements > MAX_UNIT_ELEMENTS:
+                        raise ExchangeError(f"{path.name}: line {element.sourceline}: a <tu> with more than "
+                                            f"{MAX_UNIT_ELEMENTS} elements; split it or remove its inline codes")
+                continue
+            depth -= 1
+            if unit_depth is not None and depth + 1 > unit_depth:
+                continue  # inside a unit: kept until the unit ends
+            if tag == "tu" and unit_depth == depth + 1:
+                unit_depth = None
+                entry = _unit(element)
+                if entry is not None:
+                    yield entry, element.sourceline
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:  # ended elements still hang on their parent: drop them
+                del element.getparent()[0]
     except etree.XMLSyntaxError as exc:
         raise ExchangeError(f"{path.name}: line {exc.lineno}: not well-formed TMX ({exc.msg})") from None
+
+
+def _unit(tu) -> Entry | None:
+    """The entry of one ``<tu>`` (None without both an Indonesian and an English segment)."""
+    segs: dict[str, str] = {}
+    for tuv in tu.iterfind("tuv"):
+        seg = tuv.find("seg")
+        if seg is not None:
+            segs.setdefault({"in": "id"}.get(_lang(tuv), _lang(tuv)), seg_text(seg))
+    if "id" not in segs or "en" not in segs:
+        return None
+    props = {p.get("type"): (p.text or "")[:SEG_LIMIT] for p in tu.iterfind("prop")}
+    origin = props.get("x-kabar-origin") or "import"
+    return Entry(segs["id"], segs["en"], props.get("x-kabar-machine") or None, tu.get("creationid") or None,
+                 origin if origin in ORIGINS else "import", _iso_date(tu.get("creationdate")),
+                 _iso_date(tu.get("changedate")))
 
 
 def write_tsv(entries: Iterable[Entry], out) -> int:

@@ -18,7 +18,9 @@ How the English gets the term (:func:`enforce`), per sentence, cheapest first:
    agency names: "Basarnas", "Polres"): the copy is replaced by the English term;
 3. **redecoded**: the sentence is translated again with each Indonesian term replaced by its English term in
    the source (a protected span the model carries through, as translation models copy names); taken when the
-   new English holds more terms;
+   new English holds more terms. A sentence the substitution would make much longer than its source (more than
+   ``MAX_REDECODE_GROWTH`` times plus ``REDECODE_SLACK`` characters: a two-letter term with a long English) is
+   not decoded again, nor one the request's work budget cannot pay for (:mod:`translate.budget`);
 4. otherwise the sentence gets a ``glossary`` check naming the term and why it could not be placed.
 
 It needs nothing but ``translate()``, so it works the same for Marian and NLLB, CTranslate2 and transformers.
@@ -36,12 +38,17 @@ from pathlib import Path
 
 from news.errors import ConfigError
 from news.text import normalize_text
+from translate import budget
 
 MAX_TERMS = 5_000
 MAX_TERM_CHARS = 120
 MAX_TERM_WORDS = 8
 MAX_NOTE_CHARS = 300
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# A re-decode reads the sentence with its terms in English: at most this many times the source plus the slack
+# (a 100-character sentence may grow to 260 characters; "di" -> 120 characters, three times, may not).
+MAX_REDECODE_GROWTH = 2.0
+REDECODE_SLACK = 60
 CLITICS = ("nya", "lah", "kah", "pun")
 _WORD = re.compile(r"\w+")
 _HEADERS = {("id", "en"), ("source", "target"), ("term", "translation"), ("indonesian", "english"), ("src", "tgt"),
@@ -315,6 +322,24 @@ def code_switched(sentence: str, matches: list[Match]) -> str:
     return "".join(out + [sentence[last:]])
 
 
+def _affordable(redo: list[int], sources: Sequence[str], found: list[list[Match]]) -> tuple[list[int], dict[int, str]]:
+    """The sentences worth decoding again, and why each other one is not: a substitution that makes the sentence
+    much longer than its source, or more re-decoding than the request's work budget has left."""
+    left = budget.remaining()
+    keep, reasons = [], {}
+    for i in redo:
+        size = len(code_switched(sources[i], found[i]))
+        if size > MAX_REDECODE_GROWTH * len(sources[i]) + REDECODE_SLACK:
+            reasons[i] = (f"with the terms in English it would have {size} characters against the source's "
+                          f"{len(sources[i])}")
+        elif left is not None and size > left:
+            reasons[i] = "the request's work budget is spent"
+        else:
+            keep.append(i)
+            left = None if left is None else left - size
+    return keep, reasons
+
+
 def enforce(glossary: Glossary, sources: Sequence[str], translations: Sequence[str],
             translate: Callable[[list[str]], list[str]] | None) -> list[Placement | None]:
     """Put the glossary's terms into the English of each sentence (see the module's documentation).
@@ -333,13 +358,23 @@ def enforce(glossary: Glossary, sources: Sequence[str], translations: Sequence[s
                                                lambda m, replaced=replaced: "replaced" if m.term.source in replaced else "kept"))
         if len(out[i].terms) < len(matches):
             redo.append(i)
+    reasons: dict[int, str] = {}
+    if translate is not None:
+        redo, reasons = _affordable(redo, sources, found)
     again: list[str] = []
     reason = "the model left it out"
     if redo and translate is not None:
         try:
             again = list(translate([code_switched(sources[i], found[i]) for i in redo]))
+        except budget.WorkCancelled:
+            raise  # the request is over: nothing more is done for it
         except Exception as exc:  # a failed re-decode keeps the first English and flags the terms
             again, reason = [], f"the re-decode failed ({type(exc).__name__})"
+    for i, why in reasons.items():
+        p, matches = out[i], found[i]
+        placed = {t["term"] for t in p.terms}
+        p.missing = [f"'{m.term.source}' should be '{m.term.target}': not in the English; not decoded again ({why})"
+                     for m in matches if m.term.source not in placed]
     for k, i in enumerate(redo):
         p, matches = out[i], found[i]
         if k < len(again):

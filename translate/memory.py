@@ -41,7 +41,9 @@ CREATE TABLE IF NOT EXISTS memory (
     created TEXT NOT NULL,
     updated TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS memory_order ON memory(created, key);
 """
+_COLUMNS = ("key", "source", "target", "machine", "editor", "origin", "created", "updated")
 _CHUNK = 500
 
 
@@ -99,28 +101,56 @@ def _now() -> str:
 class TranslationMemory:
     """Corrections by normalised source sentence, shared by every process that opens the same file."""
 
-    def __init__(self, path: str | Path, *, max_entries: int | None = None):
+    def __init__(self, path: str | Path, *, max_entries: int | None = None, readonly: bool = False):
+        """Open (or create) the memory at ``path``; with ``readonly`` the file is only read (never created,
+        never changed). A file that is not a Kabar memory (another SQLite database, an archive) is refused with
+        an error naming it, and left as it was."""
         self.path = Path(path)
+        self.readonly = readonly
         env_max = os.environ.get(ENV_TM_MAX, "").strip()
         self.max_entries = int(max_entries or (int(env_max) if env_max.isdigit() else DEFAULT_MAX_ENTRIES))
         self._lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"Translation memory folder {self.path.parent} cannot be created "
-                              f"({exc.strerror or exc}); pass another file with --tm.") from None
         if self.path.exists() and not self.path.is_file():
             raise ConfigError(f"Translation memory {self.path} is not a file; pass a file with --tm.")
+        if readonly and not self.path.is_file():
+            raise ConfigError(f"Translation memory {self.path} does not exist; pass another with --tm (kabar tm add "
+                              "or kabar tm import creates one).")
+        if not readonly:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"Translation memory folder {self.path.parent} cannot be created "
+                                  f"({exc.strerror or exc}); pass another file with --tm.") from None
         try:
-            self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute(_SCHEMA)
-            self._conn.execute("SELECT key, source, target, machine, editor, origin, created, updated "
-                               "FROM memory LIMIT 1").fetchall()
+            if readonly:
+                self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
+                                             check_same_thread=False, isolation_level=None)
+            else:
+                self._conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False,
+                                             isolation_level=None)
+            self._check_schema()
+            if not readonly:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.executescript(_SCHEMA)
+            self._conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM memory LIMIT 1").fetchall()
         except sqlite3.DatabaseError as exc:
             raise ConfigError(f"Translation memory {self.path} cannot be read ({exc}): it is not a Kabar memory or "
                               "it is damaged. Restore it from an export (kabar tm import) or pass another with "
                               "--tm.") from None
+
+    def _check_schema(self) -> None:
+        """Refuse a database that holds tables but not the memory's (nothing is written to it first)."""
+        tables = {name for (name,) in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "memory" in tables:
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(memory)")}
+            if set(_COLUMNS) <= columns:
+                return
+        elif not tables and not self.readonly:
+            return  # a new (or empty) file: the memory's tables are made in it
+        what = "has no memory table" if "memory" not in tables else "has a memory table of another shape"
+        raise ConfigError(f"{self.path} is not a Kabar translation memory (it {what}"
+                          f"{': it holds ' + ', '.join(sorted(tables)[:5]) if tables else ''}); it was left "
+                          "unchanged. Pass a memory file with --tm.")
 
     # -- reading --------------------------------------------------------------------------------------
     def get_many(self, sentences: Sequence[str]) -> dict[str, str]:
@@ -166,6 +196,28 @@ class TranslationMemory:
         with self._lock:
             return self._conn.execute("SELECT COUNT(*) FROM memory").fetchone()[0]
 
+    def page(self, *, offset: int = 0, limit: int = 100, after: str | None = None) -> tuple[int, list[Entry], str | None]:
+        """One page of entries, oldest first: ``(total, entries, cursor of the next page or None)``.
+
+        With ``after`` (a cursor from an earlier page) the page is found on the ``(created, key)`` index whatever
+        its depth (keyset pagination); an ``offset`` at or past the total answers an empty page without reading
+        any entry; any other offset is walked on the index (no entry is read before it).
+        """
+        total = len(self)
+        if after is not None:
+            last = _parse_cursor(after)
+            query, params = "WHERE (created, key) > (?, ?) ", [*last]
+        elif offset >= total:
+            return total, [], None
+        else:
+            query, params = "", []
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {', '.join(_COLUMNS[1:])}, key FROM memory {query}ORDER BY created, key LIMIT ? OFFSET ?",
+                [*params, limit, 0 if after is not None else offset]).fetchall()
+        more = len(rows) == limit and (after is not None or offset + limit < total)
+        return total, [Entry(*row[:7]) for row in rows], _cursor(rows[-1][5], rows[-1][7]) if rows and more else None
+
     # -- writing --------------------------------------------------------------------------------------
     def add(self, source: str, target: str, *, machine: str | None = None, editor: str | None = None,
             origin: str = "correction") -> Entry:
@@ -185,7 +237,7 @@ class TranslationMemory:
                                      _clean(e.target, "English", MAX_TARGET_CHARS),
                                      _clean(e.machine, "machine translation", MAX_TARGET_CHARS, required=False),
                                      _clean(e.editor, "editor name", MAX_EDITOR_CHARS, required=False),
-                                     e.origin, e.created or now, e.updated or now))
+                                     e.origin, valid_time(e.created) or now, valid_time(e.updated) or now))
             except CorrectionError as exc:
                 raise CorrectionError(exc.reason, entry=n) from None
         if not checked:
@@ -224,6 +276,44 @@ class TranslationMemory:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _cursor(created: str, key: str) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps([created, key], ensure_ascii=False).encode("utf-8")).decode("ascii")
+
+
+def _parse_cursor(cursor: str) -> tuple[str, str]:
+    """The (created, key) a cursor names; a cursor that is not one of ours is a :class:`CorrectionError`."""
+    import base64
+    import binascii
+    import json
+
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error):
+        value = None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+        raise CorrectionError("'after' is not a cursor this server gave out (use the 'next' of the previous page)")
+    return value[0], value[1]
+
+
+def valid_time(value) -> str | None:
+    """``value`` as Kabar stores times (``YYYY-MM-DDTHH:MM:SSZ``, UTC) when it is an ISO 8601 date and time
+    (a zone other than UTC is converted; no zone is taken as UTC); None for anything else."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if len(value.strip()) <= 10 or not 1900 <= moment.year <= 9999:  # a bare date is not a time of an edit
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def memory_path(tm: str | None, cache_dir: Path) -> Path:

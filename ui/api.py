@@ -91,6 +91,8 @@ class CorrectionsPage(BaseModel):
 
     total: int
     entries: list[CorrectionEntry]
+    next: str | None = Field(None, description="pass as 'after' for the next page (None on the last page); cheaper "
+                                               "than an offset however deep the page")
 
 
 class ProcessRequest(BaseModel):
@@ -220,11 +222,20 @@ def build_router(service: KabarService) -> APIRouter:
     """Routes under ``/api`` plus ``/health``."""
     router = APIRouter()
 
-    def require_key(request: Request) -> None:
+    def key_of(request: Request) -> str | None:
         auth = request.headers.get("authorization", "")
-        key = request.headers.get("x-api-key") or (auth[7:] if auth.lower().startswith("bearer ") else None)
-        if not service.key_ok(key):
+        return request.headers.get("x-api-key") or (auth[7:] if auth.lower().startswith("bearer ") else None)
+
+    def require_key(request: Request) -> None:
+        if not service.key_ok(key_of(request)):
             raise HTTPException(status_code=403, detail="Invalid API key: pass it as X-API-Key or Bearer token")
+
+    def require_memory_access(request: Request) -> None:
+        require_key(request)
+        if not service.suggestions:
+            raise HTTPException(status_code=403, detail="Corrections are disabled on this server: the operator "
+                                                        "opens the translation memory to clients with kabar serve "
+                                                        "--suggestions.")
 
     @router.get("/health", tags=["service"], summary="Liveness and model facts")
     async def health():
@@ -275,19 +286,24 @@ def build_router(service: KabarService) -> APIRouter:
                                                      summarizer=body.summarizer))
 
     @router.post("/api/corrections", response_model=CorrectionEntry, tags=["kabar"],
-                 dependencies=[Depends(require_key)], responses=ERRORS,
-                 summary="Remember an editor's English for one sentence (the next run uses it, marked human)")
-    async def add_correction(body: CorrectionRequest):
-        entry = await service.run(service.correct, body.source, body.english, machine=body.machine,
-                                  editor=body.editor)
+                 dependencies=[Depends(require_memory_access)], responses=ERRORS,
+                 summary="Remember an editor's English for one sentence (the next run uses it, marked human; "
+                         "only on a server started with --suggestions)")
+    async def add_correction(body: CorrectionRequest, request: Request):
+        # with API keys, the editor recorded is the name of the key used, not what the client says
+        editor = service.editor(key=key_of(request), given=body.editor) if service.api_keys else body.editor
+        entry = await service.run(service.correct, body.source, body.english, machine=body.machine, editor=editor)
         return CorrectionEntry(**entry.to_dict())
 
     @router.get("/api/corrections", response_model=CorrectionsPage, tags=["kabar"],
-                dependencies=[Depends(require_key)], responses=ERRORS,
-                summary="The translation memory, oldest first, a page at a time")
-    async def list_corrections(offset: int = Query(0, ge=0, le=10_000_000), limit: int = Query(100, ge=1, le=500)):
-        total, entries = await service.run(service.corrections, offset, limit)
-        return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict()) for e in entries])
+                dependencies=[Depends(require_memory_access)], responses=ERRORS,
+                summary="The translation memory, oldest first, a page at a time (only on a server started with "
+                        "--suggestions)")
+    async def list_corrections(offset: int = Query(0, ge=0, le=10_000_000), limit: int = Query(100, ge=1, le=500),
+                               after: str | None = Query(None, max_length=12_000,
+                                                         description="the 'next' of the previous page")):
+        total, entries, cursor = await service.run(service.corrections, offset, limit, after)
+        return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict()) for e in entries], next=cursor)
 
     @router.get("/api/search", response_model=SearchResponse, tags=["kabar"], dependencies=[Depends(require_key)],
                 responses=ERRORS | {404: {"model": ErrorResponse, "description": "The server has no archive"}},

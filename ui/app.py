@@ -202,6 +202,17 @@ MAX_EVAL_SETS = 4
 MAX_EVAL_SEGMENTS = 500
 
 
+def _sentence_index(value) -> int | None:
+    """The sentence number the correction dropdown (or a gradio_client call) gives: an int, or its digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 7:
+        return int(value.strip())
+    return None
+
+
 def _server_folders(root: Path) -> re.Pattern:
     """What hides the server's folders in texts shown to a client: ``root`` and any folders below it."""
     return re.compile(re.escape(str(root)) + r"/(?:[^/\n]+/)*")  # segments cannot overlap: linear
@@ -216,11 +227,56 @@ def _as_uploaded(doc, hide: re.Pattern) -> object:
     return dataclasses.replace(doc, source=hide.sub("", doc.source), error=error)  # url, date, author kept
 
 
+# A browser session's state is a short token; what the correction panel needs of the last article (its
+# sentences, English and labels) is kept here, for at most RECENT_RESULTS articles and RECENT_SECONDS each,
+# so thousands of sessions cost a few kilobytes each, never a copy of every article they translated.
+RECENT_RESULTS = 256
+RECENT_SECONDS = 900
+STATE_SESSIONS = 1000  # Gradio's per-session store (its default is 10,000)
+
+
+class RecentResults:
+    """The last articles translated in the UI, by token: bounded in count and age (oldest dropped first)."""
+
+    def __init__(self, capacity: int = RECENT_RESULTS, seconds: float = RECENT_SECONDS):
+        import collections
+        import threading
+
+        self.capacity, self.seconds = capacity, seconds
+        self._items: collections.OrderedDict[str, tuple[float, dict]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, value: dict) -> str:
+        import secrets
+
+        token = secrets.token_urlsafe(12)
+        with self._lock:
+            self._items[token] = (time.monotonic(), value)
+            self._expire()
+        return token
+
+    def get(self, token) -> dict:
+        with self._lock:
+            self._expire()
+            item = self._items.get(token) if isinstance(token, str) else None
+        return item[1] if item else {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        while self._items and (len(self._items) > self.capacity
+                               or now - next(iter(self._items.values()))[0] > self.seconds):
+            self._items.popitem(last=False)
+
+
 class Callbacks:
     """What the app's buttons do; each is a short adapter over the shared :class:`KabarService`."""
 
     def __init__(self, service: KabarService):
         self.service = service
+        self.recent = RecentResults()
 
     def run_article(self, text: str = "", upload: str | None = None, source_lang: str = "auto",
                     summary_length: str = "auto", url: str = "", summarizer: str | None = None,
@@ -262,31 +318,40 @@ class Callbacks:
         return glossary_from_bytes(path.read_bytes(), name=Path(str(upload)).name)
 
     def _article_outputs(self, result: Result) -> tuple:
-        state = {"sentences": list(result.sentences), "translation": list(result.translation),
-                 "origin": list(result.origin), "labels": correction_labels(result)}
+        state = self.recent.put({"sentences": list(result.sentences), "translation": list(result.translation),
+                                 "origin": list(result.origin), "labels": correction_labels(result)})
         return (status_html(result), side_by_side_html(result), summary_html(result), self.model_markdown(),
                 "\n\n".join(result.paragraphs(result.translation)) if result.translation else "",
                 self._result_files(result), state)
 
-    @staticmethod
-    def correction_choices(state):
+    def correction_choices(self, state):
         """The sentences an editor may correct (flagged first), for the correction dropdown."""
-        labels = (state or {}).get("labels") or []
+        labels = self.recent.get(state).get("labels") or []
         return gr.update(choices=[(label, i) for label, i in labels], value=labels[0][1] if labels else None)
 
-    @staticmethod
-    def english_of(index, state) -> str:
+    def english_of(self, index, state) -> str:
         """The current English of the chosen sentence (to edit)."""
-        translation = (state or {}).get("translation") or []
-        return translation[index] if isinstance(index, int) and 0 <= index < len(translation) else ""
+        translation = self.recent.get(state).get("translation") or []
+        index = _sentence_index(index)
+        return translation[index] if index is not None and 0 <= index < len(translation) else ""
 
-    def save_correction(self, index, english: str, editor: str = "", state=None) -> str:
-        """Store the editor's English for the chosen sentence; the next run of the article uses it."""
-        sentences = (state or {}).get("sentences") or []
-        if not isinstance(index, int) or not 0 <= index < len(sentences):
-            raise gr.Error("Translate an article, then choose one of its sentences to correct.")
+    def save_correction(self, index, english: str, editor: str = "", state=None, request: gr.Request = None) -> str:
+        """Store the editor's English for the chosen sentence (its number from 0, as the dropdown's value, so a
+        gradio_client call may name it); the next run of the article uses it. Only on a server whose operator
+        allowed corrections (--suggestions); with API keys the editor is the name of the key signed in with."""
+        if not self.service.suggestions:
+            raise gr.Error("Corrections are disabled on this server (the operator allows them with kabar serve "
+                           "--suggestions).")
+        kept = self.recent.get(state)
+        sentences = kept.get("sentences") or []
+        index = _sentence_index(index)
+        if index is None or not 0 <= index < len(sentences):
+            raise gr.Error("Translate an article, then choose one of its sentences to correct (an article translated "
+                           f"more than {RECENT_SECONDS // 60} minutes ago must be translated again).")
         # correcting a correction: the memory keeps the machine translation it first replaced
-        machine = None if state["origin"][index] == "human" else state["translation"][index]
+        machine = None if kept["origin"][index] == "human" else kept["translation"][index]
+        if self.service.api_keys:
+            editor = self.service.editor(user=getattr(request, "username", None), given=editor)
         try:
             entry = self.service.correct(sentences[index], english or "", machine=machine, editor=editor or None)
         except KabarError as exc:
@@ -321,9 +386,10 @@ class Callbacks:
             progress((n, len(docs)), desc=f"article {n + 1} of {len(docs)}")
             try:
                 self.service.check_size(doc.text)
-                with self.service.slot("ui/batch"):
+                with self.service.bounded(len(doc.text or ""), f"article {doc.source}"), \
+                        self.service.slot("ui/batch"):
                     result = self.service.pipeline.process(doc)
-            except KabarError as exc:  # over the size limit, or the queue is full: this article only
+            except KabarError as exc:  # over the size limit, the queue full or past the deadline: this article only
                 result = Result(doc.id, doc.source, "error", title=doc.title, errors=(f"{doc.source}: {exc}",))
             store.write(result)
             failed += result.status == "error"
@@ -351,7 +417,7 @@ class Callbacks:
                 if time.monotonic() > deadline:
                     raise gr.Error(f"The evaluation took longer than the server's deadline ({self.service.deadline:g}"
                                    " s); choose fewer test sets or fewer segments")
-                with self.service.slot("ui/evaluate"):
+                with self.service.bounded(size, "the evaluation"), self.service.slot("ui/evaluate"):
                     out += self.service.pipeline.translator.translate(piece)
                 piece, size = [], 0
             if sentence is not None:
@@ -435,7 +501,7 @@ class Callbacks:
 SUMMARIZER_CHOICES = [("learned (IndoSum model)", "learned"), ("TextRank", "textrank"), ("lead sentences", "lead")]
 
 
-def _article_tab(default_summarizer: str) -> SimpleNamespace:
+def _article_tab(default_summarizer: str, corrections: bool = False) -> SimpleNamespace:
     with gr.Tab("Article", id="article"):
         with gr.Row():
             text = gr.Textbox(label="Article text", lines=12, elem_id="article-input",
@@ -460,7 +526,8 @@ def _article_tab(default_summarizer: str) -> SimpleNamespace:
                 progress = gr.HTML(elem_id="article-progress", min_height=60)  # the progress shows here
         gr.Examples(_examples(), inputs=[text], label="Sample articles")
         out = SimpleNamespace(text=text, upload=upload, url=url, source_lang=lang, length=length, summarizer=summarizer,
-                              run=run, progress=progress, glossary=glossary, state=gr.State(None),
+                              run=run, progress=progress, glossary=glossary,
+                              state=gr.State(None, time_to_live=RECENT_SECONDS),
                               lang=gr.HTML(label="Detected language", elem_id="out-lang"),
                               summary=gr.HTML(label="Summary", elem_id="out-summary"),
                               side=gr.HTML(label="Original and English", elem_id="out-side"))
@@ -469,9 +536,11 @@ def _article_tab(default_summarizer: str) -> SimpleNamespace:
                                      interactive=False)
             out.files = gr.File(label="Download this result (Markdown, JSON)", file_count="multiple",
                                 elem_id="out-files")
-        with gr.Accordion("Correct a sentence (remembered for every later run)", open=True, elem_id="correct-box"):
+        # shown only where the operator lets clients write the translation memory (kabar serve --suggestions)
+        with gr.Accordion("Correct a sentence (remembered for every later run)", open=True, elem_id="correct-box",
+                          visible=corrections):
             out.pick = gr.Dropdown([], label="Sentence (flagged ones first)", elem_id="correct-sentence",
-                                   interactive=True)
+                                   interactive=True, allow_custom_value=True)
             with gr.Row():
                 out.fix = gr.Textbox(label="English", lines=2, elem_id="correct-english", max_length=4000)
                 out.editor = gr.Textbox(label="Editor (optional)", max_lines=1, elem_id="correct-editor",
@@ -537,7 +606,7 @@ def build_app(service: KabarService) -> gr.Blocks:
     with gr.Blocks(title="Kabar", analytics_enabled=False) as demo:
         gr.Markdown("# Kabar\nIndonesian news in; a clean English translation and a summary in both languages out.")
         with gr.Tabs():
-            article = _article_tab(service.pipeline.summarizer.name)
+            article = _article_tab(service.pipeline.summarizer.name, corrections=service.suggestions)
             batch = _batch_tab()
             evaluate = _evaluate_tab(calls.testset_names())
             search = _search_tab() if service.archive_dir is not None else None
@@ -575,6 +644,7 @@ def build_app(service: KabarService) -> gr.Blocks:
                 trigger(lambda: "", outputs=[search.results], api_name=False, queue=False).then(
                     calls.search, inputs=inputs, outputs=[search.results], api_name=api_name)
             demo.load(calls.outlet_choices, outputs=[search.outlet], api_name=False, queue=False)
+    demo.state_session_capacity = STATE_SESSIONS
     return demo
 
 

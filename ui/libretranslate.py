@@ -172,7 +172,8 @@ async def suggest(service: KabarService, request: Request):
         return error(400, f"{(body['source'] if body['target'] == 'en' else body['target'])[:40]} is not supported")
     try:
         service.check_size(body["q"], body["s"])
-        await service.run(service.correct, body["q"], body["s"], origin="suggestion")
+        editor = service.editor(key=_key_of(request, body)) if service.api_keys else None  # the key's name
+        await service.run(service.correct, body["q"], body["s"], origin="suggestion", editor=editor)
     except TooLarge as exc:
         return error(413, str(exc))
     except CorrectionError as exc:

@@ -12,9 +12,10 @@ from starlette.exceptions import HTTPException
 
 from kabar import __version__
 from news.errors import KabarError
+from translate.budget import BudgetExceeded, WorkCancelled
 from ui import api, libretranslate
 from ui.limits import DEFAULT_MAX_IN_FLIGHT, BodyLimit, InFlightLimit, SameOriginForms
-from ui.service import Busy, DeadlineExceeded, KabarService, NoArchive, TooLarge
+from ui.service import Busy, DeadlineExceeded, KabarService, MemoryClosed, NoArchive, TooLarge
 
 UI_PATH = "/ui"
 ENV_ALLOWED_ORIGINS = "KABAR_ALLOWED_ORIGINS"  # web origins allowed to post forms here (comma-separated, or *)
@@ -46,17 +47,16 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
     app.add_middleware(SameOriginForms, allowed=origins)
     app.add_middleware(InFlightLimit, limit=max_in_flight)  # outermost: counted before the body is read
 
-    @app.exception_handler(TooLarge)
-    async def too_large(request: Request, exc: TooLarge):
-        return JSONResponse({"error": str(exc)}, status_code=413)
+    # Kabar's errors and their statuses: the most specific class first (every one is a KabarError, 400 otherwise)
+    statuses = ((TooLarge, 413), (BudgetExceeded, 413), (DeadlineExceeded, 504), (WorkCancelled, 504),
+                (MemoryClosed, 403), (NoArchive, 404), (Busy, 503))
 
-    @app.exception_handler(DeadlineExceeded)
-    async def too_slow(request: Request, exc: DeadlineExceeded):
-        return JSONResponse({"error": str(exc)}, status_code=504)
+    async def kabar_error(request: Request, exc: KabarError):
+        status = next((code for kind, code in statuses if isinstance(exc, kind)), 400)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Busy) else None
+        return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
 
-    @app.exception_handler(Busy)
-    async def busy(request: Request, exc: Busy):
-        return JSONResponse({"error": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)})
+    app.add_exception_handler(KabarError, kabar_error)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
@@ -67,14 +67,6 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
                        for m in route.methods}
             headers = {**(headers or {}), "Allow": ", ".join(sorted(allowed))}
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=headers)
-
-    @app.exception_handler(NoArchive)
-    async def no_archive(request: Request, exc: NoArchive):
-        return JSONResponse({"error": str(exc)}, status_code=404)
-
-    @app.exception_handler(KabarError)
-    async def kabar_error(request: Request, exc: KabarError):
-        return JSONResponse({"error": str(exc)}, status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -114,7 +106,7 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
 
         # With API keys set, the UI and its API (/ui/gradio_api/...) need a sign-in too: any user name,
         # an API key as the password (gradio_client: Client(url, auth=("kabar", key))).
-        auth = (lambda _user, password: service.key_ok(password)) if service.api_keys else None
+        auth = service.sign_in if service.api_keys else None
         blocks = build_app(service)
         # Gradio checks that a file a client names was uploaded by a client only once the app "has
         # launched", which a mounted app never does: mark it so, and Gradio refuses any other path before

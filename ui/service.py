@@ -6,6 +6,7 @@ import os
 import tempfile
 import threading
 import time
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from kabar.pipeline import Pipeline, Result
 from news.errors import ConfigError, KabarError
 from news.read import Document, replace_surrogates
 from news.split import split_paragraph
+from translate import budget as work
+from translate.budget import WorkBudget, WorkCancelled
 from ui.tempfiles import DEFAULT_KEEP_SECONDS, Sweeper, private_folder
 
 DEFAULT_MAX_CHARS = 20_000
@@ -55,6 +58,23 @@ class NoArchive(KabarError):
     """Search asked of a server that has no archive, or whose archive does not exist yet."""
 
 
+class MemoryClosed(KabarError):
+    """A client asked to read or write the translation memory on a server that does not allow it (403)."""
+
+
+def parse_keys(text: str) -> list[tuple[str, str]]:
+    """``KABAR_API_KEYS``: comma-separated keys, each ``KEY`` or ``NAME:KEY`` (a name of letters, digits, ``._@-``,
+    at most 64); an unnamed key is called ``key1``, ``key2`` … by its position."""
+    out = []
+    for n, item in enumerate((k.strip() for k in text.split(",") if k.strip()), 1):
+        name, sep, key = item.partition(":")
+        if sep and key and 0 < len(name) <= 64 and all(c.isascii() and (c.isalnum() or c in "._@-") for c in name):
+            out.append((name, key))
+        else:
+            out.append((f"key{n}", item))
+    return out
+
+
 class NotAnUpload(KabarError):
     """A file path from a client that is not a file inside the server's own temp folder."""
 
@@ -64,9 +84,56 @@ class _Job:
     """One request's sentences waiting to be translated with whatever else is waiting."""
 
     sentences: list[str]
+    budget: WorkBudget | None = None  # the request's own: a job whose request has stopped is dropped
     done: threading.Event = field(default_factory=threading.Event)
     result: list[str] | None = None
     error: BaseException | None = None
+
+
+class FairSlots:
+    """A counting semaphore served in arrival order: the request that has waited longest gets the next free
+    slot (``threading.Semaphore`` wakes any waiter, so a steady stream of requests could starve one)."""
+
+    def __init__(self, count: int):
+        self._free = count
+        self._queue: deque = deque()
+        self._cond = threading.Condition()
+
+    def acquire(self, *, timeout: float | None = None, abort=None) -> bool:
+        """Wait for a slot, at most ``timeout`` seconds; False on time-out, or as soon as ``abort()`` is true
+        (checked whenever :meth:`wake` or :meth:`release` is called)."""
+        me = object()
+        end = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            self._queue.append(me)
+            try:
+                while True:
+                    if abort is not None and abort():
+                        return False
+                    if self._free > 0 and self._queue[0] is me:
+                        self._free -= 1
+                        return True
+                    left = None if end is None else end - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    self._cond.wait(left)
+            finally:
+                self._queue.remove(me)
+                self._cond.notify_all()  # the next in line may go now
+
+    def release(self) -> None:
+        with self._cond:
+            self._free += 1
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Let every waiter look at its ``abort`` condition again."""
+        with self._cond:
+            self._cond.notify_all()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._queue)
 
 
 @dataclass
@@ -111,8 +178,10 @@ class KabarService:
         self.sweeper = Sweeper(self.temp_dir, keep, remove_root=fresh)
         self.max_chars = int(max_chars or os.environ.get(ENV_MAX_CHARS) or DEFAULT_MAX_CHARS)
         keys = api_keys if api_keys is not None else os.environ.get(ENV_API_KEYS, "")
-        self.api_keys = tuple(k.strip() for k in keys.split(",") if k.strip())
-        self._slots = threading.Semaphore(workers)
+        self.key_names = parse_keys(keys)  # [(name, key)]: "sari:KEY" is named sari; a bare KEY is "key1", "key2" …
+        self.api_keys = tuple(key for _, key in self.key_names)
+        self._signed_in: dict[str, str] = {}  # UI user name -> the name of the key it signed in with
+        self._slots = FairSlots(workers)
         self._waiting = 0
         self._waiting_lock = threading.Lock()
         self.max_queue = int(max_queue or os.environ.get(ENV_MAX_QUEUE) or DEFAULT_MAX_QUEUE)
@@ -152,17 +221,39 @@ class KabarService:
         return resolved
 
     async def run(self, fn, *args, **kwargs):
-        """Run ``fn`` in a worker thread (never on the event loop), bounded by the request deadline."""
+        """Run ``fn`` in a worker thread (never on the event loop), bounded by the request deadline.
+
+        The work gets a :class:`~translate.budget.WorkBudget` with the same deadline: when the client is answered
+        504, the work stops at its next batch boundary and gives its work slot back (it is not left running)."""
         import asyncio
         import functools
 
         from starlette.concurrency import run_in_threadpool
 
+        budget = WorkBudget(seconds=self.deadline, what="this request")
+
+        def bounded():
+            with work.using(budget):
+                return fn(*args, **kwargs)
+
         try:
-            return await asyncio.wait_for(run_in_threadpool(functools.partial(fn, *args, **kwargs)), self.deadline)
-        except asyncio.TimeoutError:
+            return await asyncio.wait_for(run_in_threadpool(functools.partial(bounded)), self.deadline)
+        except (asyncio.TimeoutError, WorkCancelled):
+            budget.cancel()
             raise DeadlineExceeded(f"The request took longer than the server's deadline ({self.deadline:g} s; "
                                    f"{ENV_DEADLINE} sets it). Send less text a request.") from None
+
+    @contextmanager
+    def bounded(self, chars: int, what: str = "this request"):
+        """The work of ``chars`` characters of a request's text: at most ``WORK_RATIO`` times that many characters
+        through the model, and stopped at the server's deadline. Inside :meth:`run` the request's own budget is
+        allowed them; elsewhere (Gradio's callbacks) a budget is made here."""
+        budget = work.current()
+        if not isinstance(budget, WorkBudget):
+            budget = WorkBudget(seconds=self.deadline, what=what)
+        budget.allow(chars)
+        with work.using(budget):
+            yield budget
 
     def work_dir(self, prefix: str) -> Path:
         """A fresh folder for one job's files, always inside ``temp_dir`` (old files there are swept first)."""
@@ -172,33 +263,79 @@ class KabarService:
 
     def key_ok(self, key: str | None) -> bool:
         """True when no keys are configured, or ``key`` matches one (compared in constant time)."""
-        if not self.api_keys:
-            return True
-        if not key:
-            return False
-        given = key.encode("utf-8", "surrogatepass")  # a lone surrogate is a wrong key, not a crash
-        return any(hmac.compare_digest(given, k.encode("utf-8", "surrogatepass")) for k in self.api_keys)
+        return not self.api_keys or self.key_name(key) is not None
 
-    @contextmanager
-    def slot(self, route: str):
-        """Wait for a work slot (bounded queue), time the work, record it."""
+    def key_name(self, key: str | None) -> str | None:
+        """The name of the configured key ``key`` is (compared in constant time, every key), or None."""
+        if not key or not isinstance(key, str):
+            return None
+        given = key.encode("utf-8", "surrogatepass")  # a lone surrogate is a wrong key, not a crash
+        found = None
+        for name, k in self.key_names:
+            if hmac.compare_digest(given, k.encode("utf-8", "surrogatepass")) and found is None:
+                found = name
+        return found
+
+    def sign_in(self, user: str, password: str) -> bool:
+        """Gradio's sign-in: any user name, a key as the password; the key's name is remembered for the user
+        (it is the editor recorded for the UI's corrections)."""
+        name = self.key_name(password)
+        if name is not None:
+            self._signed_in[str(user)[:100]] = name
+        return name is not None
+
+    def editor(self, *, key: str | None = None, user: str | None = None, given: str | None = None) -> str | None:
+        """Who a correction is recorded under: with API keys, the name of the key the client used (what the
+        client says is ignored); without keys, the name the client gives."""
+        if not self.api_keys:
+            return given
+        if key is not None:
+            return self.key_name(key)
+        return self._signed_in.get(str(user)[:100]) if user is not None else None
+
+    def require_memory_access(self) -> None:
+        """Refuse clients' reads and writes of the translation memory unless the operator allowed them
+        (``kabar serve --suggestions``)."""
+        if not self.suggestions:
+            raise MemoryClosed("Corrections are disabled on this server: the operator opens the translation memory "
+                               "to clients with kabar serve --suggestions.")
+
+    def _acquire(self, abort=None) -> bool:
+        """Wait in line for a work slot (bounded queue, arrival order) until the request's deadline; False when
+        ``abort()`` came true first. A request whose deadline passes while it waits raises :class:`WorkCancelled`."""
+        budget = work.current()
         with self._waiting_lock:
             if self._waiting >= self.max_queue:
                 raise Busy(retry_after=5, queue=self.max_queue)
             self._waiting += 1
         try:
-            self._slots.acquire()
+            if budget is not None:
+                budget.check()
+            got = self._slots.acquire(timeout=budget.seconds_left() if budget is not None else None, abort=abort)
         finally:
             with self._waiting_lock:
                 self._waiting -= 1
+        if not got and (abort is None or not abort()):
+            budget.check()  # the wait ended at the deadline
+            raise WorkCancelled("The request's deadline passed while it waited for the model.")
+        return got
+
+    @contextmanager
+    def slot(self, route: str):
+        """Wait for a work slot (bounded queue, arrival order, at most until the deadline), time the work,
+        record it."""
+        self._acquire()
         start = time.perf_counter()
         try:
             yield
         finally:
-            self._slots.release()
-            self.stats.requests += 1
-            self.stats.last_seconds = time.perf_counter() - start
-            self.stats.last_route = route
+            self._release(route, start)
+
+    def _release(self, route: str, start: float) -> None:
+        self._slots.release()
+        self.stats.requests += 1
+        self.stats.last_seconds = time.perf_counter() - start
+        self.stats.last_route = route
 
     @property
     def fetcher(self):
@@ -265,7 +402,7 @@ class KabarService:
                                 summary_length=summary_length if summary_length not in (None, "") else "auto")
             if summary_length in (None, ""):  # only the summarizer or language changed: the server's length
                 pipeline.summary_n, pipeline.summary_ratio = self.pipeline.summary_n, self.pipeline.summary_ratio
-        with self.slot(route):
+        with self.bounded(len(doc.text or "")), self.slot(route):
             return pipeline.process(doc)
 
     # -- the translation memory -------------------------------------------------------------------------
@@ -287,12 +424,12 @@ class KabarService:
                                            machine=replace_surrogates(machine) if machine else None,
                                            editor=replace_surrogates(editor) if editor else None, origin=origin)
 
-    def corrections(self, offset: int = 0, limit: int = 100) -> tuple[int, list]:
-        """(how many entries in all, up to ``limit`` entries from ``offset``, oldest first)."""
-        import itertools
-
+    def corrections(self, offset: int = 0, limit: int = 100, after: str | None = None) -> tuple[int, list, str | None]:
+        """(how many entries in all, up to ``limit`` entries from ``offset`` or after the cursor ``after``, oldest
+        first, the cursor of the next page). A read of the memory waits for a work slot like any other request."""
         memory = self._memory_or_error()
-        return len(memory), list(itertools.islice(memory.entries(), offset, offset + limit))
+        with self.slot("api/corrections"):
+            return memory.page(offset=offset, limit=limit, after=after)
 
     # -- the archive ----------------------------------------------------------------------------------
     def archive(self):
@@ -303,9 +440,13 @@ class KabarService:
             raise NoArchive("This server has no archive to search: start it with kabar serve --archive DIR, "
                             "DIR being the output folder of kabar run or kabar watch.")
         if self._archive is None:
+            from kabar.archive import archive_path
+
             try:
                 self._archive = Archive(self.archive_dir, create=False)
-            except ConfigError:
+            except ConfigError as exc:
+                if archive_path(self.archive_dir).is_file():
+                    raise NoArchive(str(exc)) from None  # not an archive: said as it is
                 raise NoArchive("The archive is empty: nothing has been processed into it yet (kabar run or kabar "
                                 "watch with --out on the folder this server was started with).") from None
         return self._archive
@@ -343,7 +484,8 @@ class KabarService:
                                          + [s for doc in pieces for line in doc for s in line])
         flat = [s for doc, sents in zip(lines, pieces) for raw, line in zip(doc, sents) if raw not in known
                 for s in line if s not in known]
-        done = iter(self._translate_grouped(flat, route)) if flat else iter(())
+        with self.bounded(sum(map(len, texts))):
+            done = iter(self._translate_grouped(flat, route)) if flat else iter(())
         return ["\n".join(known[raw] if raw in known else " ".join(known[s] if s in known else next(done) for s in line)
                           for raw, line in zip(doc, sents))
                 for doc, sents in zip(lines, pieces)]
@@ -351,44 +493,67 @@ class KabarService:
     def _translate_grouped(self, sentences: list[str], route: str) -> list[str]:
         """Translate ``sentences`` together with those of every other request waiting at the same moment.
 
-        Each request queues its job, then waits for a work slot (the same bounded queue as all model work).
-        Whoever gets the slot translates the oldest waiting jobs in one call, up to ``group_sentences``
-        sentences (always at least one job), hands each job its part, and goes on with the next oldest until
-        its own job is done; a request whose job another slot holder took waits for its part. With many
-        clients sending short texts at once, the model sees full batches instead of one short text at a time.
+        Each request queues its job (charged to its own work budget), then waits in line for a work slot (the
+        same bounded queue as all model work). Whoever gets the slot translates the oldest waiting jobs in one
+        call, up to ``group_sentences`` sentences (always at least one job), hands each job its part, and goes on
+        with the next oldest until its own job is done. A request whose job another slot holder took stops
+        waiting for the slot as soon as its part is there; a job whose request has stopped (deadline, client
+        gone) is dropped instead of translated. With many clients sending short texts at once, the model sees
+        full batches instead of one short text at a time.
         """
-        job = _Job(list(sentences))
+        budget = work.current()
+        if budget is not None:
+            budget.charge(sum(map(len, sentences)), "a translation")
+        job = _Job(list(sentences), budget=budget if isinstance(budget, WorkBudget) else None)
         with self._pending_lock:
             self._pending.append(job)
         try:
-            with self.slot(route):
-                # The oldest jobs go first, so this job may not be in the first group: go on until it is done.
-                # If another slot holder has already taken it, it is being translated now: wait below.
-                while not job.done.is_set():
-                    with self._pending_lock:
-                        if job not in self._pending:
-                            break
-                        group, size = [], 0
-                        while self._pending and (not group or size + len(self._pending[0].sentences)
-                                                 <= self.group_sentences):
-                            group.append(self._pending.pop(0))
-                            size += len(group[-1].sentences)
-                    self._translate_group(group)
+            if self._acquire(abort=job.done.is_set):
+                start = time.perf_counter()
+                try:
+                    # The oldest jobs go first, so this job may not be in the first group: go on until it is done.
+                    # If another slot holder has already taken it, it is being translated now: wait below.
+                    while not job.done.is_set():
+                        with self._pending_lock:
+                            if job not in self._pending:
+                                break
+                            group = self._next_group()
+                        if group:
+                            self._translate_group(group)
+                finally:
+                    self._release(route, start)
         finally:
-            with self._pending_lock:  # refused by a full queue: never translated later for nobody
+            with self._pending_lock:  # refused by a full queue or stopped: never translated later for nobody
                 queued = job in self._pending
                 if queued:
                     self._pending.remove(job)
-        if not queued:
-            job.done.wait()  # set by whoever took it, in a finally: it always comes
+        if not queued and not job.done.wait(budget.seconds_left() if budget is not None else None):
+            raise WorkCancelled("The request's deadline passed while its sentences were being translated.")
         if job.error is not None:
             raise job.error
         return job.result
 
+    def _next_group(self) -> list[_Job]:
+        """The oldest waiting jobs, up to ``group_sentences`` sentences (at least one job); jobs whose requests
+        have stopped are dropped on the way (called with ``_pending_lock`` held)."""
+        group: list[_Job] = []
+        size = 0
+        while self._pending and (not group or size + len(self._pending[0].sentences) <= self.group_sentences):
+            job = self._pending.pop(0)
+            if job.budget is not None and job.budget.cancelled:
+                job.error = WorkCancelled("The request stopped before its sentences were translated.")
+                job.done.set()
+                continue
+            group.append(job)
+            size += len(job.sentences)
+        return group
+
     def _translate_group(self, group: list[_Job]) -> None:
-        """One call to the model for ``group``'s sentences; each job gets its part, or the error."""
+        """One call to the model for ``group``'s sentences; each job gets its part, or the error. The call stops at
+        a batch boundary only once every request of the group has stopped."""
         try:
-            out = self.pipeline.translator.translate([s for j in group for s in j.sentences])
+            with work.using(work.GroupBudget(j.budget for j in group)):
+                out = self.pipeline.translator.translate([s for j in group for s in j.sentences])
             for j in group:
                 j.result, out = out[:len(j.sentences)], out[len(j.sentences):]
         except BaseException as exc:  # every request of the group gets the error, none hangs
@@ -399,13 +564,14 @@ class KabarService:
         finally:
             for j in group:
                 j.done.set()
+            self._slots.wake()  # a request waiting in line whose job is done now returns without the slot
 
     def alternatives(self, texts: list[str], n: int, *, route: str = "translate") -> list[list[str]]:
         """Up to ``n`` alternative English versions of each text besides its translation (LibreTranslate's
         ``alternatives``): the k-th alternative takes each sentence's k-th best translation where it has one."""
         self.check_size(*texts)
         out = []
-        with self.slot(route):
+        with self.bounded(sum(map(len, texts))), self.slot(route):
             pieces = [_sentences_by_line(replace_surrogates(text)) for text in texts]
             flat = [s for lines in pieces for line in lines for s in line]
             # one n-best call for every sentence of every text (5,000 short texts were 5,000 calls)

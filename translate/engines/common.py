@@ -5,6 +5,7 @@ import os
 from collections.abc import Sequence
 
 from news.errors import ConfigError
+from translate import budget
 from translate.base import NLLB_CODES, TranslatorInfo
 from translate.batching import DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, plan_batches, split_long
 from translate.models import ResolvedModel
@@ -117,6 +118,7 @@ class Seq2SeqEngine:
         """Translate sentences; identical sentences are translated once and long ones in clause-sized pieces."""
         unique = list(dict.fromkeys(s.strip() for s in sentences))
         texts = [s for s in unique if s]
+        budget.charge(sum(map(len, texts)), "translating again without loops" if self.anti_repeat else "a translation")
         ids: list[list] = []  # model inputs, one per piece
         owners: list[int] = []
         # Each sentence is tokenized once; only those over the model's limit are split and re-tokenized.
@@ -163,10 +165,12 @@ class Seq2SeqEngine:
         todo = [i for i, text in enumerate(texts) if text]
         encoded = dict(zip(todo, self._encode([texts[i] for i in todo]) if todo else []))
         long = [i for i in todo if len(encoded[i]) > self.max_input_tokens]
+        fits = sorted((i for i in todo if len(encoded[i]) <= self.max_input_tokens), key=lambda i: len(encoded[i]))
+        budget.charge(sum(len(texts[i]) for i in fits), "alternatives")  # translate() charges the long ones
         for i, text in zip(long, self.translate([texts[i] for i in long]) if long else []):
             out[i] = [text]
-        fits = sorted((i for i in todo if len(encoded[i]) <= self.max_input_tokens), key=lambda i: len(encoded[i]))
         for start in range(0, len(fits), NBEST_BATCH):  # similar lengths together, a batch a decode
+            budget.check()
             chunk = fits[start:start + NBEST_BATCH]
             for i, hypotheses in zip(chunk, self._generate_nbest([encoded[i] for i in chunk], n)):
                 out[i] = list(dict.fromkeys(h.strip() for h in hypotheses if h.strip())) or [""]
@@ -184,6 +188,8 @@ class Seq2SeqEngine:
         raise NotImplementedError
 
     def _generate_all(self, batches: list[list[list[int]]]):
-        """Outputs of each batch in order (engines that decode batches in parallel override this)."""
+        """Outputs of each batch in order (engines that decode batches in parallel override this); a request's
+        work stops before the next batch once its deadline has passed (:mod:`translate.budget`)."""
         for batch in batches:
+            budget.check()
             yield self._generate(batch)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from news import config
 from news.errors import ConfigError, EngineError
+from translate import budget
 from translate.engines.common import Seq2SeqEngine, available_cpus
 from translate.models import ResolvedModel
 from translate.tokenization import HFPieces, load_pieces
@@ -178,11 +179,24 @@ class CT2Translator(Seq2SeqEngine):
         return [[self.tokenizer.decode(h) for h in result.hypotheses] for result in results]
 
     def _generate_all(self, batches: list[list[list[str]]]):
-        """Keep every replica busy: up to two batches a replica are queued, results come back in order."""
+        """Keep every replica busy: up to two batches a replica are queued, results come back in order.
+
+        A request past its deadline submits nothing more (:mod:`translate.budget`); the batches already queued
+        are waited for, so that the model is idle when the work slot is released."""
         window = 2 * self.parallel
+        budget.check()
         pending = [self._submit(b, True) for b in batches[:window]]
-        for i in range(len(batches)):
-            done = pending.pop(0)
-            if i + window < len(batches):
-                pending.append(self._submit(batches[i + window], True))
-            yield self._decode_best([r.result() for r in done])
+        try:
+            for i in range(len(batches)):
+                done = pending.pop(0)
+                if i + window < len(batches):
+                    budget.check()
+                    pending.append(self._submit(batches[i + window], True))
+                yield self._decode_best([r.result() for r in done])
+        finally:
+            for queued in pending:  # stopped early: let the replicas finish what they hold before the slot is free
+                for r in queued:
+                    try:
+                        r.result()
+                    except Exception:  # noqa: S110 - its request has already failed
+                        pass
