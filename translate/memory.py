@@ -205,20 +205,33 @@ class TranslationMemory:
         """
         total = len(self)
         if after is not None:
-            last = _parse_cursor(after)
-            query, params = "WHERE (created, key) > (?, ?) ", [*last]
+            query, params = "WHERE (created, key) > (?, ?) ", [*self._resume_at(after)]
         elif offset >= total:
             return total, [], None
         else:
             query, params = "", []
-        with self._lock:
+        with self._lock:  # one row more than the page tells whether there is a next one
             rows = self._conn.execute(
                 f"SELECT {', '.join(_COLUMNS[1:])}, key FROM memory {query}ORDER BY created, key LIMIT ? OFFSET ?",
-                [*params, limit, 0 if after is not None else offset]).fetchall()
-        more = len(rows) == limit and (after is not None or offset + limit < total)
-        return total, [Entry(*row[:7]) for row in rows], _cursor(rows[-1][5], rows[-1][7]) if rows and more else None
+                [*params, limit + 1, 0 if after is not None else offset]).fetchall()
+        more, rows = len(rows) > limit, rows[:limit]
+        return total, [Entry(*row[:7]) for row in rows], _cursor(rows[-1][5], rows[-1][7]) if more else None
 
     # -- writing --------------------------------------------------------------------------------------
+    def _resume_at(self, cursor: str) -> tuple[str, str]:
+        """The (created, key) a cursor stands for: among the keys of that time beginning with its prefix (found on the
+        index, a handful), the one whose hash it carries; if that entry is gone, the page goes on from the prefix."""
+        created, prefix, digest = _parse_cursor(cursor)
+        with self._lock:
+            rows = self._conn.execute("SELECT key FROM memory WHERE created = ? AND key >= ? ORDER BY key LIMIT 1000",
+                                      (created, prefix)).fetchall()
+        for (key,) in rows:
+            if not key.startswith(prefix):
+                break
+            if _key_hash(key) == digest:
+                return created, key
+        return created, prefix
+
     def add(self, source: str, target: str, *, machine: str | None = None, editor: str | None = None,
             origin: str = "correction") -> Entry:
         """Remember ``target`` as the English of ``source`` (replacing an earlier entry for the same sentence)."""
@@ -278,26 +291,38 @@ class TranslationMemory:
             self._conn.close()
 
 
+CURSOR_PREFIX = 60  # characters of the last key a cursor carries (with a hash of the whole key): a short URL
+
+
+def _key_hash(key: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
 def _cursor(created: str, key: str) -> str:
+    """A page cursor: the last entry's time, the first characters of its key and a hash of the whole key (ASCII,
+    at most about 600 characters however long the key)."""
     import base64
     import json
 
-    return base64.urlsafe_b64encode(json.dumps([created, key], ensure_ascii=False).encode("utf-8")).decode("ascii")
+    data = json.dumps([created[:40], key[:CURSOR_PREFIX], _key_hash(key)]).encode("ascii")
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
-def _parse_cursor(cursor: str) -> tuple[str, str]:
-    """The (created, key) a cursor names; a cursor that is not one of ours is a :class:`CorrectionError`."""
+def _parse_cursor(cursor: str) -> tuple[str, str, str]:
+    """(created, key prefix, key hash) of a cursor; one that is not ours is a :class:`CorrectionError`."""
     import base64
     import binascii
     import json
 
     try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeError, binascii.Error):
         value = None
-    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
         raise CorrectionError("'after' is not a cursor this server gave out (use the 'next' of the previous page)")
-    return value[0], value[1]
+    return value[0], value[1], value[2]
 
 
 def valid_time(value) -> str | None:

@@ -300,7 +300,7 @@ def build_router(service: KabarService) -> APIRouter:
                 summary="The translation memory, oldest first, a page at a time (only on a server started with "
                         "--suggestions)")
     async def list_corrections(offset: int = Query(0, ge=0, le=10_000_000), limit: int = Query(100, ge=1, le=500),
-                               after: str | None = Query(None, max_length=12_000,
+                               after: str | None = Query(None, max_length=1000, pattern=r"^[A-Za-z0-9_-]+$",
                                                          description="the 'next' of the previous page")):
         total, entries, cursor = await service.run(service.corrections, offset, limit, after)
         return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict()) for e in entries], next=cursor)

@@ -43,8 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the server's glossary (CSV/TSV: Indonesian term, English term[, note]); a request may "
                              "send its own")
     parser.add_argument("--suggestions", action="store_true",
-                        help="accept LibreTranslate's POST /suggest (behind the API keys when keys are set): a "
-                             "suggestion goes into the translation memory")
+                        help="let clients read and write the translation memory: LibreTranslate's POST /suggest, "
+                             "POST and GET /api/corrections and the UI's correction panel (behind the API keys when "
+                             "keys are set; the editor recorded is then the key's name). Off by default: a "
+                             "correction changes what every later kabar run produces")
     parser.add_argument("--archive", metavar="DIR",
                         help="the output folder of kabar run or kabar watch to search (/api/search and the Search "
                              "tab); a watch may go on adding to it while the server runs")

@@ -177,3 +177,27 @@ def test_glossary_matching_and_placement_scale_linearly(family):
     def stage(text):  # the model "copies" its input: every term goes through the replace step
         return enforce(glossary, [text], [text], lambda batch: list(batch))
     assert (why := super_linear(stage, make(N), make(8 * N))) is None, why
+
+
+@pytest.mark.parametrize("family", sorted(GLOSSARY_FAMILIES))
+def test_glossary_redecode_work_scales_linearly_and_stays_bounded(family):
+    """The re-decode as a stage, measured in counted work (characters sent to the model): a model that leaves
+    every term out sends each sentence back with its terms in English; that is linear in the input and, sentence
+    by sentence, at most 2x + 60 characters of its source (a 120-character English for a two-letter term is
+    flagged instead)."""
+    from translate.glossary import MAX_REDECODE_GROWTH, REDECODE_SLACK, enforce, parse_glossary
+
+    glossary = parse_glossary("KPK,Corruption Eradication Commission\nbupati,regent\n"
+                              "Komisi Pemberantasan Korupsi,Corruption Eradication Commission\n"
+                              "Polres Bekasi,Bekasi Police\n" + "di," + "x" * 120 + "\n")
+    make = GLOSSARY_FAMILIES[family]
+
+    def work(n: int) -> int:
+        sentences = [make(n)[i:i + 200] for i in range(0, n, 200)]  # a request's worth of 200-character sentences
+        sent: list[str] = []
+        enforce(glossary, sentences, [""] * len(sentences), lambda batch: sent.extend(batch) or [""] * len(batch))
+        assert all(len(s) <= MAX_REDECODE_GROWTH * 200 + REDECODE_SLACK for s in sent)
+        return sum(map(len, sent))
+
+    small, large = work(N), work(8 * N)
+    assert large <= BOUND * max(small, 1) and large <= (MAX_REDECODE_GROWTH + 1) * 8 * N, (small, large)

@@ -163,13 +163,16 @@ def test_the_vector_index_is_saved_and_rebuilt_when_it_does_not_match(tmp_path):
     archive.add([result("flood", FLOOD), result("rice", RICE)])
     archive.close()
     index, meta = tmp_path / "archive.usearch", tmp_path / "archive.usearch.json"
-    assert index.is_file() and json.loads(meta.read_text()) == {"generation": 1, "size": 4}
+    saved = json.loads(meta.read_text())
+    assert index.is_file() and {k: saved[k] for k in ("generation", "size", "bytes")} == \
+        {"generation": 1, "size": 4, "bytes": index.stat().st_size}
+    assert len(saved["blake2b"]) == 32
     index.unlink()  # lost: rebuilt from the stored embeddings
     reader = Archive(tmp_path, create=False)
     assert ids(search(reader, make_query("flood", mode="embedding", limit=1))) == ["flood"]
     assert index.is_file() and json.loads(meta.read_text())["size"] == 4
     reader.close()
-    meta.write_text(json.dumps({"generation": 0, "size": 4}))  # of an older write: not trusted
+    meta.write_text(json.dumps(dict(json.loads(meta.read_text()), generation=0)))  # of an older write: not trusted
     reader = Archive(tmp_path, create=False)
     reader.vector_index()
     assert json.loads(meta.read_text())["generation"] == 1
@@ -377,14 +380,15 @@ def test_any_query_is_searched_or_refused_clearly(filled, text, mode):
 
 
 def test_the_story_scan_reads_the_window_from_an_index_not_the_article_rows(filled, tmp_path):
-    # an archive made before the (day, story) index gains it when opened; the scan then never reads the
-    # article rows (which hold the whole text, so reading them for the story doubled its cost at 100k articles)
+    # an archive made before the (day, story) index gains it when next opened to write; the scan then never reads
+    # the article rows (which hold the whole text, so reading them for the story doubled its cost at 100k articles)
     old = tmp_path / "old"
     Archive(old).close()
     db = sqlite3.connect(old / "archive.sqlite")
     db.execute("DROP INDEX articles_day_story")
     db.execute("CREATE INDEX articles_day ON articles(day)")
     db.close()
+    Archive(old).close()  # a writer (kabar run/watch) migrates; readers change nothing
     for where in (filled.path.parent, old):
         a = Archive(where, create=False)
         plan = " | ".join(row[-1] for row in a.db.execute("EXPLAIN QUERY PLAN " + archive_module.STORY_SCAN, (1, 9)))
