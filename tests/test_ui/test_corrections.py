@@ -204,3 +204,46 @@ def _split(text):
     from news.article import clean_and_split
 
     return clean_and_split(text)[1]
+
+
+def test_save_correction_is_callable_from_gradio_client(served, translators, tmp_path):
+    """gradio_client: /run_article, then /save_correction with the sentence's number (the dropdown's choices are
+    filled by a step clients never call); on a server without --suggestions the call is refused and the Article
+    tab has no correction panel."""
+    from gradio_client import Client
+
+    client = Client(served.url + "/", verbose=False)
+    client.predict(text=ARTICLE, summary_length="1", api_name="/run_article")
+    saved = client.predict(index=2, english="The mayor asked residents to remain alert.", editor="Sari",
+                           api_name="/save_correction")
+    assert "Saved for sentence 3" in saved
+    entry = served.service.memory.get("Wali kota meminta warga tetap waspada.")
+    assert entry.target == "The mayor asked residents to remain alert." and entry.editor == "Sari" and entry.machine
+    with gradio_temp_dir_kept():
+        closed = _server(translators, tmp_path, suggestions=False, with_ui=True)
+    try:
+        other = Client(closed.url + "/", verbose=False)
+        other.predict(text=ARTICLE, summary_length="1", api_name="/run_article")
+        with pytest.raises(Exception, match="Corrections are disabled"):
+            other.predict(index=0, english="Anything.", editor="Mallory", api_name="/save_correction")
+        assert len(closed.service.memory) == 0
+        config = _get(closed.url + "/ui/config")
+        box = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "correct-box")
+        assert box["props"]["visible"] is False
+    finally:
+        closed.stop()
+
+
+def test_with_keys_the_ui_records_the_signed_in_keys_name(translators, tmp_path):
+    from gradio_client import Client
+
+    with gradio_temp_dir_kept():
+        keyed = _server(translators, tmp_path, keys="sari:key-one", with_ui=True)
+    try:
+        client = Client(keyed.url + "/", auth=("anyone", "key-one"), verbose=False)
+        client.predict(text=ARTICLE, summary_length="1", api_name="/run_article")
+        client.predict(index=0, english="Floods hit Bekasi on Monday morning.", editor="Mallory",
+                       api_name="/save_correction")
+        assert keyed.service.memory.get("Banjir melanda Kota Bekasi pada Senin pagi.").editor == "sari"
+    finally:
+        keyed.stop()
