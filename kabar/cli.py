@@ -105,10 +105,19 @@ def run(args) -> int:
     parse_length(args.sentences, config.DEFAULT_SUMMARY_SENTENCES)  # a bad length fails before any work
     pipeline = None if args.ray else make_pipeline(settings)
     out_is_new = not Path(args.out).exists()  # removed again if the run cannot start (no model, say)
-    store = ResultStore(args.out, archive=not args.no_archive)
+    # a finished article whose corrections or glossary changed since is made again (with --ray, the driver's
+    # own pipeline only checks: it never loads a model)
+    checker = pipeline or make_pipeline(settings)
+    store = ResultStore(args.out, archive=not args.no_archive, stale=None if args.force else checker.out_of_date)
     if args.force:
         store.done.clear()
     skipped = len(store.done)
+    if store.redo:
+        why = {"memory": "the translation memory now translates a sentence differently",
+               "glossary": "made with another glossary"}
+        counted = {reason: sum(1 for r in store.redo.values() if r == reason) for reason in why}
+        print(f"redoing {len(store.redo)} finished article{'s' if len(store.redo) != 1 else ''}: "
+              + "; ".join(f"{n} {why[reason]}" for reason, n in counted.items() if n), file=sys.stderr)
     counts = {"ok": 0, "skipped": 0, "error": 0}
     start = time.perf_counter()
     fetcher = make_fetcher(args)
@@ -158,7 +167,9 @@ def run(args) -> int:
             shutil.rmtree(args.out, ignore_errors=True)
     seconds = time.perf_counter() - start
     print(f"{counts['ok']} translated/passed through, {counts['skipped']} skipped (language), "
-          f"{counts['error']} failed, {skipped} already done; {seconds:.1f}s -> {store.path}", file=sys.stderr)
+          f"{counts['error']} failed, {skipped} already done"
+          + (f", {len(store.redo)} redone for changed corrections" if store.redo else "")
+          + f"; {seconds:.1f}s -> {store.path}", file=sys.stderr)
     cache = getattr(pipeline._translator, "hits", None) if pipeline else None
     if cache is not None:
         print(f"sentence cache: {pipeline._translator.hits} hits, {pipeline._translator.misses} misses",

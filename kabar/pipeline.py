@@ -65,7 +65,8 @@ def _settings_of(component) -> dict:
 
 
 # The shape each optional field of a stored result must have (checked when a results.jsonl line is read back).
-_SHAPES = {**dict.fromkeys(("title", "date", "dateline", "url", "author", "outlet", "lang", "model", "engine"), "a string"),
+_SHAPES = {**dict.fromkeys(("title", "date", "dateline", "url", "author", "outlet", "lang", "model", "engine",
+                            "glossary"), "a string"),
            "lang_confidence": "a number", "timings": "an object",
            **dict.fromkeys(("sentences", "sentence_lang", "translation", "summary_src", "summary_en", "errors",
                             "origin"), "a list of strings"),
@@ -119,6 +120,7 @@ class Result:
     repaired: tuple[int, ...] = ()  # sentences decoded again because their first translation looped
     origin: tuple[str, ...] = ()  # per sentence: "machine", "human" (the translation memory) or "source" (copied)
     terms: tuple = ()  # per sentence: the glossary terms placed, [{"term", "english", "how"}]; empty lists elsewhere
+    glossary: str | None = None  # fingerprint of the glossary the English was made with ("" none)
     errors: tuple[str, ...] = ()
     removed: tuple[Removal, ...] = ()
     timings: dict = field(default_factory=dict)
@@ -258,6 +260,17 @@ class Pipeline:
                 store.append((key, result.to_dict()))
         self.article_cache.put_many(store)
         return results
+
+    def out_of_date(self, result: Result) -> str | None:
+        """Why a finished result no longer holds with this pipeline's corrections: ``"memory"`` when the translation
+        memory now gives another English for one of its sentences (a correction added, changed or removed since),
+        ``"glossary"`` when it was made with another glossary; None when it still holds (or has nothing
+        translated)."""
+        if result.status != "ok" or not any(o in ("machine", "human") for o in result.origin):
+            return None
+        if (result.glossary or "") != (self.glossary.fingerprint if self.glossary is not None else ""):
+            return "glossary"
+        return None if self._memory_agrees(result) else "memory"
 
     def _memory_agrees(self, result: Result) -> bool:
         """True when a stored result took from the translation memory exactly what the memory holds now (a
@@ -434,7 +447,8 @@ class Pipeline:
             model=info.model if info else None,
             engine=info.engine if info else ("memory" if p.human else "passthrough"),
             quality=tuple(quality), flagged=flagged, checks=checks, repaired=repaired, origin=tuple(origin),
-            terms=terms, errors=tuple(f["errors"]), removed=f["removed"],
+            terms=terms, glossary=self.glossary.fingerprint if self.glossary is not None and supported else "",
+            errors=tuple(f["errors"]), removed=f["removed"],
             timings={k: round(v, 6) for k, v in p.timings.items()})
 
     def _apply_glossary(self, sentences: list[str], translation: list[str], machine: list[int],

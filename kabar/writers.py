@@ -123,10 +123,15 @@ class ResultStore:
     and index.html groups the reports of one story.
     """
 
-    def __init__(self, out_dir: str | Path, *, archive: bool = False):
+    def __init__(self, out_dir: str | Path, *, archive: bool = False, stale=None):
+        """``stale(result)``: why a finished result must be made again (a correction or glossary changed since;
+        see :meth:`kabar.pipeline.Pipeline.out_of_date`), or None; such articles are left out of :attr:`done` and
+        counted in :attr:`redo` by reason."""
         self.dir = Path(out_dir)
         self.path = self.dir / RESULTS
         self.done: set[str] = set()
+        self.redo: dict[str, str] = {}
+        self._stale = stale
         self.archive = None
         self._to_archive: list[Result] = []
         try:
@@ -177,6 +182,9 @@ class ResultStore:
                 latest[result.id] = (line, result)
         if not keep_failed:
             self.done = set(latest)
+            if self._stale is not None:
+                self.redo = {i: why for i, (_, r) in latest.items() if (why := self._stale(r))}
+                self.done -= set(self.redo)
         if len(latest) != len(raw_lines):
             _atomic_write(self.path, "".join(line for line, _ in latest.values()))
         return [result for _, result in latest.values()]

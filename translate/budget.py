@@ -128,6 +128,15 @@ def using(budget: WorkBudget | GroupBudget | None) -> Iterator[WorkBudget | Grou
         _CURRENT.reset(token)
 
 
+def has_deadline() -> bool:
+    """True when the current work must stop at a deadline (a server request): the engines then keep fewer and
+    smaller batches in flight, so that the work stops within one short batch of it."""
+    budget = _CURRENT.get()
+    if isinstance(budget, GroupBudget):
+        return not budget.unbounded and all(m.expires is not None for m in budget.members)
+    return budget is not None and budget.expires is not None
+
+
 def check() -> None:
     """Raise :class:`WorkCancelled` if the current work must stop (a batch boundary)."""
     budget = _CURRENT.get()

@@ -246,3 +246,79 @@ print(count, (peak_kb() - before) // 1024)
     assert out.returncode == 0, out.stderr
     count, grown_mb = map(int, out.stdout.split())
     assert count == 300000 and grown_mb < 15, out.stdout
+
+
+def _kabar(args, cwd, env, tiny=None):
+    if tiny is not None and args[:1] == ["run"]:
+        args = [*args, "--model", str(tiny)]
+    return subprocess.run([sys.executable, "-m", "kabar", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def _readme_example() -> list[str]:
+    import re
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- corrections-example[^\n]*-->\n```bash\n(.*?)\n```", readme, flags=re.S).group(1)
+    lines = [line.split("  #", 1)[0].strip() for line in block.splitlines()]
+    return [shlex.split(line) for line in lines if line and not line.startswith("kabar serve")]
+
+
+def test_the_readme_correction_example_takes_effect_without_force(tiny_marian, tmp_path):
+    """The README's lines as written (the model aside): the second run redoes the articles the correction and the
+    glossary change, and the corrected sentence comes out as the editor wrote it, marked human."""
+    import shutil
+
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    env = {**os.environ, "KABAR_CACHE": str(tmp_path / "cache")}
+    env.pop("KABAR_TM", None)
+    steps = _readme_example()
+    assert [step[:2] for step in steps] == [["kabar", "run"], ["kabar", "tm"], ["printf", steps[2][1]],
+                                            ["kabar", "run"], ["kabar", "tm"]]
+    outputs = []
+    for step in steps:
+        if step[0] == "printf":  # printf 'FORMAT' > FILE
+            (tmp_path / step[-1]).write_text(step[1].encode().decode("unicode_escape"), encoding="utf-8")
+            continue
+        assert step[0] == "kabar", step
+        proc = _kabar(step[1:], tmp_path, env, tiny_marian)
+        assert proc.returncode == 0, (step, proc.stderr[-2000:])
+        outputs.append(proc.stderr)
+    second_run = outputs[2]
+    assert "redoing 3 finished articles: 3 made with another glossary" in second_run, second_run
+    assert "1 already done, 3 redone for changed corrections" in second_run  # the English brief is untouched
+    results = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").read_text().splitlines())}
+    flood = next(r for r in results.values() if "Ketinggian air mencapai 1,2 meter di beberapa titik." in r["sentences"])
+    i = flood["sentences"].index("Ketinggian air mencapai 1,2 meter di beberapa titik.")
+    assert flood["origin"][i] == "human" and flood["translation"][i] == "The water was 1.2 metres deep in places."
+    assert flood["glossary"]  # the fingerprint of the glossary it was made with
+    k = next(n for n, s in enumerate(flood["sentences"]) if "BMKG" in s)
+    assert [t["term"] for t in flood["terms"][k]] == ["BMKG"] or \
+        [c["check"] for c in flood["checks"][k]].count("glossary") == 1  # placed, or flagged with its reason
+    assert (tmp_path / "memory.tmx").is_file()
+
+
+@pytest.mark.parametrize("change", ["added", "changed", "removed"])
+def test_a_rerun_redoes_exactly_the_articles_a_memory_change_touches(tiny_marian, tmp_path, change):
+    env = {**os.environ, "KABAR_CACHE": str(tmp_path / "cache"), "KABAR_TM": str(tmp_path / "tm.sqlite")}
+    sentence = "Ketinggian air mencapai 1,2 meter di beberapa titik."
+    if change != "added":
+        assert _kabar(["tm", "add", sentence, "First English."], tmp_path, env).returncode == 0
+    first = _kabar(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
+    assert first.returncode == 0 and "redoing" not in first.stderr
+    again = _kabar(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
+    assert "redoing" not in again.stderr and "4 already done" in again.stderr  # nothing changed: nothing redone
+    if change == "removed":
+        assert _kabar(["tm", "remove", sentence], tmp_path, env).returncode == 0
+    else:
+        assert _kabar(["tm", "add", sentence, "Second English."], tmp_path, env).returncode == 0
+    third = _kabar(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
+    assert "redoing 1 finished article: 1 the translation memory now translates a sentence differently" in \
+        third.stderr, third.stderr
+    assert "3 already done, 1 redone" in third.stderr
+    results = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").read_text().splitlines())}
+    flood = next(r for r in results.values() if sentence in r["sentences"])
+    i = flood["sentences"].index(sentence)
+    assert (flood["origin"][i], flood["translation"][i] if change != "removed" else None) == \
+        (("machine", None) if change == "removed" else ("human", "Second English."))

@@ -182,8 +182,9 @@ class CT2Translator(Seq2SeqEngine):
         """Keep every replica busy: up to two batches a replica are queued, results come back in order.
 
         A request past its deadline submits nothing more (:mod:`translate.budget`); the batches already queued
-        are waited for, so that the model is idle when the work slot is released."""
-        window = 2 * self.parallel
+        are waited for, so that the model is idle when the work slot is released. Work with a deadline keeps one
+        batch a replica in flight (none waiting behind it): it then stops within one batch."""
+        window = self.parallel if budget.has_deadline() else 2 * self.parallel
         budget.check()
         pending = [self._submit(b, True) for b in batches[:window]]
         try:
