@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS articles (
     id TEXT NOT NULL UNIQUE,
     digest TEXT NOT NULL,
     title TEXT,
+    title_source TEXT,
     date TEXT,
     day INTEGER NOT NULL,
     outlet TEXT,
@@ -229,6 +230,7 @@ class _Row:
     id: str
     digest: str
     title: str | None
+    title_source: str | None
     date: str | None
     day: int | None
     outlet: str | None
@@ -246,11 +248,12 @@ class _Row:
         else:  # an article kept untranslated (no English yet) is still searched in its own language
             source, english = clean, tuple(s.translate(_MARKS).replace("\n", " ") for s in r.translation)
         title = (r.title or "").translate(_MARKS).strip() or None
+        original = (r.title_source or "").translate(_MARKS).strip() or None
         fields = [r.id, title, r.date, outlet_of(r), r.url, r.lang, list(source), list(english),
-                  list(r.summary_indices)]
+                  list(r.summary_indices)] + ([original] if original != title else [])
         digest = hashlib.blake2b(json.dumps(fields, ensure_ascii=False).encode("utf-8", "replace"),
                                  digest_size=16).hexdigest()
-        return cls(r.id, digest, title, r.date, parse_day(r.date), outlet_of(r), r.url, r.lang, source, english,
+        return cls(r.id, digest, title, original if original != title else None, r.date, parse_day(r.date), outlet_of(r), r.url, r.lang, source, english,
                    tuple(i for i in r.summary_indices if 0 <= i < len(r.sentences)))
 
     @property
@@ -262,9 +265,15 @@ class _Row:
     def sources(self) -> tuple[str, ...]:
         return self.sentences if self.lang != "en" else ()
 
+    @property
+    def indexed_title(self) -> str:
+        """What the keyword index holds as the title: the English headline and, under it, the original."""
+        return "\n".join(t for t in (self.title, self.title_source) if t)
+
     def passage(self) -> str:
-        """The title and lead, as embedded for the article."""
-        out = self.title or ""
+        """The title and lead in the article's own language, as embedded for the article (stories are matched on
+        them: the threshold was chosen on original titles)."""
+        out = (self.title_source if self.sources else None) or self.title or ""
         for s in self.text:
             if len(out) >= PASSAGE_CHARS:
                 break
@@ -315,6 +324,8 @@ class Archive:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(_SCHEMA)
+                if "title_source" not in {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}:
+                    self._db.execute("ALTER TABLE articles ADD COLUMN title_source TEXT")  # an archive made before
         except (sqlite3.DatabaseError, OSError) as exc:
             raise ConfigError(f"{self.path}: cannot use the archive ({exc}); move the file aside and run "
                               "kabar run again to rebuild it (results.jsonl is kept), or pass --no-archive") from None
@@ -331,6 +342,11 @@ class Archive:
             raise ConfigError(f"{self.path}: not a Kabar archive ({held}); it was left unchanged. Pass the output "
                               "folder of kabar run or kabar watch (or move the file aside to rebuild it, or pass "
                               "--no-archive)")
+
+    @property
+    def has_title_source(self) -> bool:
+        """True when the archive keeps original headlines beside the English ones (made or opened to write since)."""
+        return "title_source" in {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
 
     @property
     def embedder(self) -> Embedder:
@@ -394,16 +410,16 @@ class Archive:
                     day = row.day if row.day is not None else today
                     story = self._story_for(article[k], day)
                     cur = self._db.execute(
-                        "INSERT INTO articles (id, digest, title, date, day, outlet, url, lang, source_text, "
-                        "english_text, summary_indices, story, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (row.id, row.digest, row.title, row.date, day, row.outlet, row.url, row.lang,
+                        "INSERT INTO articles (id, digest, title, title_source, date, day, outlet, url, lang, "
+                        "source_text, english_text, summary_indices, story, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (row.id, row.digest, row.title, row.title_source, row.date, day, row.outlet, row.url, row.lang,
                          "\n".join(row.sources), "\n".join(row.english), json.dumps(list(row.summary_indices)),
                          story if story is not None else -1, added_at))
                     rowid = cur.lastrowid
                     if story is None:
                         self._db.execute("UPDATE articles SET story = ? WHERE rowid = ?", (rowid, rowid))
                     self._db.execute("INSERT INTO text_index (rowid, title, english_text, source_text) VALUES "
-                                     "(?,?,?,?)", (rowid, row.title or "", "\n".join(row.english),
+                                     "(?,?,?,?)", (rowid, row.indexed_title, "\n".join(row.english),
                                                    "\n".join(row.sources)))
                     n = len(summaries[k])
                     self._db.execute("INSERT INTO vectors VALUES (?,?,?,?)",
@@ -422,12 +438,13 @@ class Archive:
 
     def _remove(self, article_id: str) -> int | None:
         """Delete one article (inside the caller's transaction); returns its old rowid."""
-        row = self._db.execute("SELECT rowid, title, english_text, source_text FROM articles WHERE id = ?",
-                               (article_id,)).fetchone()
+        row = self._db.execute("SELECT rowid, title, title_source, english_text, source_text FROM articles "
+                               "WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             return None
+        indexed = "\n".join(t for t in (row[1], row[2]) if t)  # as it was indexed: the English title, the original
         self._db.execute("INSERT INTO text_index (text_index, rowid, title, english_text, source_text) VALUES "
-                         "('delete', ?, ?, ?, ?)", (row[0], row[1] or "", row[2], row[3]))
+                         "('delete', ?, ?, ?, ?)", (row[0], indexed, row[3], row[4]))
         self._db.execute("DELETE FROM articles WHERE rowid = ?", (row[0],))
         self._db.execute("DELETE FROM vectors WHERE rowid = ?", (row[0],))
         return row[0]

@@ -66,7 +66,7 @@ def _settings_of(component) -> dict:
 
 # The shape each optional field of a stored result must have (checked when a results.jsonl line is read back).
 _SHAPES = {**dict.fromkeys(("title", "date", "dateline", "url", "author", "outlet", "lang", "model", "engine",
-                            "glossary"), "a string"),
+                            "glossary", "title_source", "title_origin"), "a string"),
            "lang_confidence": "a number", "timings": "an object",
            **dict.fromkeys(("sentences", "sentence_lang", "translation", "summary_src", "summary_en", "errors",
                             "origin"), "a list of strings"),
@@ -97,7 +97,9 @@ class Result:
     id: str
     source: str
     status: str  # "ok", "error" (not processed) or "skipped" (language Kabar does not translate)
-    title: str | None = None
+    title: str | None = None  # the headline in English (translated; an English article's own; else a short lead)
+    title_source: str | None = None  # the headline as the article gave it (None: it had none)
+    title_origin: str | None = None  # how the English headline was made: machine, human (memory), source, lead
     date: str | None = None
     dateline: str | None = None
     url: str | None = None  # where the article lives on the web (canonical URL), for pages and feed items
@@ -182,6 +184,14 @@ class _Prepared:
     to_translate: list[int]
     timings: dict
     human: dict[int, str] = field(default_factory=dict)  # sentence index -> the translation memory's English
+    title: str | None = None  # the headline to translate (an Indonesian article's)
+    title_en: str | None = None
+    title_origin: str | None = None
+
+    def texts(self) -> list[str]:
+        """What goes to the model for this article: its sentences to translate, then its headline if needed."""
+        out = [self.fields["sentences"][i] for i in self.to_translate]
+        return out + [self.title] if self.title and self.title_en is None else out
 
 
 class Pipeline:
@@ -273,14 +283,17 @@ class Pipeline:
         return None if self._memory_agrees(result) else "memory"
 
     def _memory_agrees(self, result: Result) -> bool:
-        """True when a stored result took from the translation memory exactly what the memory holds now (a
-        correction added, changed or removed since, or a run without the memory, makes it stale)."""
-        wanted = [i for i, o in enumerate(result.origin) if o in ("machine", "human")]
-        now = self.memory.get_many([result.sentences[i] for i in wanted]) if self.memory and wanted else {}
-        for i in wanted:
-            human = result.origin[i] == "human"
-            match = now.get(result.sentences[i])
-            if (match is not None) != human or (human and result.translation[i] != match):
+        """True when a stored result took from the translation memory exactly what the memory holds now, for its
+        sentences and its headline (a correction added, changed or removed since, or a run without the memory,
+        makes it stale)."""
+        made = [(s, e, o) for s, e, o in zip(result.sentences, result.translation, result.origin)
+                if o in ("machine", "human")]
+        if result.title_origin in ("machine", "human") and result.title_source:
+            made.append((result.title_source, result.title, result.title_origin))
+        now = self.memory.get_many([s for s, _, _ in made]) if self.memory is not None and made else {}
+        for source, english, origin in made:
+            match = now.get(source)
+            if (match is not None) != (origin == "human") or (origin == "human" and english != match):
                 return False
         return True
 
@@ -288,8 +301,11 @@ class Pipeline:
         """Move every sentence the translation memory knows from ``to_translate`` to ``human`` (one lookup)."""
         if self.memory is None or not jobs:
             return
-        known = self.memory.get_many([p.fields["sentences"][i] for p in jobs for i in p.to_translate])
+        known = self.memory.get_many([p.fields["sentences"][i] for p in jobs for i in p.to_translate]
+                                     + [p.title for p in jobs if p.title])
         for p in jobs:
+            if p.title and p.title in known:
+                p.title_en, p.title_origin = known[p.title], "human"
             human = {i: known[p.fields["sentences"][i]] for i in p.to_translate if p.fields["sentences"][i] in known}
             p.human = human
             p.to_translate = [i for i in p.to_translate if i not in human]
@@ -297,20 +313,21 @@ class Pipeline:
 
     def _process_many(self, docs: Sequence[Document]) -> list[Result]:
         prepared = [self._prepare(doc) for doc in docs]
-        self._take_from_memory([p for p in prepared if isinstance(p, _Prepared) and p.to_translate])
-        jobs = [p for p in prepared if isinstance(p, _Prepared) and p.to_translate]
+        self._take_from_memory([p for p in prepared if isinstance(p, _Prepared) and (p.to_translate or p.title)])
+        jobs = [p for p in prepared if isinstance(p, _Prepared) and p.texts()]
         translations: dict[int, list[str]] = {}
         if jobs:
-            sentences = [p.fields["sentences"][i] for p in jobs for i in p.to_translate]
+            sentences = [text for p in jobs for text in p.texts()]
             start = time.perf_counter()
             try:
                 flat = list(self.translator.translate(sentences))
                 elapsed = time.perf_counter() - start
                 pos = 0
                 for p in jobs:
-                    translations[id(p)] = flat[pos:pos + len(p.to_translate)]
-                    pos += len(p.to_translate)
-                    p.timings["translate"] = elapsed * len(p.to_translate) / max(1, len(sentences))
+                    n = len(p.texts())
+                    translations[id(p)] = flat[pos:pos + n]
+                    pos += n
+                    p.timings["translate"] = elapsed * n / max(1, len(sentences))
             except KabarError:
                 raise
             except Exception:  # retry one by one so that only the article at fault fails
@@ -318,8 +335,7 @@ class Pipeline:
                 for p in jobs:
                     start = time.perf_counter()
                     try:
-                        translations[id(p)] = list(self.translator.translate(
-                            [p.fields["sentences"][i] for i in p.to_translate]))
+                        translations[id(p)] = list(self.translator.translate(p.texts()))
                     except KabarError:
                         raise
                     except Exception as exc:
@@ -364,7 +380,8 @@ class Pipeline:
                 f"{doc.source}: language detected as {lang!r} (confidence {guess.confidence:.2f}); Kabar "
                 "translates Indonesian to English and passes English through. If this is Indonesian, "
                 "set the source language to id (--lang id on the command line).")
-        return _Prepared(doc, fields, to_translate, timings)
+        title = fields["title"] if lang in TRANSLATABLE and fields["title"] else None
+        return _Prepared(doc, fields, to_translate, timings, title=title)
 
     def _check(self, sentences: list[str], translation: list[str], translated: list[int]) -> tuple[tuple, tuple[int, ...]]:
         """Run the translation checks on every translated sentence; a sentence whose output loops is decoded again
@@ -405,6 +422,8 @@ class Pipeline:
             return Result(f["id"], f["source"], "error", title=f["title"], url=f["url"], lang=f["lang"],
                           errors=(f"{f['source']}: translation failed: {type(translated).__name__}: {translated}",))
         sentences = f["sentences"]
+        if p.title and p.title_en is None and len(translated) > len(p.to_translate):
+            p.title_en, p.title_origin, translated = translated[-1], "machine", translated[:-1]
         supported = f["lang"] in TRANSLATABLE + PASSTHROUGH + NO_TEXT
         translation = list(sentences) if supported else []
         origin = ["source"] * len(sentences) if supported else []
@@ -421,6 +440,7 @@ class Pipeline:
             start = time.perf_counter()
             terms, checks = self._apply_glossary(sentences, translation, p.to_translate, checks)
             p.timings["glossary"] = time.perf_counter() - start
+        title, title_origin = self._headline(p, translation)
         start = time.perf_counter()
         rank_lang = "id" if f["lang"] in TRANSLATABLE else f["lang"]
         chosen = choose(self.summarizer, sentences, rank_lang, n=self.summary_n, ratio=self.summary_ratio,
@@ -438,7 +458,8 @@ class Pipeline:
             p.timings["qe"] = time.perf_counter() - start
         info = getattr(self._translator, "info", None) if p.to_translate else None
         return Result(
-            id=f["id"], source=f["source"], status="ok" if supported else "skipped", title=f["title"],
+            id=f["id"], source=f["source"], status="ok" if supported else "skipped", title=title,
+            title_source=f["title"], title_origin=title_origin,
             date=f["date"], dateline=f["dateline"], url=f["url"], author=f["author"], outlet=f["outlet"], lang=f["lang"], lang_confidence=f["lang_confidence"],
             sentences=tuple(sentences), paragraph_of=tuple(f["paragraph_of"]),
             sentence_lang=tuple(f["sentence_lang"]), translation=tuple(translation),
@@ -450,6 +471,22 @@ class Pipeline:
             terms=terms, glossary=self.glossary.fingerprint if self.glossary is not None and supported else "",
             errors=tuple(f["errors"]), removed=f["removed"],
             timings={k: round(v, 6) for k, v in p.timings.items()})
+
+    def _headline(self, p: _Prepared, translation: list[str]) -> tuple[str | None, str | None]:
+        """The English headline and how it was made: the translated (or remembered) title, the glossary's terms put
+        in; an English article's own title; else a short form of the first sentence's English."""
+        if p.title_en is not None:
+            title = p.title_en
+            if self.glossary is not None and p.title_origin == "machine":
+                from translate.glossary import enforce
+
+                placed = enforce(self.glossary, [p.title], [title], self.translator.translate)[0]
+                title = placed.translation if placed is not None else title
+            return title, p.title_origin
+        if p.fields["title"]:
+            return p.fields["title"], "source"
+        lead = next((t for t in translation if t.strip()), "")
+        return (headline_of(lead), "lead") if lead else (None, None)
 
     def _apply_glossary(self, sentences: list[str], translation: list[str], machine: list[int],
                         checks: tuple) -> tuple[tuple, tuple]:
@@ -472,6 +509,20 @@ class Pipeline:
             terms[i] = placed.terms
             checks[i] += [{"check": "glossary", "reason": reason} for reason in placed.missing]
         return tuple(terms), tuple(checks)
+
+
+HEADLINE_CHARS = 90
+
+
+def headline_of(sentence: str, limit: int = HEADLINE_CHARS) -> str:
+    """A headline made of a sentence: itself without its final stop, or cut at a word within ``limit`` characters
+    with "…" (an article that came without a title is listed by its lead, not its file name)."""
+    text = " ".join(sentence.split()).rstrip(".")
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = len(cut) if text[len(cut)] == " " else cut.rfind(" ")  # the cut may fall just after a word
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:-") + "…"
 
 
 def process_documents(pipeline: Pipeline, docs: Iterable[Document], *, chunk: int = 16) -> Iterable[Result]:

@@ -107,6 +107,7 @@ class Hit:
     reports: int
     outlets: tuple[str, ...]
     also: tuple[str, ...] = field(default=())  # other reports of the same story (ids)
+    title_source: str | None = None  # the headline as the article gave it, where it differs from the English one
 
     def to_dict(self) -> dict:
         """A plain dict for JSON."""
@@ -233,9 +234,10 @@ def search(archive: Archive, q: Query) -> list[Hit]:
     keyword_place = {r: i for i, (r, _) in enumerate(keyword, 1)}
     embedding_place = {r: i for i, (r, _) in enumerate(embedding, 1)}
     similarity = dict(embedding)
+    original = "title_source" if archive.has_title_source else "NULL"  # an archive made before English headlines
     rows = {row[0]: row for row in archive.select_in(
-        "SELECT rowid, id, title, date, day, outlet, url, lang, source_text, english_text, summary_indices, story "
-        "FROM articles WHERE rowid IN", [r for r, _ in ranked])}
+        "SELECT rowid, id, title, date, day, outlet, url, lang, source_text, english_text, summary_indices, story, "
+        f"{original} FROM articles WHERE rowid IN", [r for r, _ in ranked])}
     stories = archive.stories([rows[r][1] for r, _ in ranked if r in rows])
     hits, seen_stories = [], {}
     for rowid, score in ranked:
@@ -254,7 +256,7 @@ def search(archive: Archive, q: Query) -> list[Hit]:
                   similarity=round(similarity[rowid], 4) if rowid in similarity else None,
                   story=story.key if story else rowid, reports=story.reports if story else 1,
                   outlets=story.outlets if story else tuple(o for o in [row[5]] if o),
-                  also=tuple(i for i in story.ids if i != row[1]) if story else ())
+                  also=tuple(i for i in story.ids if i != row[1]) if story else (), title_source=row[12])
         if story is not None:
             seen_stories[story.key] = hit
         hits.append(hit)

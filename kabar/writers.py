@@ -265,9 +265,19 @@ def human_sentences(result: Result) -> list[int]:
     return [i for i, o in enumerate(result.origin or ()) if o == "human" and i < len(result.translation)]
 
 
+def original_title(result: Result) -> str | None:
+    """The headline as the article gave it, where the English one shown differs from it (a translated title)."""
+    if result.title_source and result.title and result.title_source != result.title:
+        return result.title_source
+    return None
+
+
 def to_markdown(result: Result) -> str:
     """A Markdown page: metadata, the summary in both languages, then the article side by side."""
     lines = [f"# {md_text(result.title or result.id)}", ""]
+    original = original_title(result)
+    if original:
+        lines += [f"*{md_text(original)}* ({md_text(result.lang)})", ""]
     link = web_url(result.url)
     meta = [f"source: <{link}>" if link else f"source: {md_text(result.source)}",
             f"language: {md_text(result.lang)} ({result.lang_confidence:.2f})"]
@@ -316,7 +326,7 @@ def to_markdown(result: Result) -> str:
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ddd;padding:.4rem;vertical-align:top;width:50%}
-.meta{color:#666;font-size:.9rem}.err{color:#a00}section{margin-bottom:2.5rem}nav li{margin:.2rem 0}
+.meta{color:#666;font-size:.9rem}.original-title{color:#555;font-style:italic;margin-top:-.6rem}.err{color:#a00}section{margin-bottom:2.5rem}nav li{margin:.2rem 0}
 body,td,li,p,h2{overflow-wrap:anywhere}table{table-layout:fixed}.why{color:#a60;font-size:.9rem}
 .reports{color:#555;font-size:.9rem;margin-left:.4rem}li.story>ul{margin:.2rem 0 .4rem}"""
 
@@ -363,8 +373,12 @@ def to_html(results: list[Result], *, stories: dict | None = None) -> str:
                 f"{r.model} ({r.engine})" if r.model else r.engine if r.engine != "passthrough" else None]
         source = (f'<a class="source" href="{esc(link)}" rel="nofollow noopener noreferrer">{esc(r.url or "")}</a> · '
                   if link else "")
-        parts = [f'<section id="{anchor}"><h2>{title}</h2>',
-                 '<p class="meta">' + source + " · ".join(esc(str(m)) for m in meta if m) + "</p>"]
+        original = original_title(r)
+        parts = [f'<section id="{anchor}"><h2>{title}</h2>']
+        if original:
+            parts.append(f'<p class="original-title" lang="{esc(r.lang or "")}">{esc(original)}</p>')
+        parts += [
+                  '<p class="meta">' + source + " · ".join(esc(str(m)) for m in meta if m) + "</p>"]
         parts += [f'<p class="err">{esc(e)}</p>' for e in r.errors]
         summaries = [("Summary (English)", r.summary_en)] if r.summary_en and r.lang != "en" else []
         summaries.append((f"Summary ({r.lang})" if summaries else "Summary", r.summary_src))

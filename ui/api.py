@@ -190,7 +190,8 @@ class SearchHit(BaseModel):
     """One article found in the archive (the best-ranked report of its story)."""
 
     id: str
-    title: str | None
+    title: str | None = Field(description="the headline in English")
+    title_source: str | None = Field(None, description="the headline as the article gave it, where it differs")
     score: float = Field(description="hybrid: fused reciprocal rank; keyword: BM25; embedding: cosine")
     date: str | None
     outlet: str | None

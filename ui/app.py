@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from kabar.pipeline import SOURCE_LANGS, Result
-from kabar.writers import ResultStore, loop_summary, still_looping, web_url
+from kabar.writers import ResultStore, loop_summary, original_title, still_looping, web_url
 from news.errors import KabarError
 from news.read import read_inputs
 from ui.service import KabarService
@@ -103,6 +103,9 @@ def status_html(result: Result) -> str:
     parts = []
     if result.title:
         parts.append(f'<p class="kabar-title"><b>{esc(result.title)}</b></p>')
+        original = original_title(result)
+        if original:  # the headline as the article gave it, beneath the English one
+            parts.append(f'<p class="kabar-title-source" lang="{esc(result.lang or "")}"><i>{esc(original)}</i></p>')
     byline = " · ".join(esc(v) for v in (result.date, result.author) if v and v.strip())
     link = web_url(result.url)
     if link:
@@ -155,7 +158,10 @@ def search_html(hits, total: int, query: str) -> str:
                  "</span>" if h.reports > 1 else "")
         found = ", ".join(f"{how} #{rank}" for how, rank in (("keywords", h.keyword_rank),
                                                              ("meaning", h.embedding_rank)) if rank)
-        parts = [f'<li class="kabar-hit" data-id="{esc(h.id)}"><div class="kabar-hit-title"><b>{heading}</b></div>',
+        original = (f'<div class="kabar-hit-title-source"><i>{esc(h.title_source)}</i></div>'
+                    if h.title_source and h.title_source != h.title else "")
+        parts = [f'<li class="kabar-hit" data-id="{esc(h.id)}"><div class="kabar-hit-title"><b>{heading}</b></div>'
+                 + original,
                  f'<div class="kabar-meta">{meta}{" · " if meta else ""}found by {esc(found)} {story}</div>',
                  f'<div class="kabar-match">{h.highlight}</div>']
         if h.highlight_src and h.sentence_src != h.sentence:

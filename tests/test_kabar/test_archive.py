@@ -305,7 +305,11 @@ def test_kabar_run_builds_the_archive_and_kabar_search_reads_it(run_out, capsys)
     assert {"002_42fce3e9fbddbd0d", "004_274a1fe8dac60a81"} <= {h["id"] for h in every}
     assert main(["search", "banjir", "--archive", str(run_out)]) == 0
     listing = capsys.readouterr().out
-    assert listing.startswith("1. Banjir rendam ratusan rumah di Jakarta Timur")
+    results = [json.loads(line) for line in (run_out / "results.jsonl").read_text().splitlines()]
+    flood = next(r for r in results if r["id"] == "banjir-jakarta")
+    assert flood["title_source"] == "Banjir rendam ratusan rumah di Jakarta Timur"
+    assert listing.startswith(f"1. {flood['title']}")  # the English headline (random here: the tiny model)
+    assert flood["title"] != flood["title_source"] and flood["title_origin"] == "machine"
 
 
 def test_a_second_run_embeds_nothing_again(run_out, seeds_dir, tiny_marian):

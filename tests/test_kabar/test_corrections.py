@@ -248,7 +248,7 @@ print(count, (peak_kb() - before) // 1024)
     assert count == 300000 and grown_mb < 15, out.stdout
 
 
-def _kabar(args, cwd, env, tiny=None):
+def _kabar_cli(args, cwd, env, tiny=None):
     if tiny is not None and args[:1] == ["run"]:
         args = [*args, "--model", str(tiny)]
     return subprocess.run([sys.executable, "-m", "kabar", *args], cwd=cwd, env=env, capture_output=True, text=True,
@@ -282,7 +282,7 @@ def test_the_readme_correction_example_takes_effect_without_force(tiny_marian, t
             (tmp_path / step[-1]).write_text(step[1].encode().decode("unicode_escape"), encoding="utf-8")
             continue
         assert step[0] == "kabar", step
-        proc = _kabar(step[1:], tmp_path, env, tiny_marian)
+        proc = _kabar_cli(step[1:], tmp_path, env, tiny_marian)
         assert proc.returncode == 0, (step, proc.stderr[-2000:])
         outputs.append(proc.stderr)
     second_run = outputs[2]
@@ -304,16 +304,16 @@ def test_a_rerun_redoes_exactly_the_articles_a_memory_change_touches(tiny_marian
     env = {**os.environ, "KABAR_CACHE": str(tmp_path / "cache"), "KABAR_TM": str(tmp_path / "tm.sqlite")}
     sentence = "Ketinggian air mencapai 1,2 meter di beberapa titik."
     if change != "added":
-        assert _kabar(["tm", "add", sentence, "First English."], tmp_path, env).returncode == 0
-    first = _kabar(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
+        assert _kabar_cli(["tm", "add", sentence, "First English."], tmp_path, env).returncode == 0
+    first = _kabar_cli(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
     assert first.returncode == 0 and "redoing" not in first.stderr
-    again = _kabar(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
+    again = _kabar_cli(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
     assert "redoing" not in again.stderr and "4 already done" in again.stderr  # nothing changed: nothing redone
     if change == "removed":
-        assert _kabar(["tm", "remove", sentence], tmp_path, env).returncode == 0
+        assert _kabar_cli(["tm", "remove", sentence], tmp_path, env).returncode == 0
     else:
-        assert _kabar(["tm", "add", sentence, "Second English."], tmp_path, env).returncode == 0
-    third = _kabar(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
+        assert _kabar_cli(["tm", "add", sentence, "Second English."], tmp_path, env).returncode == 0
+    third = _kabar_cli(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
     assert "redoing 1 finished article: 1 the translation memory now translates a sentence differently" in \
         third.stderr, third.stderr
     assert "3 already done, 1 redone" in third.stderr

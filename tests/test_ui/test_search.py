@@ -146,3 +146,32 @@ def test_search_tab_is_absent_without_an_archive(browser, server):
     page.get_by_role("tab", name="Article").wait_for(timeout=60_000)
     assert page.get_by_role("tab", name="Search").count() == 0
     page.close()
+
+
+def test_english_headlines_in_the_article_tab_the_edition_and_the_search_tab(browser, served, archived):
+    """An Indonesian article with a title: its English headline is shown, with the original beneath, in the
+    Article tab, in index.html, and as the Search tab's hit title."""
+    results = [json.loads(line) for line in (archived / "results.jsonl").read_text().splitlines()]
+    flood = next(r for r in results if r["id"] == "banjir-bekasi")
+    assert flood["title_source"] == "Banjir Bekasi merendam 412 rumah" and flood["title"] != flood["title_source"]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((archived / "index.html").as_uri())
+    section = page.locator("section", has=page.locator("h2", has_text=flood["title"]))
+    assert section.locator("h2").inner_text() == flood["title"]
+    assert section.locator(".original-title").inner_text() == flood["title_source"]
+    page.goto(served.url + "/ui/", wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Search").click()
+    page.locator("#search-query textarea, #search-query input").first.fill("banjir Bekasi")
+    page.locator("#run-search").click()
+    hit = page.locator("#search-results li.kabar-hit[data-id='banjir-bekasi']")
+    hit.wait_for(timeout=60_000)
+    assert hit.locator(".kabar-hit-title").inner_text() == flood["title"]
+    assert hit.locator(".kabar-hit-title-source").inner_text() == flood["title_source"]
+    expected = served.service.process(ARTICLES["banjir-bekasi.txt"])  # the server's own model and beam
+    page.get_by_role("tab", name="Article").click()
+    page.locator("#article-input textarea").fill(ARTICLES["banjir-bekasi.txt"])
+    page.locator("#run-article").click()
+    page.locator("#out-lang .kabar-title").wait_for(timeout=60_000)
+    assert page.locator("#out-lang .kabar-title").inner_text() == expected.title != expected.title_source
+    assert page.locator("#out-lang .kabar-title-source").inner_text() == "Banjir Bekasi merendam 412 rumah"
+    page.close()
