@@ -232,6 +232,9 @@ class ResultStore:
             finally:
                 self.archive.close()
         _atomic_write(self.dir / INDEX, to_html(results, stories=stories), sync=False)
+        from kabar.feed import FEED, to_atom
+
+        _atomic_write(self.dir / FEED, to_atom(results).decode("utf-8"), sync=False)
 
 
 def still_looping(result: Result) -> int:
@@ -408,5 +411,6 @@ def to_html(results: list[Result], *, stories: dict | None = None) -> str:
     if stories:
         count += f", {len(by_story(results, stories))} stories"
     return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Kabar results</title>"
+            '<link rel="alternate" type="application/atom+xml" title="Kabar: the English edition" href="feed.xml">'
             f"<style>{_STYLE}</style></head><body><h1>Kabar results ({count})</h1>"
             f"<nav><ol>{''.join(toc)}</ol></nav>{''.join(body)}</body></html>\n")

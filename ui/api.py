@@ -306,6 +306,30 @@ def build_router(service: KabarService) -> APIRouter:
         total, entries, cursor = await service.run(service.corrections, offset, limit, after)
         return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict()) for e in entries], next=cursor)
 
+    @router.get("/feed.xml", tags=["kabar"], dependencies=[Depends(require_key)],
+                responses={404: {"model": ErrorResponse, "description": "The server has no archive folder, or it has "
+                                                                       "no feed yet"}},
+                summary="The English edition of the --archive folder as an Atom feed (feed.xml of kabar run/watch)")
+    async def feed():
+        from fastapi.responses import Response
+
+        from kabar.feed import FEED
+
+        folder = service.archive_dir
+        if folder is None:
+            raise HTTPException(status_code=404, detail="This server has no edition: start it with kabar serve "
+                                                        "--archive DIR, DIR being the output folder of kabar run or "
+                                                        "kabar watch.")
+        path = (folder.parent if folder.suffix == ".sqlite" else folder) / FEED
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            data = await run_in_threadpool(path.read_bytes)  # up to a few MB: off the event loop
+        except OSError:
+            raise HTTPException(status_code=404, detail="No feed yet: kabar run or kabar watch writes feed.xml into "
+                                                        "the archive folder when it finishes.") from None
+        return Response(data, media_type="application/atom+xml")
+
     @router.get("/api/search", response_model=SearchResponse, tags=["kabar"], dependencies=[Depends(require_key)],
                 responses=ERRORS | {404: {"model": ErrorResponse, "description": "The server has no archive"}},
                 summary="Search the archive (keywords and meaning; English or Indonesian), one hit a story")

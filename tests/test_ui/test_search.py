@@ -175,3 +175,15 @@ def test_english_headlines_in_the_article_tab_the_edition_and_the_search_tab(bro
     assert page.locator("#out-lang .kabar-title").inner_text() == expected.title != expected.title_source
     assert page.locator("#out-lang .kabar-title-source").inner_text() == "Banjir Bekasi merendam 412 rumah"
     page.close()
+
+
+def test_the_server_serves_the_edition_feed(served, archived, server):
+    import feedparser
+
+    with urllib.request.urlopen(served.url + "/feed.xml", timeout=30) as reply:
+        assert reply.headers["Content-Type"].startswith("application/atom+xml")
+        parsed = feedparser.parse(reply.read())
+    results = [json.loads(line) for line in (archived / "results.jsonl").read_text().splitlines()]
+    assert not parsed.bozo and sorted(e.title for e in parsed.entries) == sorted(r["title"] for r in results)
+    status, body = _get(server.url + "/feed.xml")  # a server without --archive
+    assert status == 404 and "--archive" in body["error"]
