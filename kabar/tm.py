@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action = sub.add_parser(name, help=f"{verb} (TMX 1.4 or TSV, by the file's extension or --format)")
         action.add_argument("file", metavar="FILE")
         action.add_argument("--format", choices=["tmx", "tsv"])
+        if name == "import":
+            action.add_argument("--prefer", choices=["newer", "theirs", "ours"], default="newer",
+                                help="where the memory has a sentence already: keep the entry updated later "
+                                     "(default; the memory's on a tie), the file's, or the memory's")
 
 
 def run(args) -> int:
@@ -55,8 +59,11 @@ def run(args) -> int:
             count = export_file(memory, args.file, args.format)
             print(f"exported {count} entries to {args.file}", file=sys.stderr)
         else:
-            count = import_file(memory, args.file, args.format)
-            print(f"imported {count} entries into {path} ({len(memory)} in all)", file=sys.stderr)
+            counts = import_file(memory, args.file, args.format, prefer=args.prefer)
+            kept = {"newer": "ours newer", "ours": "ours kept", "theirs": "the same"}[args.prefer]
+            print(f"imported {args.file}: {counts['added']} added, {counts['replaced']} replaced "
+                  f"({'newer' if args.prefer == 'newer' else args.prefer}), {counts['kept']} kept ({kept}); "
+                  f"{len(memory)} in {path}", file=sys.stderr)
     finally:
         memory.close()
     return 0

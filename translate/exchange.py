@@ -24,7 +24,7 @@ from news.errors import ConfigError
 from translate.memory import ORIGINS, CorrectionError, Entry
 
 FORMATS = ("tmx", "tsv")
-TSV_COLUMNS = ("source", "english", "machine", "editor", "origin", "created", "updated")
+TSV_COLUMNS = ("source", "english", "machine", "editor", "origin", "created", "updated", "note")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 
@@ -79,7 +79,11 @@ def write_tmx(entries: Iterable[Entry], out) -> int:
                                                ("changedate", _tmx_date(e.updated)),
                                                ("creationid", e.editor or "")) if v}
                     tu = etree.Element("tu", **attrs)
+                    if e.note:
+                        etree.SubElement(tu, "note").text = e.note
                     etree.SubElement(tu, "prop", type="x-kabar-origin").text = e.origin
+                    if e.editor:
+                        etree.SubElement(tu, "prop", type="x-editor").text = e.editor
                     if e.machine:
                         etree.SubElement(tu, "prop", type="x-kabar-machine").text = e.machine
                     for lang, text in (("id", e.source), ("en", e.target)):
@@ -195,10 +199,12 @@ def _unit(tu) -> Entry | None:
     if "id" not in segs or "en" not in segs:
         return None
     props = {p.get("type"): (p.text or "")[:SEG_LIMIT] for p in tu.iterfind("prop")}
-    origin = props.get("x-kabar-origin") or "import"
-    return Entry(segs["id"], segs["en"], props.get("x-kabar-machine") or None, tu.get("creationid") or None,
+    origin = props.get("x-kabar-origin") or props.get("x-origin") or "import"
+    notes = [(n.text or "").strip()[:SEG_LIMIT] for n in tu.iterfind("note")]
+    editor = tu.get("changeid") or tu.get("creationid") or props.get("x-editor") or None
+    return Entry(segs["id"], segs["en"], props.get("x-kabar-machine") or None, editor,
                  origin if origin in ORIGINS else "import", _iso_date(tu.get("creationdate")),
-                 _iso_date(tu.get("changedate")))
+                 _iso_date(tu.get("changedate") or tu.get("creationdate")), "\n".join(n for n in notes if n) or None)
 
 
 def write_tsv(entries: Iterable[Entry], out) -> int:
@@ -207,7 +213,8 @@ def write_tsv(entries: Iterable[Entry], out) -> int:
     writer.writerow(TSV_COLUMNS)
     count = 0
     for e in entries:
-        writer.writerow([e.source, e.target, e.machine or "", e.editor or "", e.origin, e.created, e.updated])
+        writer.writerow([e.source, e.target, e.machine or "", e.editor or "", e.origin, e.created, e.updated,
+                         e.note or ""])
         count += 1
     return count
 
@@ -233,16 +240,19 @@ def read_tsv(path: Path) -> Iterator[tuple[Entry, int]]:
             row = row + [""] * (len(TSV_COLUMNS) - len(row))
             origin = row[4] or "import"
             yield Entry(row[0], row[1], row[2] or None, row[3] or None, origin if origin in ORIGINS else "import",
-                        row[5], row[6]), reader.line_num
+                        row[5], row[6] or row[5], row[7] or None), reader.line_num
     except csv.Error as exc:
         raise ExchangeError(f"{path.name}: line {reader.line_num}: {exc} (check the quotes)") from None
 
 
-def import_file(memory, path: str | Path, fmt: str | None = None, *, batch: int = 2000) -> int:
-    """Add every unit of a TMX or TSV file to ``memory``, in transactions of ``batch``; returns the count.
+def import_file(memory, path: str | Path, fmt: str | None = None, *, batch: int = 2000,
+                prefer: str = "newer") -> dict[str, int]:
+    """Merge every unit of a TMX or TSV file into ``memory``, in transactions of ``batch``: a sentence the memory
+    has already keeps the newer English (``prefer``: ``newer``, ``theirs`` or ``ours``, see
+    :meth:`TranslationMemory.merge_many`). Returns ``{"added", "replaced", "kept"}``.
 
     A bad unit stops the import with its line named; the batches before it are kept (importing the same
-    file again replaces them, so a fixed file can simply be imported again)."""
+    file again merges them again, so a fixed file can simply be imported again)."""
     path = Path(path)
     fmt = format_of(path, fmt)
     try:
@@ -252,25 +262,26 @@ def import_file(memory, path: str | Path, fmt: str | None = None, *, batch: int 
     if size > MAX_IMPORT_BYTES:
         raise ExchangeError(f"{path.name}: {size} bytes; the limit is {MAX_IMPORT_BYTES} (split the file)")
     rows = read_tmx(path) if fmt == "tmx" else read_tsv(path)
-    count, pending = 0, []
+    counts = {"added": 0, "replaced": 0, "kept": 0}
+    pending: list = []
 
     def flush():
         try:
-            memory.add_many([e for e, _ in pending])
+            done = memory.merge_many([e for e, _ in pending], prefer=prefer)
         except CorrectionError as exc:
             where = f"line {pending[exc.entry - 1][1]}: " if exc.entry is not None else ""
             raise ExchangeError(f"{path.name}: {where}{exc.reason}") from None
+        for key, value in done.items():
+            counts[key] += value
 
     for entry, line in rows:
         pending.append((entry, line))
         if len(pending) >= batch:
             flush()
-            count += len(pending)
             pending = []
     if pending:
         flush()
-        count += len(pending)
-    return count
+    return counts
 
 
 def export_file(memory, path: str | Path, fmt: str | None = None) -> int:

@@ -39,11 +39,14 @@ CREATE TABLE IF NOT EXISTS memory (
     editor TEXT,
     origin TEXT NOT NULL,
     created TEXT NOT NULL,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    note TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS memory_order ON memory(created, key);
 """
-_COLUMNS = ("key", "source", "target", "machine", "editor", "origin", "created", "updated")
+_COLUMNS = ("key", "source", "target", "machine", "editor", "origin", "created", "updated")  # every memory has these
+MAX_NOTE_CHARS = 1_000
+PREFER = ("newer", "theirs", "ours")  # which entry an import keeps where both sides have one
 _CHUNK = 500
 
 
@@ -89,6 +92,7 @@ class Entry:
     origin: str = "correction"  # correction (Kabar's UI or API), suggestion (POST /suggest), import
     created: str = ""
     updated: str = ""
+    note: str | None = None  # a translator's note (TMX <note>), kept and exported back
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -132,7 +136,12 @@ class TranslationMemory:
             if not readonly:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.executescript(_SCHEMA)
+                if "note" not in {row[1] for row in self._conn.execute("PRAGMA table_info(memory)")}:
+                    self._conn.execute("ALTER TABLE memory ADD COLUMN note TEXT")  # a memory made before notes
             self._conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM memory LIMIT 1").fetchall()
+            has_note = "note" in {row[1] for row in self._conn.execute("PRAGMA table_info(memory)")}
+            # what an Entry is read from, in its field order (a read-only memory made before notes has none)
+            self._fields = ", ".join([*_COLUMNS[1:], "note" if has_note else "NULL"])
         except sqlite3.DatabaseError as exc:
             raise ConfigError(f"Translation memory {self.path} cannot be read ({exc}): it is not a Kabar memory or "
                               "it is damaged. Restore it from an export (kabar tm import) or pass another with "
@@ -174,8 +183,8 @@ class TranslationMemory:
     def get(self, sentence: str) -> Entry | None:
         """The whole entry for one sentence, or None."""
         with self._lock:
-            row = self._conn.execute("SELECT source, target, machine, editor, origin, created, updated FROM memory "
-                                     "WHERE key=?", (memory_key(sentence),)).fetchone()
+            row = self._conn.execute(f"SELECT {self._fields} FROM memory WHERE key=?",
+                                     (memory_key(sentence),)).fetchone()
         return Entry(*row) if row else None
 
     def entries(self) -> Iterator[Entry]:
@@ -184,13 +193,13 @@ class TranslationMemory:
         while True:
             with self._lock:
                 rows = self._conn.execute(
-                    "SELECT source, target, machine, editor, origin, created, updated, key FROM memory "
+                    f"SELECT {self._fields}, key FROM memory "
                     "WHERE (created, key) > (?, ?) ORDER BY created, key LIMIT 1000", last).fetchall()
             if not rows:
                 return
             for row in rows:
-                yield Entry(*row[:7])
-            last = (rows[-1][5], rows[-1][7])
+                yield Entry(*row[:8])
+            last = (rows[-1][5], rows[-1][8])
 
     def __len__(self) -> int:
         with self._lock:
@@ -212,10 +221,10 @@ class TranslationMemory:
             query, params = "", []
         with self._lock:  # one row more than the page tells whether there is a next one
             rows = self._conn.execute(
-                f"SELECT {', '.join(_COLUMNS[1:])}, key FROM memory {query}ORDER BY created, key LIMIT ? OFFSET ?",
+                f"SELECT {self._fields}, key FROM memory {query}ORDER BY created, key LIMIT ? OFFSET ?",
                 [*params, limit + 1, 0 if after is not None else offset]).fetchall()
         more, rows = len(rows) > limit, rows[:limit]
-        return total, [Entry(*row[:7]) for row in rows], _cursor(rows[-1][5], rows[-1][7]) if more else None
+        return total, [Entry(*row[:8]) for row in rows], _cursor(rows[-1][5], rows[-1][8]) if more else None
 
     # -- writing --------------------------------------------------------------------------------------
     def _resume_at(self, cursor: str) -> tuple[str, str]:
@@ -238,8 +247,20 @@ class TranslationMemory:
         return self.add_many([Entry(source, target, machine, editor, origin)])[0]
 
     def add_many(self, entries: Iterable[Entry]) -> list[Entry]:
-        """Store entries in one transaction (all or none); each is checked first, and the error names the first
-        bad one by its position."""
+        """Store entries in one transaction (all or none), each replacing the entry of its sentence (an editor's
+        correction is the newest word); each is checked first, and the error names the first bad one by its
+        position."""
+        return self._store(entries, None)[0]
+
+    def merge_many(self, entries: Iterable[Entry], *, prefer: str = "newer") -> dict[str, int]:
+        """Merge entries from elsewhere (an import) in one transaction: where the memory has the sentence already,
+        ``prefer`` says which English stays: ``newer`` (the later ``updated`` wins; the memory's on a tie),
+        ``theirs`` (the entry given) or ``ours`` (the memory's). Returns ``{"added", "replaced", "kept"}``."""
+        if prefer not in PREFER:
+            raise CorrectionError(f"prefer must be one of {', '.join(PREFER)}, not {prefer!r}")
+        return self._store(entries, prefer)[1]
+
+    def _store(self, entries: Iterable[Entry], prefer: str | None) -> tuple[list[Entry], dict[str, int]]:
         checked: list[Entry] = []
         now = _now()
         for n, e in enumerate(entries, 1):
@@ -250,36 +271,55 @@ class TranslationMemory:
                                      _clean(e.target, "English", MAX_TARGET_CHARS),
                                      _clean(e.machine, "machine translation", MAX_TARGET_CHARS, required=False),
                                      _clean(e.editor, "editor name", MAX_EDITOR_CHARS, required=False),
-                                     e.origin, valid_time(e.created) or now, valid_time(e.updated) or now))
+                                     e.origin, valid_time(e.created) or now, valid_time(e.updated) or now,
+                                     _clean(e.note, "note", MAX_NOTE_CHARS, required=False)))
             except CorrectionError as exc:
                 raise CorrectionError(exc.reason, entry=n) from None
+        counts = {"added": 0, "replaced": 0, "kept": 0}
         if not checked:
-            return []
-        rows = [(memory_key(e.source), e.source, e.target, e.machine, e.editor, e.origin, e.created, e.updated)
-                for e in checked]
+            return [], counts
+        rows = [(memory_key(e.source), e.source, e.target, e.machine, e.editor, e.origin, e.created, e.updated,
+                 e.note) for e in checked]
+        # an entry met again keeps its first creation time, its first machine translation and its note if the
+        # new one has none; ``newer`` replaces only with a later update (ties keep the memory's)
+        action = {None: "", "theirs": "", "newer": " WHERE excluded.updated > memory.updated"}.get(prefer)
+        upsert = ("INSERT INTO memory (key, source, target, machine, editor, origin, created, updated, note) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO "
+                  + ("NOTHING" if action is None else
+                     "UPDATE SET source=excluded.source, target=excluded.target, "
+                     "machine=COALESCE(memory.machine, excluded.machine), editor=excluded.editor, "
+                     "origin=excluded.origin, created=MIN(memory.created, excluded.created), "
+                     "updated=excluded.updated, note=COALESCE(excluded.note, memory.note)" + action))
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 have = self._conn.execute("SELECT COUNT(*) FROM memory").fetchone()[0]
-                new = {r[0] for r in rows}
-                for start in range(0, len(rows), _CHUNK):
-                    chunk = [r[0] for r in rows[start:start + _CHUNK]]
-                    new -= {k for (k,) in self._conn.execute(
-                        f"SELECT key FROM memory WHERE key IN ({','.join('?' * len(chunk))})", chunk)}
-                if have + len(new) > self.max_entries:
-                    raise CorrectionError(f"the translation memory {self.path.name} holds {have} entries; {len(new)} "
-                                       f"more would pass its limit of {self.max_entries} ({ENV_TM_MAX} sets it)")
-                # an entry met again keeps its first creation time and its first machine translation
-                self._conn.executemany(
-                    "INSERT INTO memory VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
-                    "source=excluded.source, target=excluded.target, "
-                    "machine=COALESCE(memory.machine, excluded.machine), editor=excluded.editor, "
-                    "origin=excluded.origin, updated=excluded.updated", rows)
+                updated: dict[str, str] = {}
+                keys = list(dict.fromkeys(r[0] for r in rows))
+                for start in range(0, len(keys), _CHUNK):
+                    chunk = keys[start:start + _CHUNK]
+                    updated.update(self._conn.execute(
+                        f"SELECT key, updated FROM memory WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+                new = len(set(keys) - set(updated))
+                if have + new > self.max_entries:
+                    raise CorrectionError(f"the translation memory {self.path.name} holds {have} entries; {new} "
+                                          f"more would pass its limit of {self.max_entries} ({ENV_TM_MAX} sets it)")
+                for row in rows:  # what the statement will do, row by row, as SQLite applies them
+                    old = updated.get(row[0])
+                    if old is None:
+                        counts["added"] += 1
+                    elif prefer in (None, "theirs") or (prefer == "newer" and row[7] > old):
+                        counts["replaced"] += 1
+                    else:
+                        counts["kept"] += 1
+                        continue
+                    updated[row[0]] = row[7]
+                self._conn.executemany(upsert, rows)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-        return checked
+        return checked, counts
 
     def remove(self, source: str) -> bool:
         """Forget the entry for ``source``; True when there was one."""

@@ -289,18 +289,18 @@ def test_parse_keys_names_every_form():
 
 
 def _steps(memory, fn) -> int:
-    """SQLite virtual-machine steps ``fn`` makes on the memory's connection (counted in hundreds)."""
+    """SQLite virtual-machine instructions ``fn`` runs on the memory's connection."""
     count = [0]
 
     def tick():
         count[0] += 1
         return 0
 
-    memory._conn.set_progress_handler(tick, 100)
+    memory._conn.set_progress_handler(tick, 1)
     try:
         fn()
     finally:
-        memory._conn.set_progress_handler(None, 100)
+        memory._conn.set_progress_handler(None, 1)
     return count[0]
 
 
@@ -314,7 +314,7 @@ def test_deep_pages_cost_what_the_first_page_costs(tmp_path):
     total, first, cursor = memory.page(limit=50)
     assert total == 3000 and len(first) == 50 and cursor
     past_end = _steps(memory, lambda: memory.page(offset=3000, limit=50))
-    assert past_end <= counting + 1  # nothing read past the count
+    assert past_end <= counting + 2  # nothing read past the count
     assert memory.page(offset=3000, limit=50)[1:] == ([], None)
     assert memory.page(offset=2999, limit=50)[1][0].source == "Kalimat nomor 2999."  # the boundary's other side
     # walk to the last page by cursor: the last page costs what the second does (a keyset page reads its own rows)
@@ -325,7 +325,7 @@ def test_deep_pages_cost_what_the_first_page_costs(tmp_path):
         _, page, cursor = memory.page(after=before, limit=50)
         pages += 1
     assert pages == 60 and page[-1].source == "Kalimat nomor 2999."
-    assert costs[-1] <= costs[0] + 1, costs
+    assert max(costs) <= costs[0] + 20, costs  # the same work at every depth (an offset walk grows by 50 a page)
 
 
 def test_reading_the_memory_takes_a_work_slot(translators, tmp_path):

@@ -157,14 +157,15 @@ def _entries(tm):
 @pytest.mark.parametrize("fmt", ["tmx", "tsv"])
 def test_exchange_round_trip_is_equal(tmp_path, fmt):
     tm = TranslationMemory(tmp_path / "tm.sqlite")
-    tm.add_many([Entry("Dia <b>pergi</b> & \"datang\".", "He <b>went</b> & came.", "He go.", "Sari"),
+    tm.add_many([Entry("Dia <b>pergi</b> & \"datang\".", "He <b>went</b> & came.", "He go.", "Sari",
+                       note="style: past tense"),
                  Entry("Tab\tdan baris.", "Tab and line.", origin="suggestion"),
                  Entry("Ÿ ürün — “kutip” 😀.", "Quote 😀.", origin="import")]
                 + [Entry(f"Kalimat {n}.", f"Sentence {n}.") for n in range(3000)])
     out = tmp_path / f"memory.{fmt}"
     assert export_file(tm, out) == 3003
     again = TranslationMemory(tmp_path / "again.sqlite")
-    assert import_file(again, out, batch=1000) == 3003
+    assert import_file(again, out, batch=1000) == {"added": 3003, "replaced": 0, "kept": 0}
     assert _entries(again) == _entries(tm)
     assert again.get("Tab dan baris.").target == "Tab and line."  # white space normalised on the way in
     if fmt == "tmx":
@@ -184,7 +185,7 @@ def test_tmx_from_other_tools_and_hostile_files(tmp_path):
                      '<tu><tuv xml:lang="fr"><seg>Bonjour</seg></tuv><tuv xml:lang="en"><seg>Hello</seg></tuv></tu>'
                      '</body></tmx>', encoding="utf-8")
     tm = TranslationMemory(tmp_path / "tm.sqlite")
-    assert import_file(tm, other) == 2
+    assert import_file(tm, other) == {"added": 2, "replaced": 0, "kept": 0}
     assert tm.get_many(["Apa kabar?"]) == {"Apa kabar?": "How are you?"} and tm.get("Apa kabar?").origin == "import"
     entity = tmp_path / "xxe.tmx"
     entity.write_text(f'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY x SYSTEM "file://{tmp_path}/secret">]>'
