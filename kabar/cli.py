@@ -99,6 +99,10 @@ def run(args) -> int:
     """Run the batch job described by parsed ``args``; returns the exit code."""
     if not args.inputs and not args.feed:
         raise ConfigError("nothing to read: give files, folders or URLs, or --feed URL")
+    missing = [i for i in args.inputs if "://" not in i and not os.path.lexists(i)]
+    if missing:  # before any output folder is made or model loaded: one line, exit 2
+        raise ConfigError(f"{', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}: no such file or folder "
+                          f"(give existing files or folders, or http(s) URLs); nothing was written")
     settings = pipeline_settings(args)
     # With --ray every actor builds its own pipeline; the driver only reads and writes (but still
     # rejects a bad summary length before anything starts).

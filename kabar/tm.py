@@ -8,12 +8,25 @@ import sys
 from news import config
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Fill the parser of ``kabar tm``."""
-    parser.add_argument("--tm", metavar="FILE",
+def _memory_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument("--tm", metavar="FILE", default=default,
                         help="the memory file (default: $KABAR_TM or memory.sqlite in the cache folder)")
-    parser.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
+    parser.add_argument("--cache", metavar="DIR", default=default,
+                        help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``kabar tm``; ``--tm`` and ``--cache`` go before or after the action."""
+    _memory_options(parser, None)
     sub = parser.add_subparsers(dest="tm_command", required=True, metavar="ACTION")
+    real_add_parser = sub.add_parser
+
+    def add_parser(name, **kwargs):  # every action also takes --tm and --cache (after it, as users type them)
+        action = real_add_parser(name, **kwargs)
+        _memory_options(action, argparse.SUPPRESS)
+        return action
+
+    sub.add_parser = add_parser
     add = sub.add_parser("add", help="remember the English of one Indonesian sentence")
     add.add_argument("source", help="the Indonesian sentence, as Kabar split it")
     add.add_argument("english", help="the English to use from now on")

@@ -137,5 +137,14 @@ def resolve_model(ref: str) -> ResolvedModel:
         raise ModelNotAvailableError(
             f"{ref!r} is a {model_type!r} model; Kabar translates with Marian (model_type 'marian') or "
             "NLLB-200 (model_type 'm2m_100') models.")
+    weights = [p.name for p in path.iterdir() if p.suffix in _WEIGHT_SUFFIXES and p.is_file()]
+    if not weights:
+        hub = ref if not looks_local else ("Helsinki-NLP/opus-mt-id-en" if model_type == "marian"
+                                           else "facebook/nllb-200-distilled-600M")
+        raise ModelNotAvailableError(
+            f"{path} holds the {model_type} configuration and tokenizer but no weights: model.safetensors (or "
+            "pytorch_model.bin) is missing. Fix: download the whole model where the hub is reachable "
+            f"(`hf download {hub} --local-dir {path}`), or build random weights of the same shape to try the "
+            f"plumbing (`python -m translate.random_model DIR --like {path}`).")
     return ResolvedModel(ref=ref, path=path, kind=MODEL_KINDS[model_type], fingerprint=fingerprint(path),
                          max_positions=int(config.get("max_position_embeddings") or 512))

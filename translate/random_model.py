@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -116,7 +117,7 @@ CALIBRATION_SENTENCES = 64
 
 
 def build_marian_like(out: str | Path, like: str | Path = REAL_MODEL, *, seed: int = 0,
-                      calibrate_on: Sequence[str] | None = None, ratio: float = 1.0) -> Path:
+                      calibrate_on: Sequence[str] | None = None, ratio: float = 1.0, progress: bool = False) -> Path:
     """A Marian with exactly the configuration and tokenizer of the released model in ``like`` (config.json,
     source/target.spm, vocab.json...; opus-mt-id-en: 54,796 entries, d_model 512, 6+6 layers) and random
     weights drawn as transformers initialises them (``init_std`` of that config). Loading, conversion to
@@ -143,7 +144,8 @@ def build_marian_like(out: str | Path, like: str | Path = REAL_MODEL, *, seed: i
     if calibrate_on is not None:
         from transformers import MarianTokenizer
 
-        fitted = calibrate_length(model, MarianTokenizer.from_pretrained(out), list(calibrate_on), ratio=ratio)
+        fitted = calibrate_length(model, MarianTokenizer.from_pretrained(out), list(calibrate_on), ratio=ratio,
+                                  progress=progress)
         (out / "calibration.json").write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
     model.save_pretrained(out)
     for name in released_config:  # the released files, not a re-serialisation
@@ -205,11 +207,15 @@ def _wire_length(model, r: float, c: float, *, gain: float = _GAIN, eos_bias: fl
         model.final_logits_bias[0, eos] = eos_bias
 
 
-def calibrate_length(model, tokenizer, sentences: Sequence[str], *, ratio: float = 1.0) -> dict:
+def calibrate_length(model, tokenizer, sentences: Sequence[str], *, ratio: float = 1.0, progress: bool = False) -> dict:
     """Fit and wire the end-of-sentence score of ``model`` (see above) so that outputs end near ``ratio`` ×
-    the source's token count; returns what was fitted."""
+    the source's token count; returns what was fitted. With ``progress``, a bar on standard error counts the
+    sentences decoded and estimates the time left."""
+    import sys
+
     import numpy as np
     import torch
+    from tqdm import tqdm
 
     if model.config.d_model != 512 or not getattr(model.config, "static_position_embeddings", True):
         raise ValueError("length calibration is written for OPUS-MT's shape (d_model 512, sinusoidal positions)")
@@ -219,7 +225,8 @@ def calibrate_length(model, tokenizer, sentences: Sequence[str], *, ratio: float
     hook = last.encoder_attn_layer_norm.register_forward_hook(lambda _m, _i, output: seen.__setitem__("h", output))
     positions, sources = [], []
     try:
-        for sentence in sentences:
+        for sentence in tqdm(sentences, desc="calibrating the output length", unit="sentence", file=sys.stderr,
+                             disable=not progress):
             encoded = tokenizer([sentence], return_tensors="pt")
             steps = max(2, int(ratio * encoded.input_ids.shape[1]))
             with torch.no_grad():
@@ -295,7 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.error(f"{flores} not found: --calibrated reads source sentences from it (FLORES-200 dev in "
                              "../shared/data); pass another file with --calibration-text")
             calibration = flores.read_text(encoding="utf-8").splitlines()[:CALIBRATION_SENTENCES]
-        print(build_marian_like(args.out, args.like, seed=args.seed, calibrate_on=calibration))
+            print(f"decoding {len(calibration)} sentences to fit the output length: about a minute on 2 idle cores "
+                  "(the bar below estimates the rest)", file=sys.stderr)
+        print(build_marian_like(args.out, args.like, seed=args.seed, calibrate_on=calibration, progress=True))
         return 0
     extra = Path(args.corpus).read_text(encoding="utf-8").splitlines() if args.corpus else []
     if args.kind == "marian":

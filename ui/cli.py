@@ -10,12 +10,25 @@ from news.errors import ConfigError
 from ui.limits import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, header_timeout_protocol
 
 
+def port_number(text: str) -> int:
+    """A TCP port: 1-65535, or 0 for any free one (argparse type: a bad one is a usage error naming it)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number: give 1-65535, or 0 for any free port") \
+            from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: give 1-65535, or 0 for any free port")
+    return port
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Fill the parser of ``kabar serve``."""
     from translate.registry import DEVICES, ENGINES
 
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=7860, help="port (default: %(default)s)")
+    parser.add_argument("--port", type=port_number, default=7860,
+                        help="port, 1-65535, or 0 for any free port (printed) (default: %(default)s)")
     parser.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
     parser.add_argument("--engine", choices=sorted(ENGINES),
                         help=f"ct2 or transformers (default: $KABAR_ENGINE or {config.DEFAULT_ENGINE})")
@@ -149,11 +162,27 @@ def run(args: argparse.Namespace) -> int:
     from ui.server import create_app
 
     base = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{sock.getsockname()[1]}"
-    print(f"Kabar: serving at {base}/ (UI at {base}/ui, API docs at {base}/docs)", file=sys.stderr)
     # Limits count work, not sockets (ui/limits.py): requests in flight are capped in the app, and a connection
     # that has not sent its headers within header_timeout is closed.
     server = uvicorn.Server(uvicorn.Config(create_app(service, max_in_flight=connections), log_level=args.log_level,
                                            log_config=uvicorn_log_config(service.api_keys),
                                            http=header_timeout_protocol(header_timeout), timeout_keep_alive=5))
+    announce_when_started(server, f"Kabar: serving at {base}/ (UI at {base}/ui, API docs at {base}/docs)")
     server.run(sockets=[sock])
     return 0
+
+
+def announce_when_started(server, banner: str, *, seconds: float = 600.0) -> None:
+    """Print ``banner`` once ``server`` answers requests (the app built, the port accepting), not before: a script
+    that waits for it may connect at once. A thread polls ``server.started`` for at most ``seconds``."""
+    import threading
+    import time
+
+    def wait():
+        end = time.monotonic() + seconds
+        while not server.started and not server.should_exit and time.monotonic() < end:
+            time.sleep(0.05)
+        if server.started:
+            print(banner, file=sys.stderr, flush=True)
+
+    threading.Thread(target=wait, name="kabar-banner", daemon=True).start()

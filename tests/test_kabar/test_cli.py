@@ -1,5 +1,7 @@
 """``kabar run``: outputs, resume, bad inputs, exit codes and the offline error."""
+import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -227,3 +229,63 @@ def test_ctrl_c_stops_a_run_with_one_line_and_the_next_run_resumes(tiny_marian, 
     assert 1 <= done < 40
     assert main(["run", str(inputs), "--out", str(out), "--model", str(tiny_marian), "--quiet", "--no-cache"]) == 0
     assert sorted(r["id"] for r in _results(out)) == [f"a{n:02d}" for n in range(40)]
+
+
+@pytest.mark.parametrize(("port", "ok"), [("-1", False), ("0", True), ("1", True), ("65535", True),
+                                          ("65536", False), ("99999", False), ("http", False)])
+def test_serve_takes_ports_1_to_65535_or_0(port, ok):
+    from ui.cli import port_number
+
+    if ok:
+        assert port_number(port) == int(port)
+    else:
+        with pytest.raises(argparse.ArgumentTypeError, match="1-65535, or 0 for any free port"):
+            port_number(port)
+    if not ok:
+        proc = subprocess.run([sys.executable, "-m", "kabar", "serve", "--port", port], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and "--port" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_banner_comes_once_the_port_answers(tiny_marian, tmp_path):
+    """--port 0 picks a free port; the banner names it, and is printed only when the server answers there."""
+    import urllib.request
+
+    env = {**os.environ, "KABAR_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "kabar", "serve", "--model", str(tiny_marian), "--port", "0",
+                             "--no-tm"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = ""
+        for _ in range(200):  # at most 200 lines of log before the banner
+            line = proc.stderr.readline()
+            if not line or "serving at" in line:
+                banner = line
+                break
+        assert banner.startswith("Kabar: serving at http://127.0.0.1:"), banner
+        url = banner.split("serving at ")[1].split(" ")[0]
+        assert not url.endswith(":0/")
+        with urllib.request.urlopen(url + "health", timeout=10) as reply:  # answered at once, no retry
+            assert reply.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_missing_input_is_exit_2_on_its_own_line_and_leaves_no_folder(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "kabar", "run", str(tmp_path / "nope.txt"), str(EXAMPLES), "--out",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and not out.exists()
+    assert proc.stderr.splitlines() == [f"error: {tmp_path / 'nope.txt'}: no such file or folder (give existing "
+                                        "files or folders, or http(s) URLs); nothing was written"]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_kabar_tm_takes_its_options_before_or_after_the_action(tmp_path, where):
+    tm = str(tmp_path / "tm.sqlite")
+    add = ["tm", "--tm", tm, "add", "Halo.", "Hello."] if where == "before" else ["tm", "add", "Halo.", "Hello.",
+                                                                                  "--tm", tm]
+    assert main(add) == 0
+    from translate.memory import TranslationMemory
+
+    assert TranslationMemory(tm).get("Halo.").target == "Hello."

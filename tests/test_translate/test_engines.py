@@ -219,3 +219,19 @@ def test_ct2_parallel_replicas_keep_order_and_output(tiny_marian, tmp_path):
     assert isinstance(parallel.net, ctranslate2.Translator) and parallel.net.num_translators == 2
     assert parallel.translate(sentences) == single.translate(sentences)
     assert parallel.translate(sentences[:1]) == single.translate(sentences[:1])
+
+
+def test_a_folder_without_weights_says_which_files_are_missing_and_how_to_get_them(tiny_marian, tmp_path):
+    """A model folder with its configuration and tokenizer but no weights (as ../shared/models/opus-mt-id-en
+    ships): the error names the missing file and the two ways out, never transformers' own message."""
+    import shutil
+
+    from news.errors import ModelNotAvailableError
+    from translate.models import resolve_model
+
+    folder = tmp_path / "no-weights"
+    shutil.copytree(tiny_marian, folder, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
+    with pytest.raises(ModelNotAvailableError, match=r"no weights: model\.safetensors \(or pytorch_model\.bin\) is "
+                                                     r"missing.*hf download Helsinki-NLP/opus-mt-id-en --local-dir "
+                                                     r".*python -m translate\.random_model DIR --like"):
+        resolve_model(str(folder))
