@@ -48,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     summ.add_argument("--data", required=True, help="JSONL with 'text' and 'summary' fields")
     summ.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH,
                       help="summary length: auto (the summarizer decides) or a number of sentences")
-    summ.add_argument("--summarizer", choices=["learned", "textrank", "lead"], default=config.DEFAULT_SUMMARIZER,
+    from summarize import SUMMARIZERS
+
+    summ.add_argument("--summarizer", choices=list(SUMMARIZERS), default=config.DEFAULT_SUMMARIZER,
                       help="the summarizer scored as 'kabar'")
     summ.add_argument("--json", action="store_true", help="print JSON instead of a table")
     summ.add_argument("--out", metavar="DIR", help="write report.md, report.html, scores.json and rouge.png")

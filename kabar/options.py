@@ -64,7 +64,9 @@ def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH, metavar="N",
                      help="summary length: auto (the learned summarizer's length, 1 to 5 sentences), a number "
                           "of sentences, or a share of the article such as 20%% (default: %(default)s)")
-    run.add_argument("--summarizer", choices=["learned", "textrank", "lead"], default=config.DEFAULT_SUMMARIZER,
+    from summarize import SUMMARIZERS
+
+    run.add_argument("--summarizer", choices=list(SUMMARIZERS), default=config.DEFAULT_SUMMARIZER,
                      help="how summary sentences are chosen (default: %(default)s)")
     run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
     run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
@@ -77,7 +79,7 @@ def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--no-tm", action="store_true", help="do not use the translation memory")
     run.add_argument("--glossary", metavar="FILE",
                      help="CSV/TSV of Indonesian term, English term[, note]: the English uses these terms, and a "
-                          "sentence where one could not be placed is flagged (see docs/glossary.md)")
+                          "sentence where one could not be placed is flagged (see docs/corrections.md)")
     run.add_argument("--qe", action="store_true",
                      help="estimate translation quality per sentence (multilingual-e5 cosine) and flag weak ones")
     run.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -250,8 +250,9 @@ class Pipeline:
         for i, (doc, key) in enumerate(zip(docs, keys)):
             if key in known:
                 try:
-                    result = Result.from_dict(dict(known[key], id=doc.id, source=doc.source, url=doc.url,
-                                                   author=doc.author, outlet=doc.outlet, timings=dict(lookup)))
+                    result = with_outlet(Result.from_dict(dict(known[key], id=doc.id, source=doc.source, url=doc.url,
+                                                               author=doc.author, outlet=doc.outlet,
+                                                               timings=dict(lookup))))
                 except (TypeError, ValueError, AttributeError):
                     continue  # a damaged or foreign row is a cache miss: the article is processed again
                 if self._memory_agrees(result):
@@ -457,7 +458,7 @@ class Pipeline:
             flagged = tuple(p.to_translate[k] for k in self.qe.flag(scores_qe))
             p.timings["qe"] = time.perf_counter() - start
         info = getattr(self._translator, "info", None) if p.to_translate else None
-        return Result(
+        return with_outlet(Result(
             id=f["id"], source=f["source"], status="ok" if supported else "skipped", title=title,
             title_source=f["title"], title_origin=title_origin,
             date=f["date"], dateline=f["dateline"], url=f["url"], author=f["author"], outlet=f["outlet"], lang=f["lang"], lang_confidence=f["lang_confidence"],
@@ -470,7 +471,7 @@ class Pipeline:
             quality=tuple(quality), flagged=flagged, checks=checks, repaired=repaired, origin=tuple(origin),
             terms=terms, glossary=self.glossary.fingerprint if self.glossary is not None and supported else "",
             errors=tuple(f["errors"]), removed=f["removed"],
-            timings={k: round(v, 6) for k, v in p.timings.items()})
+            timings={k: round(v, 6) for k, v in p.timings.items()}))
 
     def _headline(self, p: _Prepared, translation: list[str]) -> tuple[str | None, str | None]:
         """The English headline and how it was made: the translated (or remembered) title, the glossary's terms put
@@ -509,6 +510,17 @@ class Pipeline:
             terms[i] = placed.terms
             checks[i] += [{"check": "glossary", "reason": reason} for reason in placed.missing]
         return tuple(terms), tuple(checks)
+
+
+def with_outlet(result: Result) -> Result:
+    """``result`` with its outlet by the one rule of :func:`kabar.outlet.outlet_of` (the input's name for it, the
+    dateline's agency, the copyright holder, the web host)."""
+    import dataclasses
+
+    from kabar.outlet import outlet_of
+
+    outlet = outlet_of(result)
+    return result if outlet == result.outlet else dataclasses.replace(result, outlet=outlet)
 
 
 HEADLINE_CHARS = 90

@@ -52,10 +52,20 @@ class Query:
     date_to: int | None = None
     outlet: str | None = None
     group: bool = True  # one hit a story (its best-ranked report)
+    undated: bool = False  # with a date filter, also the articles that have no date
+
+    def filters(self) -> str:
+        """The filters in words, as the command line spells them (for "no article matches ... with ...")."""
+        parts = [f"--from {day_text(self.date_from)}" if self.date_from is not None else "",
+                 f"--to {day_text(self.date_to)}" if self.date_to is not None else "",
+                 f"--outlet {self.outlet!r}" if self.outlet else "",
+                 "--undated" if self.undated and (self.date_from is not None or self.date_to is not None) else ""]
+        return " ".join(p for p in parts if p)
 
 
 def make_query(text: str, *, mode: str | None = None, limit: int | None = None, date_from: str | None = None,
-               date_to: str | None = None, outlet: str | None = None, group: bool = True) -> Query:
+               date_to: str | None = None, outlet: str | None = None, group: bool = True,
+               undated: bool = False) -> Query:
     """A :class:`Query` from what a user typed; :class:`SearchError` names what is wrong with it."""
     text = " ".join(str(text or "").split())
     if not text:
@@ -82,7 +92,7 @@ def make_query(text: str, *, mode: str | None = None, limit: int | None = None, 
     outlet = " ".join(str(outlet or "").split()) or None
     if outlet and len(outlet) > MAX_OUTLET_CHARS:
         raise SearchError(f"The outlet has {len(outlet)} characters; the limit is {MAX_OUTLET_CHARS}.")
-    return Query(text, mode, limit, days[0], days[1], outlet, group)
+    return Query(text, mode, limit, days[0], days[1], outlet, group, bool(undated))
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,8 @@ def _filters(q: Query, alias: str = "a") -> tuple[str, list]:
     if q.date_to is not None:
         clauses.append(f"{alias}.day <= ?")
         args.append(q.date_to)
+    if (q.date_from is not None or q.date_to is not None) and not q.undated:
+        clauses.append(f"{alias}.date IS NOT NULL")  # an undated article is filed under its run day: not a date
     if q.outlet:
         clauses.append(f"{alias}.outlet = ? COLLATE NOCASE")
         args.append(q.outlet)
@@ -249,7 +261,7 @@ def search(archive: Archive, q: Query) -> list[Hit]:
             continue
         sentence, sentence_src, mark, mark_src = _matching_sentence(archive, row, terms if rowid in keyword_place
                                                                     else [], vector)
-        hit = Hit(id=row[1], title=row[2], score=round(float(score), 6), date=row[3] or day_text(row[4]),
+        hit = Hit(id=row[1], title=row[2], score=round(float(score), 6), date=row[3],
                   outlet=row[5], url=row[6], lang=row[7], sentence=sentence, sentence_src=sentence_src,
                   highlight=mark, highlight_src=mark_src, keyword_rank=keyword_place.get(rowid),
                   embedding_rank=embedding_place.get(rowid),
@@ -332,6 +344,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="only articles dated on or after")
     parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="only articles dated on or before")
     parser.add_argument("--outlet", help="only articles of this outlet (as kabar search lists it; any case)")
+    parser.add_argument("--undated", action="store_true",
+                        help="with --from/--to, also list articles that have no date (left out by default)")
     parser.add_argument("--all-reports", action="store_true",
                         help="list every report of a story (default: its best-ranked one, with the others named)")
 
@@ -341,17 +355,20 @@ def run(args) -> int:
     import sys
 
     q = make_query(args.query, mode=args.mode, limit=args.limit, date_from=args.date_from, date_to=args.date_to,
-                   outlet=args.outlet, group=not args.all_reports)
+                   outlet=args.outlet, group=not args.all_reports, undated=args.undated)
     archive = Archive(args.archive, create=False)
     try:
         hits = search(archive, q)
+        outlets = archive.outlets() if not hits and q.outlet else []
     finally:
         archive.close()
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
         return 0
     if not hits:
-        print(f"no article matches {q.text!r}", file=sys.stderr)
+        known = f" (outlets in this archive: {', '.join(outlets[:20])})" if outlets else ""
+        print(f"no article matches {q.text!r}" + (f" with {q.filters()}" if q.filters() else "") + known,
+              file=sys.stderr)
         return 0
     for n, h in enumerate(hits, 1):
         print(format_hit(n, h))
@@ -360,7 +377,7 @@ def run(args) -> int:
 
 def format_hit(n: int, h: Hit) -> str:
     """A hit as a few lines of plain text (the terminal listing of ``kabar search``)."""
-    where = ", ".join(x for x in (h.date, h.outlet) if x)
+    where = ", ".join(x for x in (h.date or "undated", h.outlet) if x)
     lines = [f"{n}. {h.title or h.id}" + (f" ({where})" if where else "") + f"  score {h.score:g}"]
     if h.reports > 1:
         lines.append(f"   {h.reports} reports: {', '.join(h.outlets) or 'outlet unknown'}")

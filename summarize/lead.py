@@ -8,6 +8,7 @@ class Lead:
     """Rate sentences by position only: the first sentence scores highest."""
 
     name = "lead"
+    label = "lead sentences"  # what the UI lists it as
 
     def rank(self, sentences: Sequence[str], lang: str) -> list[float]:
         """Scores decreasing with position."""

@@ -89,6 +89,7 @@ class Learned:
     """Rate sentences with the shipped IndoSum model; choose the length and skip repeats (:meth:`choose`)."""
 
     name = "learned"
+    label = "learned (IndoSum model)"  # what the UI lists it as
 
     def __init__(self, *, model_path: str | Path | None = None, max_similarity: float = MAX_SIMILARITY,
                  model: tuple[Trees, dict] | None = None):

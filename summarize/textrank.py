@@ -30,6 +30,7 @@ class TextRank:
     """Rate sentences by centrality in their article's similarity graph, biased towards the lead."""
 
     name = "textrank"
+    label = "TextRank"  # what the UI lists it as
 
     def __init__(self, *, damping: float = DAMPING, position_decay: float = POSITION_DECAY,
                  quote_factor: float = QUOTE_FACTOR):

@@ -1,8 +1,8 @@
 """Glossaries: an Indonesian term always comes out as the glossary's English.
 
 A glossary file is CSV or TSV (chosen by the ``.tsv``/``.csv`` name, else by the first line): Indonesian
-term, English term, optional note; a first line ``id,en[,note]`` (or ``source,target``, ``term,...``) is a
-header. Matching rules:
+term, English term, optional note; a first line ``source,target[,note]`` (the API's names; ``id,en``,
+``term,...`` too) is a header. Matching rules:
 
 - whole words, case-insensitive (``kpk`` finds "KPK"); the words of a multi-word term must follow each other
   with only spaces or hyphens between them; the longest term wins where terms overlap;

@@ -8,8 +8,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kabar.pipeline import SOURCE_LANGS
-from kabar.search import MAX_LIMIT, MAX_OUTLET_CHARS, MAX_QUERY_CHARS
+from kabar.search import DEFAULT_MODE, MAX_LIMIT, MAX_OUTLET_CHARS, MAX_QUERY_CHARS, MODES
 from news.read import replace_surrogates
+from summarize import SUMMARIZERS
 from ui.service import KabarService
 
 
@@ -47,7 +48,7 @@ ERRORS = {
 }
 
 
-SummarizerName = Literal["learned", "textrank", "lead"]
+SummarizerName = Literal[tuple(SUMMARIZERS)]  # the registry is the one list (summarize.SUMMARIZERS)
 
 
 MAX_REQUEST_TERMS = 500
@@ -75,15 +76,17 @@ class CorrectionRequest(BaseModel):
 
 
 class CorrectionEntry(BaseModel):
-    """One entry of the translation memory."""
+    """One entry of the translation memory (``source`` and ``english``, the names a correction is sent with)."""
 
     source: str
-    target: str
+    english: str
+    target: str = Field(description="the same as english (its name before; kept for one release)")
     machine: str | None
     editor: str | None
     origin: str
     created: str
     updated: str
+    note: str | None = None
 
 
 class CorrectionsPage(BaseModel):
@@ -146,7 +149,11 @@ class ProcessResponse(BaseModel):
     status: str
     lang: str | None
     lang_confidence: float
-    title: str | None
+    title: str | None = Field(description="the headline in English (translated; an English article's own; else a "
+                                          "short form of the first sentence)")
+    title_source: str | None = Field(None, description="the headline as the article gave it")
+    title_origin: str | None = Field(None, description="machine, human (the translation memory), source or lead")
+    outlet: str | None = None
     date: str | None
     dateline: str | None
     url: str | None = None
@@ -219,6 +226,15 @@ class SearchResponse(BaseModel):
     results: list[SearchHit]
 
 
+def unknown_params(request: Request, known: tuple[str, ...]) -> None:
+    """400 for a query parameter the route does not take (a misspelt filter must not be silently ignored)."""
+    wrong = [name for name in request.query_params if name not in known]
+    if wrong:
+        raise HTTPException(status_code=400, detail=f"Invalid request: unknown query parameter "
+                                                    f"{', '.join(repr(w[:40]) for w in wrong[:5])}; this route takes "
+                                                    f"{', '.join(k for k in known if k not in ('date_from', 'date_to'))}")
+
+
 def build_router(service: KabarService) -> APIRouter:
     """Routes under ``/api`` plus ``/health``."""
     router = APIRouter()
@@ -261,7 +277,8 @@ def build_router(service: KabarService) -> APIRouter:
             raise HTTPException(status_code=400, detail="; ".join(result.errors) or "unprocessable article")
         en = result.paragraphs(result.translation) if result.translation else []
         return ProcessResponse(status=result.status, lang=result.lang, lang_confidence=result.lang_confidence,
-                               title=result.title, date=result.date, dateline=result.dateline, url=result.url,
+                               title=result.title, title_source=result.title_source,
+                               title_origin=result.title_origin, outlet=result.outlet, date=result.date, dateline=result.dateline, url=result.url,
                                author=result.author,
                                paragraphs=result.paragraphs(), paragraphs_en=en, sentences=list(result.sentences),
                                translation=list(result.translation), summary_src=list(result.summary_src),
@@ -294,17 +311,20 @@ def build_router(service: KabarService) -> APIRouter:
         # with API keys, the editor recorded is the name of the key used, not what the client says
         editor = service.editor(key=key_of(request), given=body.editor) if service.api_keys else body.editor
         entry = await service.run(service.correct, body.source, body.english, machine=body.machine, editor=editor)
-        return CorrectionEntry(**entry.to_dict())
+        return CorrectionEntry(**entry.to_dict(), english=entry.target)
 
     @router.get("/api/corrections", response_model=CorrectionsPage, tags=["kabar"],
                 dependencies=[Depends(require_memory_access)], responses=ERRORS,
                 summary="The translation memory, oldest first, a page at a time (only on a server started with "
                         "--suggestions)")
-    async def list_corrections(offset: int = Query(0, ge=0, le=10_000_000), limit: int = Query(100, ge=1, le=500),
+    async def list_corrections(request: Request, offset: int = Query(0, ge=0, le=10_000_000),
+                               limit: int = Query(100, ge=1, le=500),
                                after: str | None = Query(None, max_length=1000, pattern=r"^[A-Za-z0-9_-]+$",
                                                          description="the 'next' of the previous page")):
+        unknown_params(request, ("offset", "limit", "after", "api_key"))
         total, entries, cursor = await service.run(service.corrections, offset, limit, after)
-        return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict()) for e in entries], next=cursor)
+        return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict(), english=e.target) for e in entries],
+                               next=cursor)
 
     @router.get("/feed.xml", tags=["kabar"], dependencies=[Depends(require_key)],
                 responses={404: {"model": ErrorResponse, "description": "The server has no archive folder, or it has "
@@ -330,19 +350,30 @@ def build_router(service: KabarService) -> APIRouter:
                                                         "the archive folder when it finishes.") from None
         return Response(data, media_type="application/atom+xml")
 
+    search_params = ("q", "mode", "limit", "from", "to", "outlet", "undated", "all_reports", "api_key",
+                     "date_from", "date_to")  # the last two: the names before from/to, still read
+
     @router.get("/api/search", response_model=SearchResponse, tags=["kabar"], dependencies=[Depends(require_key)],
                 responses=ERRORS | {404: {"model": ErrorResponse, "description": "The server has no archive"}},
                 summary="Search the archive (keywords and meaning; English or Indonesian), one hit a story")
     async def search_archive(
+            request: Request,
             q: str = Query(..., max_length=MAX_QUERY_CHARS * 2, description="the words to look for"),
-            mode: Literal["hybrid", "keyword", "embedding"] = Query("hybrid"),
+            mode: Literal[MODES] = Query(DEFAULT_MODE),
             limit: int = Query(10, ge=1, le=MAX_LIMIT),
-            date_from: str | None = Query(None, max_length=10, description="YYYY-MM-DD: dated on or after"),
-            date_to: str | None = Query(None, max_length=10, description="YYYY-MM-DD: dated on or before"),
+            date_from: str | None = Query(None, alias="from", max_length=10,
+                                          description="YYYY-MM-DD: dated on or after (as kabar search --from)"),
+            date_to: str | None = Query(None, alias="to", max_length=10,
+                                        description="YYYY-MM-DD: dated on or before (as kabar search --to)"),
             outlet: str | None = Query(None, max_length=MAX_OUTLET_CHARS * 2),
-            all_reports: bool = Query(False, description="every report of a story, not only its best-ranked")):
-        hits, total = await service.run(service.search, q, mode=mode, limit=limit, date_from=date_from,
-                                        date_to=date_to, outlet=outlet, group=not all_reports)
+            undated: bool = Query(False, description="with from/to, also the articles that have no date"),
+            all_reports: bool = Query(False, description="every report of a story, not only its best-ranked"),
+            old_from: str | None = Query(None, alias="date_from", max_length=10, include_in_schema=False),
+            old_to: str | None = Query(None, alias="date_to", max_length=10, include_in_schema=False)):
+        unknown_params(request, search_params)
+        hits, total = await service.run(service.search, q, mode=mode, limit=limit, date_from=date_from or old_from,
+                                        date_to=date_to or old_to, outlet=outlet, group=not all_reports,
+                                        undated=undated)
         return SearchResponse(query=" ".join(q.split()), mode=mode, archive_articles=total,
                               results=[SearchHit(**h.to_dict()) for h in hits])
 

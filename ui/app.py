@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from kabar.pipeline import SOURCE_LANGS, Result
+from kabar.search import DEFAULT_MODE, MODES
 from kabar.writers import ResultStore, loop_summary, original_title, still_looping, web_url
 from news.errors import KabarError
 from news.read import read_inputs
@@ -140,20 +141,23 @@ def status_html(result: Result) -> str:
 BATCH_COLUMNS = ("file", "language", "sentences", "status", "error")
 
 
-def search_html(hits, total: int, query: str) -> str:
+def search_html(hits, total: int, query: str, *, filters: str = "", outlets=()) -> str:
     """Search hits as HTML: every text from the archive escaped; the matching sentence's query words in <mark>
-    (the hit's ``highlight`` is built escaped, see kabar.search)."""
+    (the hit's ``highlight`` is built escaped, see kabar.search). With no hit, the filters set and the outlets
+    the archive knows are named."""
     esc = html.escape
     if not hits:
+        known = f" Outlets in this archive: {esc(', '.join(outlets[:20]))}." if outlets else ""
         return (f'<div class="kabar-hits" id="search-results"><p class="kabar-none">No article in the archive '
-                f"({total} articles) matches {esc(query)}.</p></div>")
+                f"({total} articles) matches {esc(query)}{' with ' + esc(filters) if filters else ''}.{known}"
+                "</p></div>")
     items = []
     for h in hits:
         link = web_url(h.url)
         title = esc(h.title or h.id)
         heading = (f'<a href="{esc(link)}" rel="nofollow noopener noreferrer" target="_blank">{title}</a>' if link
                    else title)
-        meta = " · ".join(esc(str(v)) for v in (h.date, h.outlet, h.lang) if v)
+        meta = " · ".join(esc(str(v)) for v in (h.date or "undated", h.outlet, h.lang) if v)
         story = (f'<span class="kabar-reports">{h.reports} reports: {esc(", ".join(h.outlets) or "outlet unknown")}'
                  "</span>" if h.reports > 1 else "")
         found = ", ".join(f"{how} #{rank}" for how, rank in (("keywords", h.keyword_rank),
@@ -476,14 +480,19 @@ class Callbacks:
                                                                           "length_ratio.png")]
 
     def search(self, query: str = "", date_from: str = "", date_to: str = "", outlet: str | None = "",
-               mode: str = "hybrid") -> str:
-        """The archive's hits for a query, as escaped HTML (one entry a story)."""
+               mode: str = "hybrid", undated: bool = False) -> str:
+        """The archive's hits for a query, as escaped HTML (one entry a story); with no hit, the filters that were
+        set and the archive's outlets are named."""
         try:
             hits, total = self.service.search(query or "", mode=mode or None, date_from=date_from or None,
-                                              date_to=date_to or None, outlet=outlet or None)
+                                              date_to=date_to or None, outlet=outlet or None, undated=bool(undated))
         except KabarError as exc:
             raise gr.Error(str(exc)) from None
-        return search_html(hits, total, " ".join(str(query or "").split()))
+        filters = [f"from {date_from}" if date_from else "", f"to {date_to}" if date_to else "",
+                   f"outlet {outlet}" if outlet else ""]
+        outlets = self.service.outlets() if not hits and outlet else []
+        return search_html(hits, total, " ".join(str(query or "").split()), filters=", ".join(f for f in filters if f),
+                           outlets=outlets)
 
     def outlet_choices(self):
         """The outlet filter's choices: every outlet of the archive (it grows while kabar watch runs)."""
@@ -504,7 +513,11 @@ class Callbacks:
             return []
 
 
-SUMMARIZER_CHOICES = [("learned (IndoSum model)", "learned"), ("TextRank", "textrank"), ("lead sentences", "lead")]
+def summarizer_choices() -> list[tuple[str, str]]:
+    """(label, name) of every summarizer in the registry (summarize.SUMMARIZERS), for the dropdown."""
+    from summarize import SUMMARIZERS
+
+    return [(getattr(cls, "label", name), name) for name, cls in SUMMARIZERS.items()]
 
 
 def _article_tab(default_summarizer: str, corrections: bool = False) -> SimpleNamespace:
@@ -525,7 +538,7 @@ def _article_tab(default_summarizer: str, corrections: bool = False) -> SimpleNa
             length = gr.Dropdown(["auto", "1", "2", "3", "4", "5", "20%", "30%"], value="auto",
                                  label="Summary length", elem_id="summary-length", allow_custom_value=True,
                                  info="auto: the learned length (1-5 sentences), a number, or a share")
-            summarizer = gr.Dropdown(SUMMARIZER_CHOICES, value=default_summarizer, label="Summarizer",
+            summarizer = gr.Dropdown(summarizer_choices(), value=default_summarizer, label="Summarizer",
                                      elem_id="summarizer", info="how the summary's sentences are chosen")
             with gr.Column():
                 run = gr.Button("Translate and summarize", variant="primary", elem_id="run-article", size="lg")
@@ -598,11 +611,12 @@ def _search_tab() -> SimpleNamespace:
             date_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="search-from", max_lines=1, max_length=10)
             date_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="search-to", max_lines=1, max_length=10)
             outlet = gr.Dropdown([""], value="", label="Outlet", elem_id="search-outlet", allow_custom_value=True)
-            mode = gr.Radio(["hybrid", "keyword", "embedding"], value="hybrid", label="Ranking",
+            mode = gr.Radio(list(MODES), value=DEFAULT_MODE, label="Ranking",
                             elem_id="search-mode", info="keywords and meaning fused; or one of them")
+            undated = gr.Checkbox(False, label="With dates set, include undated articles", elem_id="search-undated")
         results = gr.HTML(label="Results", elem_id="search-box")
         return SimpleNamespace(query=query, run=run, date_from=date_from, date_to=date_to, outlet=outlet, mode=mode,
-                               results=results)
+                               undated=undated, results=results)
 
 
 def build_app(service: KabarService) -> gr.Blocks:
@@ -644,7 +658,7 @@ def build_app(service: KabarService) -> gr.Blocks:
             lambda frame: table_html(frame, "eval-table"), inputs=[evaluate.table], outputs=[evaluate.shown],
             api_name=False)
         if search is not None:
-            inputs = [search.query, search.date_from, search.date_to, search.outlet, search.mode]
+            inputs = [search.query, search.date_from, search.date_to, search.outlet, search.mode, search.undated]
             # the earlier results go first, so a search that fails never leaves them standing as its answer
             for trigger, api_name in ((search.run.click, "search"), (search.query.submit, False)):
                 trigger(lambda: "", outputs=[search.results], api_name=False, queue=False).then(

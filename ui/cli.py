@@ -48,6 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="let clients' URLs reach loopback, private and link-local addresses (default: refused, "
                              "so the server cannot be used to read an internal network; $KABAR_ALLOW_PRIVATE_URLS=1)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
+    from summarize import SUMMARIZERS
+
+    parser.add_argument("--summarizer", choices=list(SUMMARIZERS), default=config.DEFAULT_SUMMARIZER,
+                        help="the summarizer requests get unless they name one (default: %(default)s)")
+    parser.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH, metavar="N",
+                        help="the summary length requests get unless they give one: auto, a number or a share such "
+                             "as 20%% (default: %(default)s)")
     parser.add_argument("--tm", metavar="FILE", help="translation memory of editors' corrections (default: $KABAR_TM "
                                                      "or memory.sqlite in the cache folder)")
     parser.add_argument("--no-tm", action="store_true",
@@ -74,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None,
                   deadline=None, allow_private_urls=None, keep_files=None, *, tm=None, no_tm=False, glossary=None,
-                  suggestions=False, archive=None):
+                  suggestions=False, archive=None, summarizer=None, sentences=None):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from kabar.pipeline import Pipeline
     from translate.cache import SentenceCache
@@ -99,7 +106,12 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
         from eval.qe import EmbeddingQE
 
         estimator = EmbeddingQE()
-    return KabarService(Pipeline(cached, qe=estimator, memory=memory, glossary=terms), max_chars=max_chars,
+    from summarize import SUMMARIZERS
+
+    chosen = SUMMARIZERS[summarizer or config.DEFAULT_SUMMARIZER]()
+    pipeline = Pipeline(cached, qe=estimator, memory=memory, glossary=terms, summarizer=chosen,
+                        summary_length=sentences or config.DEFAULT_SUMMARY_LENGTH)
+    return KabarService(pipeline, max_chars=max_chars,
                         temp_dir=temp_dir, max_queue=max_queue, deadline=deadline,
                         allow_private_urls=allow_private_urls, keep_files=keep_files, suggestions=suggestions,
                         archive=archive)
@@ -150,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
                             config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
                             args.deadline, args.allow_private_urls or None, args.keep_files, tm=args.tm,
                             no_tm=args.no_tm, glossary=args.glossary, suggestions=args.suggestions,
-                            archive=args.archive)
+                            archive=args.archive, summarizer=args.summarizer, sentences=args.sentences)
     connections = config.positive_int("--max-connections", args.max_connections
                                       or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_IN_FLIGHT)
     header_timeout = float(args.header_timeout or os.environ.get("KABAR_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)

@@ -400,3 +400,22 @@ def test_the_story_scan_reads_the_window_from_an_index_not_the_article_rows(fill
         a.close()
         assert "COVERING INDEX articles_day_story" in plan, plan
         assert "articles_day" not in names
+
+
+def test_a_search_with_no_hit_names_its_filters_and_the_outlets(filled, capsys):
+    assert main(["search", "banjir", "--archive", str(filled.path.parent), "--outlet", "Nowhere Daily",
+                 "--from", "2026-11-01"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("no article matches 'banjir' with --from 2026-11-01 --outlet 'Nowhere Daily' (outlets in "
+                          "this archive: ")
+    assert "ANTARA" in err and "tempo.co" in err.lower()
+
+
+@pytest.mark.parametrize(("undated", "found"), [(False, False), (True, True)])
+def test_an_undated_article_is_left_out_of_date_filters_unless_asked(tmp_path, undated, found):
+    archive = Archive(tmp_path)
+    archive.add([result("undated", FLOOD, FLOOD_EN, date=None)], today=20_000)  # filed under the run's day
+    q = make_query("flood Bekasi", mode="keyword", date_from="1970-01-01", undated=undated)
+    assert ids(search(archive, q)) == (["undated"] if found else [])
+    [hit] = search(archive, make_query("flood Bekasi", mode="keyword"))
+    assert hit.date is None  # shown as undated, not as the run's day

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from kabar.cli import main
-from kabar.writers import RESULTS
+from kabar.writers import RESULTS, md_text
 from tests.conftest import EXAMPLES, ROOT
 
 FIELDS = {"id", "source", "title", "date", "lang", "sentences", "translation", "summary_src", "summary_en",
@@ -33,7 +33,10 @@ def test_run_on_seeds_writes_everything_and_resumes(seeds_dir, tiny_marian, tmp_
     assert html.count("<section") == 5 and "Kabar results (5 articles, 4 stories)" in html
     assert html.count('<li class="story">') == 1 and "2 reports: ANTARA, ANTARA News Jawa Barat" in html  # 004's outlet: its copyright line
     page = next((out / "articles").glob("002_*.md")).read_text(encoding="utf-8")
-    assert page.startswith("# 002\\_42fce3e9fbddbd0d") and "## Summary" in page and "| Original (id) | English |" in page
+    seed = next(r for r in records if r["id"].startswith("002_"))
+    assert seed["title_source"] is None and seed["title_origin"] == "lead"  # no headline: its lead, not its id
+    assert page.startswith(f"# {md_text(seed['title'])}\n") and "002\\_" not in page.splitlines()[0]
+    assert "## Summary" in page and "| Original (id) | English |" in page
     capsys.readouterr()
     assert main(["run", str(seeds_dir), "--out", str(out), "--model", str(tiny_marian), "--quiet"]) == 0
     assert "0 translated/passed through, 0 skipped (language), 0 failed, 5 already done" in capsys.readouterr().err

@@ -107,3 +107,16 @@ def test_pages_show_the_english_headline_with_the_original_beneath():
     english = Result("b", "b.txt", "ok", title="Floods", title_source="Floods", lang="en", sentences=("Floods.",),
                      paragraph_of=(0,))
     assert "class=\"original-title\"" not in to_html([english]) and to_markdown(english).splitlines()[2].startswith("source")
+
+
+@pytest.mark.parametrize(("text", "outlet", "url", "expected"), [
+    ("Bekasi (ANTARA) - Banjir melanda Kota Bekasi.\n\nWarga mengungsi.", None, None, "ANTARA"),  # the dateline
+    ("Banjir melanda Kota Bekasi.\n\nWarga mengungsi.", "Tempo", None, "Tempo"),  # the input names it
+    ("Banjir melanda Kota Bekasi.\n\nWarga mengungsi.", None, "https://www.kompas.com/a/1", "kompas.com"),  # host
+    ("Banjir melanda Kota Bekasi.\n\nWarga mengungsi.", None, None, None),
+], ids=["dateline", "given", "host", "none"])
+def test_results_carry_the_outlet_the_archive_and_search_use(text, outlet, url, expected):
+    from kabar.outlet import outlet_of
+
+    result = Pipeline(Marked()).process(Document("a", "a.txt", text=text, outlet=outlet, url=url))
+    assert result.outlet == expected == outlet_of(result)

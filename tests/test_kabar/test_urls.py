@@ -39,7 +39,7 @@ def test_run_reads_urls_and_feeds_like_files(site, tiny_marian, tmp_path, capsys
     assert len(ok) == 10  # the first story is in the RSS feed too: read once
     assert site.requests.count(f"/berita/{STORIES[0].slug}.html") == 1
     rec = records[f"127.0.0.1/berita/{STORIES[0].slug}"]
-    assert rec["url"] == first and rec["title"] == STORIES[0].title and rec["author"] == STORIES[0].author
+    assert rec["url"] == first and rec["title_source"] == STORIES[0].title and rec["author"] == STORIES[0].author
     assert rec["date"] == STORIES[0].date and rec["dateline"] == "Karawang (Kabar Nusantara) -"
     assert not any("Baca juga" in s or "Terpopuler" in s or "Foto:" in s for s in rec["sentences"])
     page = next((out / "articles").glob(f"127.0.0.1_berita_{STORIES[0].slug}-*.md")).read_text(encoding="utf-8")

@@ -56,12 +56,14 @@ def test_api_correction_is_used_on_the_next_run(served):
         "source": first["sentences"][1], "english": "Basarnas rescuers evacuated 120 residents from their homes.",
         "machine": first["translation"][1], "editor": "Sari"})
     assert status == 200 and entry["origin"] == "correction" and entry["editor"] == "Sari"
+    assert entry["english"] == entry["target"] == "Basarnas rescuers evacuated 120 residents from their homes."
     status, again = _post(served.url + "/api/process", {"text": ARTICLE})
     assert again["origin"] == ["machine", "human", "machine"]
     assert again["translation"][1] == "Basarnas rescuers evacuated 120 residents from their homes."
     assert again["paragraphs_en"][1] == again["translation"][1]
     page = _get(served.url + "/api/corrections?limit=10")
     assert page["total"] >= 1 and any(e["editor"] == "Sari" for e in page["entries"])
+    assert all(e["english"] == e["target"] for e in page["entries"])  # one name both ways; target kept as an alias
     # /translate and /api/translate use the memory too
     assert _post(served.url + "/api/translate", {"text": first["sentences"][1]})[1]["translation"] == \
         "Basarnas rescuers evacuated 120 residents from their homes."

@@ -65,8 +65,18 @@ def test_api_search_returns_ranked_stories(served):
     assert "<mark>Banjir</mark>" in top["highlight_src"] and "<mark>Bekasi</mark>" in top["highlight_src"]
     status, body = _search(served.url, q="price of rice", mode="embedding", limit=1)
     assert status == 200 and [h["id"] for h in body["results"]] == ["beras"]  # English query, Indonesian article
-    status, body = _search(served.url, q="Bekasi", outlet="antara", date_from="2000-01-01", mode="keyword")
-    assert status == 200 and [h["id"] for h in body["results"]] == ["banjir-bekasi"]
+    status, body = _search(served.url, q="Bekasi", outlet="antara", mode="keyword", **{"from": "2000-01-01"})
+    assert status == 200 and body["results"] == []  # the articles have no date: a date filter leaves them out
+    for dates in ({"from": "2000-01-01"}, {"date_from": "2000-01-01"}, {"to": "2100-01-01"}):  # old names read too
+        status, body = _search(served.url, q="Bekasi", outlet="antara", mode="keyword", undated="true", **dates)
+        assert status == 200 and [h["id"] for h in body["results"]] == ["banjir-bekasi"], dates
+        assert body["results"][0]["date"] is None
+
+
+def test_api_search_names_the_parameters_it_takes(served):
+    status, body = _search(served.url, q="Bekasi", form="2026-01-01")  # a misspelt filter is not ignored
+    assert status == 400 and "unknown query parameter 'form'" in body["error"]
+    assert "q, mode, limit, from, to, outlet, undated, all_reports" in body["error"]
 
 
 def test_api_search_escapes_article_markup(served):
@@ -80,8 +90,8 @@ def test_api_search_escapes_article_markup(served):
 @pytest.mark.parametrize(("params", "status", "message"), [
     ({"q": ""}, 400, "empty"), ({"q": "x" * 600}, 400, "the limit is 500"), ({"q": "x" * 5000}, 400, "Invalid request"),
     ({"q": "a", "limit": 0}, 400, "Invalid request"), ({"q": "a", "limit": 101}, 400, "Invalid request"),
-    ({"q": "a", "mode": "regex"}, 400, "Invalid request"), ({"q": "a", "date_from": "31-12-2026"}, 400, "YYYY-MM-DD"),
-    ({"q": "a", "date_from": "2026-12-02", "date_to": "2026-12-01"}, 400, "after the to date")])
+    ({"q": "a", "mode": "regex"}, 400, "Invalid request"), ({"q": "a", "from": "31-12-2026"}, 400, "YYYY-MM-DD"),
+    ({"q": "a", "from": "2026-12-02", "to": "2026-12-01"}, 400, "after the to date")])
 def test_api_search_rejects_bad_requests_clearly(served, params, status, message):
     got, body = _search(served.url, **params)
     assert got == status and message in body["error"]
@@ -127,9 +137,14 @@ def test_search_tab_in_the_browser(browser, served, archived, tiny_marian, tmp_p
     assert main(["run", str(inputs), "--out", str(archived), "--model", str(tiny_marian), "--quiet"]) == 0
     page.locator("#search-query textarea, #search-query input").first.fill("earthquake Cianjur")
     page.locator("#search-from input, #search-from textarea").first.fill("2000-01-01")
+    page.locator("#run-search").click()  # the articles are undated: a date filter leaves them out, and says so
+    page.locator("#search-results .kabar-none").wait_for(timeout=60_000)
+    assert "with from 2000-01-01" in page.locator("#search-results").inner_text()
+    page.locator("#search-undated input").check()
     page.locator("#run-search").click()
     page.locator("#search-results li.kabar-hit[data-id='gempa']").wait_for(timeout=60_000)
     assert "4 archived articles" in page.locator("#search-results").inner_text()
+    assert "undated" in page.locator("#search-results li.kabar-hit[data-id='gempa'] .kabar-meta").inner_text()
     page.locator("#search-from input, #search-from textarea").first.fill("kemarin")
     page.locator("#run-search").click()
     page.get_by_text("is not a date").first.wait_for(timeout=30_000)  # the error, shown as Gradio shows errors

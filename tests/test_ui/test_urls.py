@@ -27,7 +27,7 @@ def test_process_a_url(trusting, site):
     story = STORIES[4]
     status, body, _ = call(trusting.url, "/api/process", {"url": site.story_url(story)})
     assert status == 200, body
-    assert body["title"] == story.title and body["author"] == story.author and body["url"] == site.story_url(story)
+    assert body["title_source"] == story.title and body["title"] and body["author"] == story.author and body["url"] == site.story_url(story)
     assert body["dateline"] == f"{story.city} (Kabar Nusantara) -"
     assert len(body["sentences"]) == sum(p.count(". ") + 1 for p in story.paragraphs)
     assert not any("Baca juga" in s or "Pewarta" in s for s in body["sentences"])
