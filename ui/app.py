@@ -206,6 +206,25 @@ def table_html(frame, elem_id: str) -> str:
                    + "</tr>" for row in frame.itertuples(index=False))
     return f'<div class="kabar-table" id="{esc(elem_id)}"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
+# Gradio gives every file input the same accessible name ("File upload"): a screen reader (and Playwright's
+# get_by_label) could not tell the article upload from the glossary upload. On load, and whenever Gradio renders
+# more, each upload takes the visible label of its block as its name.
+LABEL_UPLOADS_JS = """() => {
+  const label = () => document.querySelectorAll('input[type=file]').forEach((input) => {
+    const block = input.closest('.block');
+    const text = block && block.querySelector('[data-testid="block-label"]');
+    const name = text ? text.textContent.trim() : '';
+    if (!name) return;
+    if (input.getAttribute('aria-label') !== name) input.setAttribute('aria-label', name);
+    const button = block.querySelector('button.upload-container');
+    if (button && button.getAttribute('aria-label') !== name + ': click to upload or drop files') {
+      button.setAttribute('aria-label', name + ': click to upload or drop files');
+    }
+  });
+  label();
+  new MutationObserver(label).observe(document.body, {childList: true, subtree: true});
+}"""
+
 # One Evaluate run from the UI is a request like any other: bounded in test sets and segments (translated in
 # pieces of the server's text limit, each in a work slot, within its deadline). The CLI has no such bounds.
 MAX_EVAL_SETS = 4
@@ -526,7 +545,8 @@ def _article_tab(default_summarizer: str, corrections: bool = False) -> SimpleNa
             text = gr.Textbox(label="Article text", lines=12, elem_id="article-input",
                               placeholder="Paste an Indonesian (or English) news article")
             with gr.Column():
-                upload = gr.File(label="…or upload a file", type="filepath", file_types=[".txt", ".md", ".html"],
+                upload = gr.File(label="…or upload an article file (.txt, .md, .html)", type="filepath",
+                                 file_types=[".txt", ".md", ".html"],
                                  elem_id="article-upload")
                 url = gr.Textbox(value="", label="…or an article's URL", elem_id="article-url", max_lines=1,
                                  placeholder="https://www.antaranews.com/berita/...")

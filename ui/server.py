@@ -98,7 +98,7 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
         os.environ["GRADIO_TEMP_DIR"] = str(service.upload_dir)
         import gradio as gr
 
-        from ui.app import CSS, build_app
+        from ui.app import CSS, LABEL_UPLOADS_JS, build_app
 
         @app.get("/", include_in_schema=False)
         async def root():
@@ -112,7 +112,7 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
         # launched", which a mounted app never does: mark it so, and Gradio refuses any other path before
         # a callback runs (the callbacks check again: KabarService.own_file).
         blocks.has_launched = True
-        app = gr.mount_gradio_app(app, blocks, path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS,
+        app = gr.mount_gradio_app(app, blocks, path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS, js=LABEL_UPLOADS_JS,
                                    allowed_paths=[str(service.temp_dir)], auth=auth,
                                    auth_message="Kabar: sign in with any user name and an API key as the password.")
         app.add_middleware(GradioAtRoot)  # outermost: the limits and key checks see the /ui path
