@@ -19,6 +19,8 @@ from news.read import Document
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ACTORS = 2
 DEFAULT_BATCH = 8
+# What travels to the actors of each document ("" stands for None: Ray's numpy batches hold strings)
+DOC_FIELDS = ("id", "source", "text", "title", "error", "url", "date", "author", "outlet")
 
 
 class PipelineActor:
@@ -30,8 +32,9 @@ class PipelineActor:
         self.pipeline = make_pipeline(settings)
 
     def __call__(self, batch: dict) -> dict:
-        docs = [Document(str(i), str(s), str(t), None if ti == "" else str(ti), None if e == "" else str(e))
-                for i, s, t, ti, e in zip(batch["id"], batch["source"], batch["text"], batch["title"], batch["error"])]
+        docs = [Document(**{name: (None if str(batch[name][k]) == "" and name not in ("id", "source", "text")
+                                   else str(batch[name][k])) for name in DOC_FIELDS})
+                for k in range(len(batch["id"]))]
         return {"result": [json.dumps(r.to_dict(), ensure_ascii=False) for r in self.pipeline.process_many(docs)]}
 
 
@@ -42,6 +45,20 @@ def _init(address: str | None) -> None:
         raise ConfigError("--ray needs Ray Data: pip install 'ray[data]'") from exc
     if ray.is_initialized():
         return
+    import signal
+
+    # Ray installs its own SIGINT/SIGTERM handlers on init; a process that goes on after the run (a test, a
+    # notebook) must get its own back, or a later SIGTERM ends it with Ray's SystemExit
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _start(ray, address)
+    finally:
+        for sig, handler in handlers.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
+def _start(ray, address: str | None) -> None:
     if address in (None, "", "local"):
         env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
         ray.init(include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env})
@@ -56,8 +73,7 @@ def run_on_ray(docs: Iterable[Document], settings: dict, *, address: str | None 
     _init(address)
     import ray.data
 
-    items = [{"id": d.id, "source": d.source, "text": d.text, "title": d.title or "", "error": d.error or ""}
-             for d in docs]
+    items = [{name: getattr(d, name) or "" for name in DOC_FIELDS} for d in docs]
     if not items:
         return
     threads = max(1, (os.cpu_count() or 1) // actors)

@@ -208,30 +208,60 @@ def test_serve_on_a_port_in_use_is_one_error_before_any_banner(tiny_marian, caps
 
 def test_ctrl_c_stops_a_run_with_one_line_and_the_next_run_resumes(tiny_marian, tmp_path):
     """SIGINT in the middle of kabar run: exit 130, one 'interrupted' line, no traceback; what was written stays
-    and the same command finishes the rest."""
+    and the same command finishes the rest. The interrupt comes at a point the test holds, on a fast machine as
+    on a slow one: the third input is a page on a local server that answers only once the test lets it, so the
+    run is waiting there, its first article written, when SIGINT arrives."""
+    import http.server
     import signal
+    import threading
     import time
 
+    release = threading.Event()
+    page = ("<html><head><title>Harga beras naik</title></head><body><article>"
+            + "".join(f"<p>Harga beras naik {k} persen di pasar tradisional Bandung pada pekan ini.</p>"
+                      for k in range(6)) + "</article></body></html>").encode()
+
+    class Held(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            release.wait(timeout=60)  # bounded: a broken test never hangs
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Held)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
-    for n in range(40):
+    for n in range(2):
         (inputs / f"a{n:02d}.txt").write_text(" ".join(f"Harga beras naik {n} persen di pasar nomor {k}."
-                                                       for k in range(60)), encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "kabar", "run", str(inputs), "--out", str(out), "--model",
-                             str(tiny_marian), "--quiet", "--no-cache"], cwd=ROOT, stderr=subprocess.PIPE)
-    for _ in range(1200):  # at most 120 s for the first result
-        if (out / RESULTS).exists() and (out / RESULTS).read_text(encoding="utf-8").count("\n") >= 1:
-            break
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    err = err.decode()
-    assert proc.returncode == 130 and "Traceback" not in err, err[-3000:]
-    assert err.strip().splitlines()[-1].startswith("interrupted: ")
-    done = len(_results(out))
-    assert 1 <= done < 40
-    assert main(["run", str(inputs), "--out", str(out), "--model", str(tiny_marian), "--quiet", "--no-cache"]) == 0
-    assert sorted(r["id"] for r in _results(out)) == [f"a{n:02d}" for n in range(40)]
+                                                       for k in range(10)), encoding="utf-8")
+    url = f"http://127.0.0.1:{server.server_address[1]}/beras.html"
+    command = [sys.executable, "-m", "kabar", "run", str(inputs), url, "--out", str(out), "--model", str(tiny_marian),
+               "--quiet", "--no-cache", "--host-delay", "0"]
+    try:
+        proc = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
+        for _ in range(1200):  # at most 120 s for the first result (the run then waits on the held page)
+            if (out / RESULTS).exists() and (out / RESULTS).read_text(encoding="utf-8").count("\n") >= 1:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # the run has moved on to the page, which does not answer
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        err = err.decode()
+        assert proc.returncode == 130 and "Traceback" not in err, err[-3000:]
+        assert err.strip().splitlines()[-1].startswith("interrupted: ")
+        assert [r["id"] for r in _results(out)] == ["a00"]
+        release.set()
+        assert main(command[3:]) == 0
+        assert len(_results(out)) == 3 and {r["id"] for r in _results(out)} >= {"a00", "a01"}
+    finally:
+        release.set()
+        server.shutdown()
 
 
 @pytest.mark.parametrize(("port", "ok"), [("-1", False), ("0", True), ("1", True), ("65535", True),
