@@ -9,6 +9,8 @@ from news import config
 from news.errors import ConfigError
 from ui.limits import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, header_timeout_protocol
 
+SHUTDOWN_SECONDS = 5
+
 
 def port_number(text: str) -> int:
     """A TCP port: 1-65535, or 0 for any free one (argparse type: a bad one is a usage error naming it)."""
@@ -178,7 +180,10 @@ def run(args: argparse.Namespace) -> int:
     # that has not sent its headers within header_timeout is closed.
     server = uvicorn.Server(uvicorn.Config(create_app(service, max_in_flight=connections), log_level=args.log_level,
                                            log_config=uvicorn_log_config(service.api_keys),
-                                           http=header_timeout_protocol(header_timeout), timeout_keep_alive=5))
+                                           http=header_timeout_protocol(header_timeout), timeout_keep_alive=5,
+                                           # on SIGTERM, requests in flight get this long; an open stream (a
+                                           # Gradio client's event stream) no longer holds the exit for ever
+                                           timeout_graceful_shutdown=SHUTDOWN_SECONDS))
     announce_when_started(server, f"Kabar: serving at {base}/ (UI at {base}/ui, API docs at {base}/docs)")
     server.run(sockets=[sock])
     return 0

@@ -301,23 +301,31 @@ def test_the_readme_correction_example_takes_effect_without_force(tiny_marian, t
 
 
 @pytest.mark.parametrize("change", ["added", "changed", "removed"])
-def test_a_rerun_redoes_exactly_the_articles_a_memory_change_touches(tiny_marian, tmp_path, change):
-    env = {**os.environ, "KABAR_CACHE": str(tmp_path / "cache"), "KABAR_TM": str(tmp_path / "tm.sqlite")}
+def test_a_rerun_redoes_exactly_the_articles_a_memory_change_touches(tiny_marian, tmp_path, change, monkeypatch,
+                                                                      capsys):
+    from kabar.cli import main
+
+    monkeypatch.setenv("KABAR_TM", str(tmp_path / "tm.sqlite"))
     sentence = "Ketinggian air mencapai 1,2 meter di beberapa titik."
+    run = ["run", str(ROOT / "examples"), "--out", str(tmp_path / "out"), "--model", str(tiny_marian), "--quiet"]
+
+    def kabar(*args) -> str:
+        capsys.readouterr()
+        assert main(list(args)) == 0
+        return capsys.readouterr().err
+
     if change != "added":
-        assert _kabar_cli(["tm", "add", sentence, "First English."], tmp_path, env).returncode == 0
-    first = _kabar_cli(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
-    assert first.returncode == 0 and "redoing" not in first.stderr
-    again = _kabar_cli(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
-    assert "redoing" not in again.stderr and "4 already done" in again.stderr  # nothing changed: nothing redone
+        kabar("tm", "add", sentence, "First English.")
+    assert "redoing" not in kabar(*run)
+    again = kabar(*run)
+    assert "redoing" not in again and "4 already done" in again  # nothing changed: nothing redone
     if change == "removed":
-        assert _kabar_cli(["tm", "remove", sentence], tmp_path, env).returncode == 0
+        kabar("tm", "remove", sentence)
     else:
-        assert _kabar_cli(["tm", "add", sentence, "Second English."], tmp_path, env).returncode == 0
-    third = _kabar_cli(["run", str(ROOT / "examples"), "--out", "out"], tmp_path, env, tiny_marian)
-    assert "redoing 1 finished article: 1 the translation memory now translates a sentence differently" in \
-        third.stderr, third.stderr
-    assert "3 already done, 1 redone" in third.stderr
+        kabar("tm", "add", sentence, "Second English.")
+    third = kabar(*run)
+    assert "redoing 1 finished article: 1 the translation memory now translates a sentence differently" in third, third
+    assert "3 already done, 1 redone" in third
     results = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").read_text().splitlines())}
     flood = next(r for r in results.values() if sentence in r["sentences"])
     i = flood["sentences"].index(sentence)

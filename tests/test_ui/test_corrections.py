@@ -221,19 +221,18 @@ def test_save_correction_is_callable_from_gradio_client(served, translators, tmp
     assert "Saved for sentence 3" in saved
     entry = served.service.memory.get("Wali kota meminta warga tetap waspada.")
     assert entry.target == "The mayor asked residents to remain alert." and entry.editor == "Sari" and entry.machine
-    with gradio_temp_dir_kept():
-        closed = _server(translators, tmp_path, suggestions=False, with_ui=True)
+    served.service.suggestions = False  # the operator's switch, read on every call
     try:
-        other = Client(closed.url + "/", verbose=False)
-        other.predict(text=ARTICLE, summary_length="1", api_name="/run_article")
         with pytest.raises(Exception, match="Corrections are disabled"):
-            other.predict(index=0, english="Anything.", editor="Mallory", api_name="/save_correction")
-        assert len(closed.service.memory) == 0
-        config = _get(closed.url + "/ui/config")
-        box = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "correct-box")
-        assert box["props"]["visible"] is False
+            client.predict(index=0, english="Anything.", editor="Mallory", api_name="/save_correction")
+        assert served.service.memory.get("Banjir melanda Kota Bekasi pada Senin pagi.") is None
     finally:
-        closed.stop()
+        served.service.suggestions = True
+    from ui.app import build_app  # without the switch, the Article tab has no correction panel
+
+    closed = KabarService(Pipeline(translators("marian", "ct2")), api_keys="", temp_dir=tmp_path / "srv")
+    box = next(c for c in build_app(closed).config["components"] if c.get("props", {}).get("elem_id") == "correct-box")
+    assert box["props"]["visible"] is False
 
 
 def test_with_keys_the_ui_records_the_signed_in_keys_name(translators, tmp_path):
