@@ -137,6 +137,15 @@ def has_deadline() -> bool:
     return budget is not None and budget.expires is not None
 
 
+def seconds_left() -> float | None:
+    """Seconds until the current work's deadline (the latest of a group's), or None without one."""
+    budget = _CURRENT.get()
+    if isinstance(budget, GroupBudget):
+        left = [m.seconds_left() for m in budget.members]
+        return None if budget.unbounded or None in left else max(left)
+    return None if budget is None else budget.seconds_left()
+
+
 def check() -> None:
     """Raise :class:`WorkCancelled` if the current work must stop (a batch boundary)."""
     budget = _CURRENT.get()

@@ -534,3 +534,32 @@ def test_cursors_stay_short_and_exact_for_long_keys_of_one_time(tmp_path):
     assert all(len(c) < 1000 and c.isascii() for c in cursors)
     with pytest.raises(CorrectionError, match="not a cursor"):
         memory.page(after="bm90LWEtY3Vyc29y")
+
+
+@pytest.mark.parametrize(("seconds", "largest"), [(None, 8), (60.0, 4), (1.5, 1)],
+                         ids=["no-deadline", "deadline-far", "deadline-near"])
+def test_batches_shrink_as_the_deadline_nears(translators, seconds, largest):
+    """CTranslate2 under a deadline: batches of at most 4, and within 2 s of the deadline one sentence a job, so
+    the work ends within one sentence's decoding of it; the sentences come back in order either way."""
+    from translate.budget import WorkBudget, using
+    from translate.engines.ct2 import NEAR_DEADLINE
+
+    translator = translators("marian", "ct2")
+    original = type(translator)._submit
+    sizes: list[int] = []
+
+    def counted(self, batch, *args):
+        sizes.append(len(batch))
+        return original(self, batch, *args)
+
+    sentences = [f"Kalimat nomor {i} tentang banjir di kota." for i in range(24)]
+    expected = [translator.translate([s])[0] for s in sentences]  # each alone: no batch effects
+    translator._submit = counted.__get__(translator)
+    try:
+        with using(WorkBudget(seconds=seconds) if seconds else None):
+            got = translator.translate(sentences)
+    finally:
+        del translator._submit
+    assert max(sizes) == largest and sum(sizes) == len(sentences)
+    if largest == 1:
+        assert seconds < NEAR_DEADLINE and got == expected  # order kept through the one-sentence jobs

@@ -24,6 +24,9 @@ DEFAULT_COMPUTE_TYPE = {"cpu": "int8", "cuda": "float16"}
 # (588 vs 627 tok/s, within this machine's noise) with 31% less peak memory (289 vs 419 MB), see
 # bench/RESULTS.md. A GPU wants large batches.
 DEFAULT_MAX_BATCH_SIZE = {"cpu": 8, "cuda": 64}
+# Within this many seconds of a request's deadline, each sentence is decoded alone (see _generate_until_deadline):
+# the work then ends within one sentence's decoding of the deadline instead of one batch's.
+NEAR_DEADLINE = 2.0
 # What is stored on disk for each compute type (the loader converts int8 <-> float types as needed).
 _QUANTIZATION = {"int8": "int8", "int8_float32": "int8", "int8_float16": "int8_float16", "float16": "float16",
                  "bfloat16": "bfloat16", "float32": None}
@@ -181,22 +184,59 @@ class CT2Translator(Seq2SeqEngine):
     def _generate_all(self, batches: list[list[list[str]]]):
         """Keep every replica busy: up to two batches a replica are queued, results come back in order.
 
-        A request past its deadline submits nothing more (:mod:`translate.budget`); the batches already queued
-        are waited for, so that the model is idle when the work slot is released. Work with a deadline keeps one
-        batch a replica in flight (none waiting behind it): it then stops within one batch."""
-        window = self.parallel if budget.has_deadline() else 2 * self.parallel
+        Work with a deadline (a server request) goes through :meth:`_generate_until_deadline` instead."""
+        if budget.has_deadline():
+            yield from self._generate_until_deadline(batches)
+            return
+        window = 2 * self.parallel
         budget.check()
         pending = [self._submit(b, True) for b in batches[:window]]
+        for i in range(len(batches)):
+            done = pending.pop(0)
+            if i + window < len(batches):
+                budget.check()
+                pending.append(self._submit(batches[i + window], True))
+            yield self._decode_best([r.result() for r in done])
+
+    def _generate_until_deadline(self, batches: list[list[list[str]]]):
+        """Batches in order for work that must stop at a deadline: one job a replica in flight (none queued
+        behind it), and within ``NEAR_DEADLINE`` seconds of the deadline each sentence a job of its own, so that
+        the work ends within one sentence's decoding of it. Nothing is submitted after the deadline; the jobs
+        in flight are waited for, so that the model is idle when the work slot is released."""
+        from collections import deque
+
+        jobs: deque = deque()  # (batch index, positions in the batch, async results), oldest first
+        outputs: list[list] = [[None] * len(b) for b in batches]
+        missing = [len(b) for b in batches]
+        ready = 0
+
+        def finish_oldest():
+            k, positions, results = jobs.popleft()
+            for position, text in zip(positions, self._decode_best([r.result() for r in results])):
+                outputs[k][position] = text
+            missing[k] -= len(positions)
+
         try:
-            for i in range(len(batches)):
-                done = pending.pop(0)
-                if i + window < len(batches):
+            for k, batch in enumerate(batches):
+                left = budget.seconds_left()
+                pieces = [[i] for i in range(len(batch))] if left is not None and left < NEAR_DEADLINE \
+                    else [list(range(len(batch)))]
+                for piece in pieces:
+                    while len(jobs) >= self.parallel:
+                        finish_oldest()
+                        while ready < len(batches) and missing[ready] == 0:
+                            yield outputs[ready]
+                            ready += 1
                     budget.check()
-                    pending.append(self._submit(batches[i + window], True))
-                yield self._decode_best([r.result() for r in done])
+                    jobs.append((k, piece, self._submit([batch[i] for i in piece], True)))
+            while jobs:
+                finish_oldest()
+            while ready < len(batches):
+                yield outputs[ready]
+                ready += 1
         finally:
-            for queued in pending:  # stopped early: let the replicas finish what they hold before the slot is free
-                for r in queued:
+            for _, _, results in jobs:  # stopped early: the replicas finish what they hold before the slot is free
+                for r in results:
                     try:
                         r.result()
                     except Exception:  # noqa: S110 - its request has already failed
