@@ -116,12 +116,17 @@ def test_api_search_needs_the_api_key_and_an_archive(translators, archived, tmp_
             running.stop()
 
 
+def _search_tab(page, base: str, query: str) -> None:
+    """Open the Search tab at ``base`` and search ``query``."""
+    page.goto(base + "/ui/", wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Search").click()
+    page.locator("#search-query textarea, #search-query input").first.fill(query)
+    page.locator("#run-search").click()
+
+
 def test_search_tab_in_the_browser(browser, served, archived, tiny_marian, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(served.url + "/ui/", wait_until="domcontentloaded")
-    page.get_by_role("tab", name="Search").click()
-    page.locator("#search-query textarea, #search-query input").first.fill("pabrik semikonduktor")
-    page.locator("#run-search").click()
+    _search_tab(page, served.url, "pabrik semikonduktor")
     results = page.locator("#search-results")
     results.wait_for(timeout=60_000)
     assert page.locator("#search-results li.kabar-hit").first.get_attribute("data-id") == "xss"
@@ -174,10 +179,7 @@ def test_english_headlines_in_the_article_tab_the_edition_and_the_search_tab(bro
     section = page.locator("section", has=page.locator("h2", has_text=flood["title"]))
     assert section.locator("h2").inner_text() == flood["title"]
     assert section.locator(".original-title").inner_text() == flood["title_source"]
-    page.goto(served.url + "/ui/", wait_until="domcontentloaded")
-    page.get_by_role("tab", name="Search").click()
-    page.locator("#search-query textarea, #search-query input").first.fill("banjir Bekasi")
-    page.locator("#run-search").click()
+    _search_tab(page, served.url, "banjir Bekasi")
     hit = page.locator("#search-results li.kabar-hit[data-id='banjir-bekasi']")
     hit.wait_for(timeout=60_000)
     assert hit.locator(".kabar-hit-title").inner_text() == flood["title"]
