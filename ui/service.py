@@ -316,7 +316,8 @@ class KabarService:
             with self._waiting_lock:
                 self._waiting -= 1
         if not got and (abort is None or not abort()):
-            budget.check()  # the wait ended at the deadline
+            if budget is not None:
+                budget.check()  # the wait ended at the deadline
             raise WorkCancelled("The request's deadline passed while it waited for the model.")
         return got
 

@@ -15,7 +15,7 @@ DEFAULT_MAX_INPUT_TOKENS = 256
 OUTPUT_RATIO = 2.0
 OUTPUT_EXTRA = 10
 NBEST_BATCH = 32  # sentences decoded together for n-best lists (LibreTranslate alternatives)
-# Work that must stop at a deadline (a server request) decodes at most this many sentences a batch, so that it
+# Work that must stop at a deadline (a server request) decodes at most this many sentences a batch on CPU, so that it
 # stops within one short batch: on opus-mt-id-en's real shape, batches of 4 took 0.75 s against 1.35 s for 8, for
 # 11% more time in all (bench/RESULTS.md, bench/budget.py).
 DEADLINE_BATCH = 4
@@ -137,7 +137,9 @@ class Seq2SeqEngine:
         outputs = [""] * len(ids)
         if ids:
             # at least one batch per parallel worker, so that a short text still uses every core
-            largest = min(self.max_batch_size, DEADLINE_BATCH) if budget.has_deadline() else self.max_batch_size
+            # on a GPU a batch is fast and large batches are its strength: the cap is for CPU decoding
+            deadline = budget.has_deadline() and self.info.device == "cpu"
+            largest = min(self.max_batch_size, DEADLINE_BATCH) if deadline else self.max_batch_size
             size = max(1, min(largest, -(-len(ids) // self.parallel)))
             batches = plan_batches([len(x) for x in ids], max_batch_tokens=self.max_batch_tokens, max_batch_size=size)
             for batch, texts_out in zip(batches, self._generate_all([[ids[i] for i in b] for b in batches])):
