@@ -87,6 +87,10 @@ class WatchState:
             self._db.execute("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?)",
                              (url, article_id, digest, datetime.now().isoformat(timespec="seconds")))
 
+    def id_of(self, url: str) -> str | None:
+        row = self._db.execute("SELECT id FROM items WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
@@ -100,17 +104,18 @@ def content_hash(title: str | None, text: str) -> str:
 
 
 def poll(pipeline, feeds: list[str], fetcher, out: Path, state: WatchState, *, archive: bool = True) -> dict:
-    """One pass over the feeds; returns counts of new, edited, unchanged and failed items."""
+    """One pass over the feeds; returns counts of new, edited, corrected, unchanged and failed items. An unchanged
+    item whose result no longer holds (a correction or the glossary changed since) is made again: corrected."""
     from kabar.options import expand_feeds
     from kabar.writers import DONE_STATUSES, ResultStore
     from news.read import read_url
 
-    counts = {"new": 0, "edited": 0, "unchanged": 0, "failed": 0}
+    counts = {"new": 0, "edited": 0, "corrected": 0, "unchanged": 0, "failed": 0}
     links, errors = expand_feeds(feeds, fetcher)
     for message in errors:
         print(f"error: {message}", file=sys.stderr)
     counts["failed"] += len(errors)
-    store = ResultStore(out, archive=archive)
+    store = ResultStore(out, archive=archive, stale=pipeline.out_of_date)
     try:
         for link in links:
             doc = read_url(link, fetcher=fetcher)
@@ -121,7 +126,7 @@ def poll(pipeline, feeds: list[str], fetcher, out: Path, state: WatchState, *, a
                 counts["failed"] += 1
                 continue
             digest, before = content_hash(doc.title, doc.text), state.hash_of(link)
-            if digest == before:
+            if digest == before and state.id_of(link) not in store.redo:
                 counts["unchanged"] += 1
                 continue
             result = pipeline.process(doc)
@@ -129,7 +134,7 @@ def poll(pipeline, feeds: list[str], fetcher, out: Path, state: WatchState, *, a
             if result.status in DONE_STATUSES:
                 store.sync()  # on disk before the state says done: a kill between the two only redoes the item
                 state.mark(link, result.id, digest)
-                counts["edited" if before else "new"] += 1
+                counts["corrected" if digest == before else "edited" if before else "new"] += 1
             else:
                 counts["failed"] += 1
                 for message in result.errors:
@@ -171,8 +176,9 @@ def run(args) -> int:
             counts = poll(pipeline, args.feed, fetcher, out, state, archive=not args.no_archive)
             done += 1
             failed += counts["failed"]
+            corrected = f"{counts['corrected']} redone for corrections, " if counts["corrected"] else ""
             print(f"{datetime.now():%H:%M:%S} poll {done}: {counts['new']} new, {counts['edited']} edited, "
-                  f"{counts['unchanged']} unchanged, {counts['failed']} failed; {len(state)} articles in "
+                  f"{corrected}{counts['unchanged']} unchanged, {counts['failed']} failed; {len(state)} articles in "
                   f"{out / 'index.html'} ({time.monotonic() - start:.1f}s)", file=sys.stderr)
             if args.polls is not None and done >= args.polls:
                 return 1 if failed else 0  # as kabar run: 1 when any item failed

@@ -166,3 +166,25 @@ def test_watch_rejects_bad_intervals(every, capsys):
     with pytest.raises(SystemExit):
         main(["watch", "--feed", "http://x/", "--out", "o", f"--every={every}"])
     assert "interval" in capsys.readouterr().err
+
+
+def test_watch_redoes_an_unchanged_item_when_a_correction_changes_it(site, tiny_marian, tmp_path, capsys,
+                                                                      monkeypatch):
+    """An editor's correction takes effect in a watched edition too: the next poll makes the item again (it is
+    unchanged on its page), the sentence comes out as corrected, marked human."""
+    monkeypatch.setenv("KABAR_TM", str(tmp_path / "tm.sqlite"))
+    out = tmp_path / "edition"
+    site.live = list(STORIES[:2])
+    assert _watch(site, out, tiny_marian) == 0
+    capsys.readouterr()
+    story = next(r for r in _records(out) if r["id"].endswith(STORIES[0].slug))
+    sentence = story["sentences"][1]
+    assert main(["tm", "add", sentence, "The editor's English."]) == 0
+    assert _watch(site, out, tiny_marian) == 0
+    err = capsys.readouterr().err
+    assert "0 new, 0 edited, 1 redone for corrections, 1 unchanged, 0 failed" in err, err
+    again = next(r for r in _records(out) if r["id"] == story["id"])
+    i = again["sentences"].index(sentence)
+    assert (again["origin"][i], again["translation"][i]) == ("human", "The editor's English.")
+    assert _watch(site, out, tiny_marian) == 0  # done once: the next poll finds nothing to redo
+    assert "0 new, 0 edited, 2 unchanged, 0 failed" in capsys.readouterr().err
