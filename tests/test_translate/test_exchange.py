@@ -2,13 +2,14 @@
 and keeps notes and the editor and origin properties through a TMX round trip."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from translate.exchange import export_file, import_file, read_tmx
+from translate.exchange import ExchangeError, export_file, import_file, read_tmx
 from translate.memory import Entry, TranslationMemory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,3 +95,89 @@ def test_kabar_tm_import_says_what_it_did(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "0 added, 0 replaced (newer), 1 kept (ours newer)" in proc.stderr
     assert TranslationMemory(tmp_path / "tm.sqlite").get(SENTENCE).target == "Residents fled to the mosque."
+
+
+def _entries(tm):
+    return [e.to_dict() for e in tm.entries()]
+
+
+@pytest.mark.parametrize("fmt", ["tmx", "tsv"])
+def test_exchange_round_trip_is_equal(tmp_path, fmt):
+    tm = TranslationMemory(tmp_path / "tm.sqlite")
+    tm.add_many([Entry("Dia <b>pergi</b> & \"datang\".", "He <b>went</b> & came.", "He go.", "Sari",
+                       note="style: past tense"),
+                 Entry("Tab\tdan baris.", "Tab and line.", origin="suggestion"),
+                 Entry("Ÿ ürün — “kutip” 😀.", "Quote 😀.", origin="import")]
+                + [Entry(f"Kalimat {n}.", f"Sentence {n}.") for n in range(3000)])
+    out = tmp_path / f"memory.{fmt}"
+    assert export_file(tm, out) == 3003
+    again = TranslationMemory(tmp_path / "again.sqlite")
+    assert import_file(again, out, batch=1000) == {"added": 3003, "replaced": 0, "kept": 0}
+    assert _entries(again) == _entries(tm)
+    assert again.get("Tab dan baris.").target == "Tab and line."  # white space normalised on the way in
+    if fmt == "tmx":
+        from lxml import etree
+
+        root = etree.parse(str(out)).getroot()
+        assert root.tag == "tmx" and root.get("version") == "1.4" and root.find("header").get("srclang") == "id"
+        assert len(root.findall("body/tu")) == 3003
+
+
+def test_tmx_from_other_tools_and_hostile_files(tmp_path):
+    other = tmp_path / "other.tmx"
+    other.write_text('<?xml version="1.0"?><tmx version="1.4"><header srclang="id-ID"/><body>'
+                     '<tu><tuv xml:lang="id-ID"><seg>Selamat <bpt i="1">&lt;b&gt;</bpt>pagi<ept i="1">&lt;/b&gt;'
+                     '</ept>.</seg></tuv><tuv xml:lang="EN-US"><seg>Good morning.</seg></tuv></tu>'
+                     '<tu><tuv lang="in"><seg>Apa kabar?</seg></tuv><tuv lang="en"><seg>How are you?</seg></tuv></tu>'
+                     '<tu><tuv xml:lang="fr"><seg>Bonjour</seg></tuv><tuv xml:lang="en"><seg>Hello</seg></tuv></tu>'
+                     '</body></tmx>', encoding="utf-8")
+    tm = TranslationMemory(tmp_path / "tm.sqlite")
+    assert import_file(tm, other) == {"added": 2, "replaced": 0, "kept": 0}
+    assert tm.get_many(["Apa kabar?"]) == {"Apa kabar?": "How are you?"} and tm.get("Apa kabar?").origin == "import"
+    entity = tmp_path / "xxe.tmx"
+    entity.write_text(f'<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY x SYSTEM "file://{tmp_path}/secret">]>'
+                      '<tmx version="1.4"><body><tu><tuv xml:lang="id"><seg>Rahasia &x;</seg></tuv>'
+                      '<tuv xml:lang="en"><seg>Secret</seg></tuv></tu></body></tmx>', encoding="utf-8")
+    (tmp_path / "secret").write_text("TOP-SECRET", encoding="utf-8")
+    import_file(tm, entity)
+    assert "TOP-SECRET" not in json.dumps(_entries(tm))
+    broken = tmp_path / "broken.tmx"
+    broken.write_text('<tmx version="1.4"><body>\n<tu><tuv xml:lang="id"><seg>a</tuv></tu></body></tmx>')
+    with pytest.raises(ExchangeError, match="broken.tmx: line 2: not well-formed TMX"):
+        import_file(tm, broken)
+    tsv = tmp_path / "bad.tsv"
+    tsv.write_text("source\tenglish\nBaik.\tGood.\nSatu kolom\n", encoding="utf-8")
+    with pytest.raises(ExchangeError, match="bad.tsv: line 3: 1 column"):
+        import_file(tm, tsv)
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("source\tenglish\nKosong.\t \n", encoding="utf-8")
+    with pytest.raises(ExchangeError, match="empty.tsv: line 2: the English is empty"):
+        import_file(tm, empty)
+
+
+def test_tmx_import_streams(tmp_path):
+    """300,000 units (43 MB) are read with flat memory: each unit is dropped once read (keeping the cleared units
+    on the body cost about 37 MB more)."""
+    path = tmp_path / "big.tmx"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('<tmx version="1.4"><header/><body>')
+        for i in range(300000):
+            f.write(f'<tu><tuv xml:lang="id"><seg>Kalimat nomor {i} tentang banjir.</seg></tuv>'
+                    f'<tuv xml:lang="en"><seg>Sentence {i} about floods.</seg></tuv></tu>')
+        f.write("</body></tmx>")
+    script = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+from lxml import etree
+from translate.exchange import read_tmx
+def peak_kb():  # this process's own high-water mark (ru_maxrss keeps the parent's across exec)
+    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1])
+before = peak_kb()
+count = sum(1 for _ in read_tmx(Path({str(path)!r})))
+print(count, (peak_kb() - before) // 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    count, grown_mb = map(int, out.stdout.split())
+    assert count == 300000 and grown_mb < 15, out.stdout
