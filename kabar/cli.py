@@ -38,7 +38,7 @@ COMMANDS = {
     # name: (module with add_arguments(parser) and run(args), one-line help)
     "run": ("kabar.cli", "translate and summarize articles (files, folders, JSONL, URLs, feeds) into an output folder"),
     "watch": ("kabar.watch", "follow RSS/Atom feeds: translate each new or edited item, keep an English edition"),
-    "search": ("kabar.search", "search the archive of a run or watch folder (keywords and meaning, English or "
+    "search": ("kabar.search_cli", "search the archive of a run or watch folder (keywords and meaning, English or "
                "Indonesian), one line a story"),
     "serve": ("ui.cli", "serve the Gradio app, Kabar's REST API and LibreTranslate-compatible routes"),
     "translate": ("translate.cli", "translate lines Indonesian -> English (one sentence a line)"),
