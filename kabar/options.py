@@ -46,14 +46,41 @@ def make_fetcher(args, *, allow_private: bool = True):
                                  allow_private=allow_private and not args.no_private_urls))
 
 
-def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:
-    """The model, summary and cache options shared by ``kabar run`` and ``kabar watch``."""
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which model, engine and device (``kabar run``, ``kabar watch`` and ``kabar serve``)."""
     from translate.registry import DEVICES, ENGINES
 
-    run.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
-    run.add_argument("--engine", choices=sorted(ENGINES),
-                     help=f"ct2 (CTranslate2) or transformers (default: $KABAR_ENGINE or {config.DEFAULT_ENGINE})")
-    run.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto (cuda when available)")
+    parser.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
+    parser.add_argument("--engine", choices=sorted(ENGINES),
+                        help=f"ct2 (CTranslate2) or transformers (default: $KABAR_ENGINE or {config.DEFAULT_ENGINE})")
+    parser.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto (cuda when available)")
+
+
+def add_summary_arguments(parser: argparse.ArgumentParser) -> None:
+    """Summary length and summarizer (every door onto the pipeline)."""
+    from summarize import SUMMARIZERS
+
+    parser.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH, metavar="N",
+                        help="summary length: auto (the learned summarizer's length, 1 to 5 sentences), a number "
+                             "of sentences, or a share of the article such as 20%% (default: %(default)s)")
+    parser.add_argument("--summarizer", choices=list(SUMMARIZERS), default=config.DEFAULT_SUMMARIZER,
+                        help="how summary sentences are chosen (default: %(default)s)")
+
+
+def add_correction_arguments(parser: argparse.ArgumentParser) -> None:
+    """The translation memory and the glossary (``kabar run``, ``kabar watch`` and ``kabar serve``)."""
+    parser.add_argument("--tm", metavar="FILE",
+                        help="translation memory: editors' corrections, used instead of the model where a sentence "
+                             "matches exactly (default: $KABAR_TM or memory.sqlite in the cache folder)")
+    parser.add_argument("--no-tm", action="store_true", help="do not use the translation memory")
+    parser.add_argument("--glossary", metavar="FILE",
+                        help="CSV/TSV of Indonesian term, English term[, note]: the English uses these terms, and a "
+                             "sentence where one could not be placed is flagged (see docs/corrections.md)")
+
+
+def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:
+    """The model, summary and cache options shared by ``kabar run`` and ``kabar watch``."""
+    add_model_arguments(run)
     run.add_argument("--compute-type", help="engine precision (default: ct2 int8 on CPU, float16 on GPU)")
     run.add_argument("--beam-size", type=int, default=config.DEFAULT_BEAM_SIZE,
                      help="beam width (default: %(default)s)")
@@ -61,25 +88,13 @@ def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:
                      help="most sentences in one batch (default: 8 for ct2 on CPU, one batch per core at a time; "
                           "64 otherwise)")
     run.add_argument("--vmap", metavar="FILE", help="ct2 only: target-vocabulary shortlist (python -m translate.vmap)")
-    run.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH, metavar="N",
-                     help="summary length: auto (the learned summarizer's length, 1 to 5 sentences), a number "
-                          "of sentences, or a share of the article such as 20%% (default: %(default)s)")
-    from summarize import SUMMARIZERS
-
-    run.add_argument("--summarizer", choices=list(SUMMARIZERS), default=config.DEFAULT_SUMMARIZER,
-                     help="how summary sentences are chosen (default: %(default)s)")
+    add_summary_arguments(run)
     run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
     run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the caches (sentences, articles)")
     run.add_argument("--no-article-cache", action="store_true",
                      help="process every article again (translations still come from the sentence cache)")
-    run.add_argument("--tm", metavar="FILE",
-                     help="translation memory: editors' corrections, used instead of the model where a sentence "
-                          "matches exactly (default: $KABAR_TM or memory.sqlite in the cache folder)")
-    run.add_argument("--no-tm", action="store_true", help="do not use the translation memory")
-    run.add_argument("--glossary", metavar="FILE",
-                     help="CSV/TSV of Indonesian term, English term[, note]: the English uses these terms, and a "
-                          "sentence where one could not be placed is flagged (see docs/corrections.md)")
+    add_correction_arguments(run)
     run.add_argument("--qe", action="store_true",
                      help="estimate translation quality per sentence (multilingual-e5 cosine) and flag weak ones")
     run.add_argument("--quiet", action="store_true", help="no progress bar")

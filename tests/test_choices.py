@@ -57,3 +57,20 @@ def test_search_modes_come_from_one_list():
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "fake-mode" in json.loads(proc.stdout)["help"] and "fake-mode" not in MODES
+
+
+def test_serve_takes_the_pipeline_options_of_run():
+    """kabar serve declares no pipeline option of its own: model, engine, device, memory, glossary and summary
+    options have the same choices, defaults and help as in kabar run (kabar/options.py)."""
+    import argparse
+
+    from kabar.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+
+    def options(command):
+        return {a.dest: (a.choices and list(a.choices), a.default, a.help) for a in sub.choices[command]._actions}
+
+    run, serve = options("run"), options("serve")
+    shared = ("model", "engine", "device", "tm", "no_tm", "glossary", "summarizer", "sentences")
+    assert {name: serve[name] for name in shared} == {name: run[name] for name in shared}

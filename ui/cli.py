@@ -26,15 +26,12 @@ def port_number(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Fill the parser of ``kabar serve``."""
-    from translate.registry import DEVICES, ENGINES
+    from kabar.options import add_correction_arguments, add_model_arguments, add_summary_arguments
 
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=port_number, default=7860,
                         help="port, 1-65535, or 0 for any free port (printed) (default: %(default)s)")
-    parser.add_argument("--model", help=f"hub id or local folder (default: $KABAR_MODEL or {config.DEFAULT_MODEL})")
-    parser.add_argument("--engine", choices=sorted(ENGINES),
-                        help=f"ct2 or transformers (default: $KABAR_ENGINE or {config.DEFAULT_ENGINE})")
-    parser.add_argument("--device", choices=DEVICES, help="default: $KABAR_DEVICE or auto")
+    add_model_arguments(parser)  # the same options, help and defaults as kabar run
     parser.add_argument("--max-chars", type=int, help="largest request in characters (default: $KABAR_MAX_CHARS or 20000)")
     parser.add_argument("--max-queue", type=int, help="requests that may wait for the model before the server answers "
                                                       "503/429 with Retry-After (default: $KABAR_MAX_QUEUE or 16)")
@@ -50,20 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="let clients' URLs reach loopback, private and link-local addresses (default: refused, "
                              "so the server cannot be used to read an internal network; $KABAR_ALLOW_PRIVATE_URLS=1)")
     parser.add_argument("--qe", action="store_true", help="per-sentence quality estimate in the Article tab")
-    from summarize import SUMMARIZERS
-
-    parser.add_argument("--summarizer", choices=list(SUMMARIZERS), default=config.DEFAULT_SUMMARIZER,
-                        help="the summarizer requests get unless they name one (default: %(default)s)")
-    parser.add_argument("--sentences", default=config.DEFAULT_SUMMARY_LENGTH, metavar="N",
-                        help="the summary length requests get unless they give one: auto, a number or a share such "
-                             "as 20%% (default: %(default)s)")
-    parser.add_argument("--tm", metavar="FILE", help="translation memory of editors' corrections (default: $KABAR_TM "
-                                                     "or memory.sqlite in the cache folder)")
-    parser.add_argument("--no-tm", action="store_true",
-                        help="keep no translation memory: corrections and /suggest are refused")
-    parser.add_argument("--glossary", metavar="FILE",
-                        help="the server's glossary (CSV/TSV: Indonesian term, English term[, note]); a request may "
-                             "send its own")
+    add_summary_arguments(parser)  # what a request gets unless it names its own
+    add_correction_arguments(parser)
     parser.add_argument("--suggestions", action="store_true",
                         help="let clients read and write the translation memory: LibreTranslate's POST /suggest, "
                              "POST and GET /api/corrections and the UI's correction panel (behind the API keys when "
