@@ -55,7 +55,7 @@ def article(chars: int) -> str:
 
 
 def default_model() -> Path:
-    from translate.random_model import build_marian_like
+    from bench.random_model import build_marian_like
 
     where = WORK / "real-shape"
     if not (where / "model.safetensors").is_file() and not (where / "pytorch_model.bin").is_file():

@@ -4,7 +4,7 @@
     python bench/engines.py --grid [--length 30]                       # every engine x batch x beam
 
 By default the model is opus-mt-id-en's real shape (its config, tokenizer and 54,796-entry vocabulary from
-../shared/models/opus-mt-id-en) with random, length-calibrated weights (python -m translate.random_model
+../shared/models/opus-mt-id-en) with random, length-calibrated weights (python -m bench.random_model
 --like ... --calibrated): outputs end near the source's length, so decoding is free, as with a real model,
 on FLORES-200 devtest tokenized by the real tokenizer. Tokens are the engine's own output tokens. Each
 configuration runs in its own process (peak RSS is that engine's own); each run measures transformers fp32
@@ -102,7 +102,7 @@ def run_config(model: str, config: tuple, beam: int, batch: int, n: int, length:
 def ensure_model(path: Path) -> Path:
     """Build the random OPUS-MT-base-sized model once."""
     if not (path / "config.json").is_file():
-        from translate.random_model import build_marian
+        from bench.random_model import build_marian
 
         corpus = sentences(2000)
         build_marian(path, corpus, size="base", vocab_size=54796)
@@ -116,7 +116,7 @@ def ensure_real_shape(cache: Path) -> Path | None:
         return path
     if not (REAL_MODEL / "config.json").is_file() or not (FLORES / "dev.ind").is_file():
         return None
-    from translate.random_model import CALIBRATION_SENTENCES, build_marian_like
+    from bench.random_model import CALIBRATION_SENTENCES, build_marian_like
 
     print(f"building the real-shaped calibrated model in {path} (once, about a minute)", file=sys.stderr)
     calibration = (FLORES / "dev.ind").read_text(encoding="utf-8").splitlines()[:CALIBRATION_SENTENCES]

@@ -154,7 +154,7 @@ def main(argv=None) -> int:
     models = args.model
     if not models:
         from bench.engines import ensure_real_shape
-        from translate.random_model import build_marian
+        from bench.random_model import build_marian
 
         tiny = cache / "tiny-marian"
         if not (tiny / "config.json").is_file():

@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     try:
         model = args.model
         if not model:
-            from translate.random_model import build_marian
+            from bench.random_model import build_marian
 
             model = str(build_marian(work / "tiny", []))
         corpus = work / "corpus.jsonl"

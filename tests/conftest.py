@@ -53,7 +53,7 @@ def _corpus() -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_marian(tmp_path_factory) -> Path:
     """A random Marian model laid out like Helsinki-NLP/opus-mt-id-en, with its own sentencepiece model."""
-    from translate.random_model import build_marian
+    from bench.random_model import build_marian
 
     return build_marian(tmp_path_factory.mktemp("tiny-marian"), _corpus())
 
@@ -61,7 +61,7 @@ def tiny_marian(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_nllb(tmp_path_factory) -> Path:
     """A random M2M100 model with an NLLB tokenizer (ind_Latn -> eng_Latn)."""
-    from translate.random_model import build_nllb
+    from bench.random_model import build_nllb
 
     return build_nllb(tmp_path_factory.mktemp("tiny-nllb"), _corpus())
 

@@ -145,6 +145,6 @@ def resolve_model(ref: str) -> ResolvedModel:
             f"{path} holds the {model_type} configuration and tokenizer but no weights: model.safetensors (or "
             "pytorch_model.bin) is missing. Fix: download the whole model where the hub is reachable "
             f"(`hf download {hub} --local-dir {path}`), or build random weights of the same shape to try the "
-            f"plumbing (`python -m translate.random_model DIR --like {path}`).")
+            f"plumbing (from a Kabar checkout: `python -m bench.random_model DIR --like {path}`).")
     return ResolvedModel(ref=ref, path=path, kind=MODEL_KINDS[model_type], fingerprint=fingerprint(path),
                          max_positions=int(config.get("max_position_embeddings") or 512))

@@ -233,5 +233,5 @@ def test_a_folder_without_weights_says_which_files_are_missing_and_how_to_get_th
     shutil.copytree(tiny_marian, folder, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
     with pytest.raises(ModelNotAvailableError, match=r"no weights: model\.safetensors \(or pytorch_model\.bin\) is "
                                                      r"missing.*hf download Helsinki-NLP/opus-mt-id-en --local-dir "
-                                                     r".*python -m translate\.random_model DIR --like"):
+                                                     r".*python -m bench\.random_model DIR --like"):
         resolve_model(str(folder))

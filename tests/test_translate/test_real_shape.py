@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from bench.random_model import LIKE_FILES
 from tests.conftest import DATA, need_shared
-from translate.random_model import LIKE_FILES
 
 REAL_MODEL = DATA.parent / "models" / "opus-mt-id-en"  # beside the data folder (KABAR_DATA moves both)
 
@@ -21,9 +21,9 @@ def _flores(n: int, split: str = "dev") -> list[str]:
 
 @pytest.fixture(scope="module")
 def real_shape(tmp_path_factory):
-    """Built once for the module, calibrated on 32 FLORES dev sentences (python -m translate.random_model
+    """Built once for the module, calibrated on 32 FLORES dev sentences (python -m bench.random_model
     --calibrated takes 64)."""
-    from translate.random_model import build_marian_like
+    from bench.random_model import build_marian_like
 
     need_shared(REAL_MODEL / "config.json", "opus-mt-id-en's config and tokenizer")
     return build_marian_like(tmp_path_factory.mktemp("real-shape"), REAL_MODEL, calibrate_on=_flores(32))
@@ -92,7 +92,7 @@ def test_calibrated_lengths_are_realistic_on_flores_devtest(real_shape, tmp_path
     """Beam 4 through Kabar's default engine (int8 CTranslate2) on 100 devtest sentences, which the calibration
     never saw: mean English/Indonesian token ratio within 0.8-1.4 and no output at the length cap. The same
     random weights without the calibration loop to the cap (shown by the second model)."""
-    from translate.random_model import build_marian_like
+    from bench.random_model import build_marian_like
     from translate.registry import load_translator
 
     fitted = json.loads((real_shape / "calibration.json").read_text())

@@ -3,9 +3,9 @@
 They load, convert and decode through exactly the same code as real models, so tests and
 benchmarks exercise the real paths without downloading anything. Their output is meaningless.
 
-    python -m translate.random_model DIR [--kind marian|nllb] [--size tiny|base]
-    python -m translate.random_model DIR --like ../shared/models/opus-mt-id-en   # the real model's shape
-    python -m translate.random_model DIR --like ../shared/models/opus-mt-id-en --calibrated   # and lengths
+    python -m bench.random_model DIR [--kind marian|nllb] [--size tiny|base]
+    python -m bench.random_model DIR --like ../shared/models/opus-mt-id-en   # the real model's shape
+    python -m bench.random_model DIR --like ../shared/models/opus-mt-id-en --calibrated   # and lengths
 """
 from __future__ import annotations
 
@@ -280,7 +280,7 @@ def build_nllb(out: str | Path, corpus: Iterable[str] = (), *, size: str = "tiny
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: build a random model into a folder."""
-    parser = argparse.ArgumentParser(prog="python -m translate.random_model", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.random_model", description=__doc__.split("\n")[0])
     parser.add_argument("out", help="folder to write the model into")
     parser.add_argument("--kind", choices=("marian", "nllb"), default="marian")
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
