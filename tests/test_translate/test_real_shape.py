@@ -14,6 +14,11 @@ from tests.conftest import DATA, need_shared
 REAL_MODEL = DATA.parent / "models" / "opus-mt-id-en"  # beside the data folder (KABAR_DATA moves both)
 
 
+# Sentences the test model is calibrated on: 12 fit the two numbers of the length rule as well as 32 did (the
+# devtest ratio below holds) at 40% of the time; the command's default is 64.
+CALIBRATE_ON = 12
+
+
 def _flores(n: int, split: str = "dev") -> list[str]:
     path = need_shared(DATA / "mt" / "flores200" / f"{split}.ind", "FLORES-200")
     return path.read_text(encoding="utf-8").splitlines()[:n]
@@ -21,12 +26,12 @@ def _flores(n: int, split: str = "dev") -> list[str]:
 
 @pytest.fixture(scope="module")
 def real_shape(tmp_path_factory):
-    """Built once for the module, calibrated on 32 FLORES dev sentences (python -m bench.random_model
+    """Built once for the module, calibrated on CALIBRATE_ON FLORES dev sentences (python -m bench.random_model
     --calibrated takes 64)."""
     from bench.random_model import build_marian_like
 
     need_shared(REAL_MODEL / "config.json", "opus-mt-id-en's config and tokenizer")
-    return build_marian_like(tmp_path_factory.mktemp("real-shape"), REAL_MODEL, calibrate_on=_flores(32))
+    return build_marian_like(tmp_path_factory.mktemp("real-shape"), REAL_MODEL, calibrate_on=_flores(CALIBRATE_ON))
 
 
 def test_the_model_has_the_released_configuration_and_tokenizer(real_shape):
@@ -96,7 +101,7 @@ def test_calibrated_lengths_are_realistic_on_flores_devtest(real_shape, tmp_path
     from translate.registry import load_translator
 
     fitted = json.loads((real_shape / "calibration.json").read_text())
-    assert fitted["sentences"] == 32 and fitted["residual_sd"] < 0.05
+    assert fitted["sentences"] == CALIBRATE_ON and fitted["residual_sd"] < 0.05
 
     def lengths(model, n):
         """(source tokens, output tokens, Kabar's length cap) per sentence, decoded one past the longest cap."""
