@@ -190,12 +190,13 @@ class _Row:
             source, english = clean, tuple(s.translate(_MARKS).replace("\n", " ") for s in r.translation)
         title = (r.title or "").translate(_MARKS).strip() or None
         original = (r.title_source or "").translate(_MARKS).strip() or None
-        fields = [r.id, title, r.date, outlet_of(r), r.url, r.lang, list(source), list(english),
-                  list(r.summary_indices)] + ([original] if original != title else [])
+        original = original if original != title else None  # kept only where it differs from the English
+        outlet = outlet_of(r)
+        fields = [r.id, title, r.date, outlet, r.url, r.lang, list(source), list(english),
+                  list(r.summary_indices)] + ([original] if original else [])
         digest = hashlib.blake2b(json.dumps(fields, ensure_ascii=False).encode("utf-8", "replace"),
                                  digest_size=16).hexdigest()
-        return cls(r.id, digest, title, original if original != title else None, r.date, parse_day(r.date),
-                   outlet_of(r), r.url, r.lang, source, english,
+        return cls(r.id, digest, title, original, r.date, parse_day(r.date), outlet, r.url, r.lang, source, english,
                    tuple(i for i in r.summary_indices if 0 <= i < len(r.sentences)))
 
     @property
@@ -209,8 +210,7 @@ class _Row:
 
     @property
     def indexed_title(self) -> str:
-        """What the keyword index holds as the title: the English headline and, under it, the original."""
-        return "\n".join(t for t in (self.title, self.title_source) if t)
+        return indexed_title(self.title, self.title_source)
 
     def passage(self) -> str:
         """The title and lead in the article's own language, as embedded for the article (stories are matched on
@@ -224,6 +224,12 @@ class _Row:
 
     def summary(self) -> list[str]:
         return [self.text[i] for i in self.summary_indices[:MAX_SUMMARY_VECTORS]] or list(self.text[:1])
+
+
+def indexed_title(title: str | None, original: str | None) -> str:
+    """What the keyword index holds as an article's title: the English headline and, under it, the original (a
+    delete must give the index exactly what was added)."""
+    return "\n".join(t for t in (title, original) if t)
 
 
 def _blob(vectors: np.ndarray) -> bytes:
@@ -384,9 +390,8 @@ class Archive:
                                "WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             return None
-        indexed = "\n".join(t for t in (row[1], row[2]) if t)  # as it was indexed: the English title, the original
         self._db.execute("INSERT INTO text_index (text_index, rowid, title, english_text, source_text) VALUES "
-                         "('delete', ?, ?, ?, ?)", (row[0], indexed, row[3], row[4]))
+                         "('delete', ?, ?, ?, ?)", (row[0], indexed_title(row[1], row[2]), row[3], row[4]))
         self._db.execute("DELETE FROM articles WHERE rowid = ?", (row[0],))
         self._db.execute("DELETE FROM vectors WHERE rowid = ?", (row[0],))
         return row[0]

@@ -97,6 +97,17 @@ class GroupBudget:
     def cancelled(self) -> bool:
         return not self.unbounded and all(m.cancelled for m in self.members)
 
+    @property
+    def expires(self) -> float | None:
+        """The latest deadline of the group's requests (None when one of them has none)."""
+        if self.unbounded or any(m.expires is None for m in self.members):
+            return None
+        return max(m.expires for m in self.members)
+
+    def seconds_left(self) -> float | None:
+        left = [m.seconds_left() for m in self.members]
+        return None if self.expires is None else max(left)
+
     def check(self) -> None:
         if self.cancelled:
             self.members[0].check()
@@ -132,17 +143,12 @@ def has_deadline() -> bool:
     """True when the current work must stop at a deadline (a server request): the engines then keep fewer and
     smaller batches in flight, so that the work stops within one short batch of it."""
     budget = _CURRENT.get()
-    if isinstance(budget, GroupBudget):
-        return not budget.unbounded and all(m.expires is not None for m in budget.members)
     return budget is not None and budget.expires is not None
 
 
 def seconds_left() -> float | None:
     """Seconds until the current work's deadline (the latest of a group's), or None without one."""
     budget = _CURRENT.get()
-    if isinstance(budget, GroupBudget):
-        left = [m.seconds_left() for m in budget.members]
-        return None if budget.unbounded or None in left else max(left)
     return None if budget is None else budget.seconds_left()
 
 

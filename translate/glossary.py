@@ -322,21 +322,23 @@ def code_switched(sentence: str, matches: list[Match]) -> str:
     return "".join(out + [sentence[last:]])
 
 
-def _affordable(redo: list[int], sources: Sequence[str], found: list[list[Match]]) -> tuple[list[int], dict[int, str]]:
-    """The sentences worth decoding again, and why each other one is not: a substitution that makes the sentence
-    much longer than its source, or more re-decoding than the request's work budget has left."""
+def _affordable(redo: list[int], sources: Sequence[str],
+                found: list[list[Match]]) -> tuple[dict[int, str], dict[int, str]]:
+    """The sentences worth decoding again, each with its code-switched source, and why each other one is not: a
+    substitution that makes the sentence much longer than its source, or more re-decoding than the request's work
+    budget has left."""
     left = budget.remaining()
-    keep, reasons = [], {}
+    keep, reasons = {}, {}
     for i in redo:
-        size = len(code_switched(sources[i], found[i]))
-        if size > MAX_REDECODE_GROWTH * len(sources[i]) + REDECODE_SLACK:
-            reasons[i] = (f"with the terms in English it would have {size} characters against the source's "
-                          f"{len(sources[i])}")
-        elif left is not None and size > left:
+        switched = code_switched(sources[i], found[i])
+        if len(switched) > MAX_REDECODE_GROWTH * len(sources[i]) + REDECODE_SLACK:
+            reasons[i] = (f"with the terms in English it would have {len(switched)} characters against the "
+                          f"source's {len(sources[i])}")
+        elif left is not None and len(switched) > left:
             reasons[i] = "the request's work budget is spent"
         else:
-            keep.append(i)
-            left = None if left is None else left - size
+            keep[i] = switched
+            left = None if left is None else left - len(switched)
     return keep, reasons
 
 
@@ -359,13 +361,15 @@ def enforce(glossary: Glossary, sources: Sequence[str], translations: Sequence[s
         if len(out[i].terms) < len(matches):
             redo.append(i)
     reasons: dict[int, str] = {}
+    switched: dict[int, str] = {}
     if translate is not None:
-        redo, reasons = _affordable(redo, sources, found)
+        switched, reasons = _affordable(redo, sources, found)
+        redo = list(switched)
     again: list[str] = []
     reason = "the model left it out"
     if redo and translate is not None:
         try:
-            again = list(translate([code_switched(sources[i], found[i]) for i in redo]))
+            again = list(translate(list(switched.values())))
         except budget.WorkCancelled:
             raise  # the request is over: nothing more is done for it
         except Exception as exc:  # a failed re-decode keeps the first English and flags the terms

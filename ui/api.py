@@ -249,10 +249,7 @@ def build_router(service: KabarService) -> APIRouter:
 
     def require_memory_access(request: Request) -> None:
         require_key(request)
-        if not service.suggestions:
-            raise HTTPException(status_code=403, detail="Corrections are disabled on this server: the operator "
-                                                        "opens the translation memory to clients with kabar serve "
-                                                        "--suggestions.")
+        service.require_memory_access()  # MemoryClosed: 403 with the reason
 
     @router.get("/health", tags=["service"], summary="Liveness and model facts")
     async def health():

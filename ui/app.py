@@ -368,9 +368,10 @@ class Callbacks:
         """Store the editor's English for the chosen sentence (its number from 0, as the dropdown's value, so a
         gradio_client call may name it); the next run of the article uses it. Only on a server whose operator
         allowed corrections (--suggestions); with API keys the editor is the name of the key signed in with."""
-        if not self.service.suggestions:
-            raise gr.Error("Corrections are disabled on this server (the operator allows them with kabar serve "
-                           "--suggestions).")
+        try:
+            self.service.require_memory_access()
+        except KabarError as exc:
+            raise gr.Error(str(exc)) from None
         kept = self.recent.get(state)
         sentences = kept.get("sentences") or []
         index = _sentence_index(index)

@@ -211,10 +211,15 @@ class CT2Translator(Seq2SeqEngine):
         ready = 0
 
         def finish_oldest():
+            """Wait for the oldest job, then yield every batch that is now whole, in order."""
+            nonlocal ready
             k, positions, results = jobs.popleft()
             for position, text in zip(positions, self._decode_best([r.result() for r in results])):
                 outputs[k][position] = text
             missing[k] -= len(positions)
+            while ready < len(batches) and missing[ready] == 0:
+                yield outputs[ready]
+                ready += 1
 
         try:
             for k, batch in enumerate(batches):
@@ -223,17 +228,11 @@ class CT2Translator(Seq2SeqEngine):
                     else [list(range(len(batch)))]
                 for piece in pieces:
                     while len(jobs) >= self.parallel:
-                        finish_oldest()
-                        while ready < len(batches) and missing[ready] == 0:
-                            yield outputs[ready]
-                            ready += 1
+                        yield from finish_oldest()
                     budget.check()
                     jobs.append((k, piece, self._submit([batch[i] for i in piece], True)))
             while jobs:
-                finish_oldest()
-            while ready < len(batches):
-                yield outputs[ready]
-                ready += 1
+                yield from finish_oldest()
         finally:
             for _, _, results in jobs:  # stopped early: the replicas finish what they hold before the slot is free
                 for r in results:
