@@ -201,3 +201,12 @@ def test_glossary_redecode_work_scales_linearly_and_stays_bounded(family):
 
     small, large = work(N), work(8 * N)
     assert large <= BOUND * max(small, 1) and large <= (MAX_REDECODE_GROWTH + 1) * 8 * N, (small, large)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_the_headline_of_an_untitled_article_scales_linearly(family):
+    """An untitled article is listed by a short form of its first sentence: one sentence may be a whole request."""
+    from kabar.pipeline import headline_of
+
+    make = FAMILIES[family]
+    assert (why := super_linear(headline_of, make(N), make(8 * N))) is None, why
