@@ -42,7 +42,9 @@ def test_article_tab_fits_and_an_error_clears_the_last_result(browser, server, t
         page.locator("#article-input textarea").fill(text)
         page.locator("#run-article").click()
         page.wait_for_function("document.querySelector('#side-by-side') !== null", timeout=60_000)
-        page.wait_for_timeout(300)
+        # the summary is drawn after the table: wait for it (a fixed pause was too short on a busy machine)
+        page.wait_for_function("(document.querySelector('#out-summary')?.innerText || '').includes('x'.repeat(200))",
+                               timeout=60_000)
         assert "x" * 200 in page.locator("#out-summary").inner_text()
         _fits(page, "article-" + ("en" if text is ENGLISH else "id"), tmp_path, width)
     page.locator("#article-input textarea").fill("   ")
