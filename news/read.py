@@ -50,6 +50,8 @@ class Document:
         date: the publication date the page gives (ISO form where the page has it), if any.
         author: the byline the page gives, if any.
         outlet: the publication (a page's site name, a JSONL ``outlet``), if known.
+        error_kind: for a page that could not be read, a word for why (a fetch error's ``kind``, ``too-complex``,
+            ``no-article``): what the server's metrics count, never the address.
     """
 
     id: str
@@ -61,6 +63,7 @@ class Document:
     date: str | None = None
     author: str | None = None
     outlet: str | None = None
+    error_kind: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -170,14 +173,15 @@ def read_url(url: str, *, fetcher, doc_id: str | None = None) -> Document:
     try:
         page = fetcher.get_page(url)
     except FetchError as exc:
-        return Document(doc_id, url, error=str(exc), url=url)
+        return Document(doc_id, url, error=str(exc), url=url, error_kind=exc.kind)
     try:
         found = extract_page(page.text, url=page.final_url)
     except PageTooComplex as exc:
-        return Document(doc_id, url, error=f"{url}: {exc}", url=url)
+        return Document(doc_id, url, error=f"{url}: {exc}", url=url, error_kind="too-complex")
     if len(found.text.split()) < MIN_PAGE_WORDS:
         return Document(doc_id, url, title=found.title, url=url, error=f"{url}: no article text found on the page "
-                        "(a paywall, a page built by JavaScript, or not an article); save the text and pass the file")
+                        "(a paywall, a page built by JavaScript, or not an article); save the text and pass the file",
+                        error_kind="no-article")
     return Document(doc_id, url, text=found.text, title=found.title, url=found.url or page.final_url,
                     date=found.date, author=found.author, outlet=found.outlet)
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from news.errors import KabarError
+from translate import metrics
 
 # A request may make the model read at most this many times its own characters, all calls together: the
 # first pass is 1x, a loop repair and a glossary re-decode each at most about 1x more.
@@ -73,6 +74,7 @@ class WorkBudget:
         """Count ``chars`` characters of model input, or raise :class:`BudgetExceeded` (nothing counted)."""
         self.check()
         if self.limit is not None and self.spent + chars > self.limit:
+            metrics.reject("budget")
             raise BudgetExceeded(f"{what} needs {chars} characters of model work; {self.what} has "
                                  f"{self.remaining()} of its {self.limit} left")
         self.spent += chars

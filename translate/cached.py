@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from translate import metrics
 from translate.base import Translator
 from translate.cache import SentenceCache
 
@@ -22,8 +23,10 @@ class CachedTranslator:
         model_key, engine_key = self.info.cache_key
         known = self.cache.get_many(model_key, engine_key, sentences)
         todo = list(dict.fromkeys(s for s in sentences if s not in known))
-        self.hits += sum(1 for s in sentences if s in known)
-        self.misses += sum(1 for s in sentences if s not in known)
+        hits = sum(1 for s in sentences if s in known)
+        self.hits += hits
+        self.misses += len(sentences) - hits
+        metrics.count_lookups(metrics.SENTENCE_CACHE, len(sentences), hits)
         if todo:
             fresh = self.inner.translate(todo)
             self.cache.put_many(model_key, engine_key, zip(todo, fresh))

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from news.errors import ConfigError
 from news.text import normalize_text
-from translate import budget
+from translate import budget, metrics
 
 MAX_TERMS = 5_000
 MAX_TERM_CHARS = 120
@@ -365,6 +365,10 @@ def enforce(glossary: Glossary, sources: Sequence[str], translations: Sequence[s
     if translate is not None:
         switched, reasons = _affordable(redo, sources, found)
         redo = list(switched)
+        if redo:
+            metrics.GLOSSARY.labels(result="redecoded").inc(len(redo))
+        if reasons:
+            metrics.GLOSSARY.labels(result="skipped").inc(len(reasons))
     again: list[str] = []
     reason = "the model left it out"
     if redo and translate is not None:

@@ -54,6 +54,13 @@ SummarizerName = Literal[tuple(SUMMARIZERS)]  # the registry is the one list (su
 MAX_REQUEST_TERMS = 500
 
 
+class ReadyResponse(BaseModel):
+    ready: bool
+    queued: int = Field(description="requests waiting for the model now")
+    max_queue: int = Field(description="requests that may wait before new ones are refused")
+    reason: str | None = Field(None, description="why the server is not ready (503)")
+
+
 class GlossaryTerm(BaseModel):
     """One glossary entry: where ``source`` occurs in an Indonesian sentence, the English uses ``target``."""
 
@@ -254,6 +261,16 @@ def build_router(service: KabarService) -> APIRouter:
     @router.get("/health", tags=["service"], summary="Liveness and model facts")
     async def health():
         return {"status": "ok", **service.info()}
+
+    @router.get("/ready", tags=["service"], summary="Readiness: 200 while the server takes new work, else 503",
+                responses={503: {"description": "The model is loading, or the work queue is full",
+                                 "model": ReadyResponse}}, response_model=ReadyResponse)
+    async def ready():
+        body = {"ready": not service.saturated, "queued": service.queued, "max_queue": service.max_queue}
+        if service.saturated:
+            return JSONResponse({**body, "reason": "the work queue is full"}, status_code=503,
+                                headers={"Retry-After": "5"})
+        return body
 
     @router.post("/api/process", response_model=ProcessResponse, tags=["kabar"], dependencies=[Depends(require_key)],
                  responses=ERRORS,

@@ -64,6 +64,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                          "before they are deleted (default: $KABAR_KEEP_FILES or 3600)")
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"],
                         help="default: %(default)s; info adds one access line per request (API keys are masked)")
+    parser.add_argument("--log-format", default="text", choices=["text", "json"],
+                        help="json: one JSON object a line (time, level, logger, event; an access event carries "
+                             "route, method, status, duration and request_id, never a request's text) "
+                             "(default: %(default)s)")
+    parser.add_argument("--metrics", action="store_true",
+                        help="serve Prometheus metrics at /metrics: behind $KABAR_METRICS_KEY as a bearer token "
+                             "when it is set (setting it turns them on too), else behind the API keys when there "
+                             "are some")
 
 
 def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None,
@@ -129,7 +137,9 @@ def bind(host: str, port: int):
 def run(args: argparse.Namespace) -> int:
     """Load the model, then serve until interrupted."""
     import os
+    import threading
 
+    from ui.metrics import ENV_METRICS_KEY
     from ui.service import ENV_TMP
 
     if args.temp_dir:
@@ -141,37 +151,80 @@ def run(args: argparse.Namespace) -> int:
         if not where.is_dir() and not (where.suffix == ".sqlite" and where.is_file()):
             raise ConfigError(f"--archive {where}: no such folder; pass the --out folder of kabar run or kabar watch")
         if not archive_path(where).is_file():
-            print(f"Kabar: {archive_path(where)} does not exist yet; search answers once kabar run or kabar watch "
-                  "has added articles to it", file=sys.stderr)
-    # the port first: one in use is one error line before the model loads, never a banner followed by a crash
-    sock = bind(args.host, args.port)
-    service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
-                            config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
-                            args.deadline, args.allow_private_urls or None, args.keep_files, tm=args.tm,
-                            no_tm=args.no_tm, glossary=args.glossary, suggestions=args.suggestions,
-                            archive=args.archive, summarizer=args.summarizer, sentences=args.sentences)
+            said = (f"{archive_path(where)} does not exist yet; search answers once kabar run or kabar watch has "
+                    "added articles to it")
+            print(json_line("no-archive-yet", message=said) if args.log_format == "json" else f"Kabar: {said}",
+                  file=sys.stderr)
     connections = config.positive_int("--max-connections", args.max_connections
                                       or os.environ.get("KABAR_MAX_CONNECTIONS") or DEFAULT_MAX_IN_FLIGHT)
     header_timeout = float(args.header_timeout or os.environ.get("KABAR_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)
     if header_timeout <= 0:
         raise ConfigError(f"--header-timeout must be a positive number of seconds, not {header_timeout:g}")
+    metrics_key = os.environ.get(ENV_METRICS_KEY, "").strip() or None
+    if args.log_format == "json":  # progress bars (a model's conversion, its weights loading) are not JSON lines
+        os.environ["TQDM_DISABLE"] = "1"
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    # the port first: one in use is one error line before the model loads, never a banner followed by a crash
+    sock = bind(args.host, args.port)
     import uvicorn
 
+    from kabar import __version__
     from ui.logs import uvicorn_log_config
-    from ui.server import create_app
+    from ui.service import ENV_API_KEYS, parse_keys
+    from ui.starting import Starting
 
+    keys = tuple(key for _, key in parse_keys(os.environ.get(ENV_API_KEYS, ""))) + ((metrics_key,) if metrics_key
+                                                                                    else ())
     base = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{sock.getsockname()[1]}"
-    # Limits count work, not sockets (ui/limits.py): requests in flight are capped in the app, and a connection
-    # that has not sent its headers within header_timeout is closed.
-    server = uvicorn.Server(uvicorn.Config(create_app(service, max_in_flight=connections), log_level=args.log_level,
-                                           log_config=uvicorn_log_config(service.api_keys),
+    # The port answers at once (/health: loading, /ready: 503) while the model loads and the app is built in a
+    # thread; the app then takes every request (ui/starting.py). Limits count work, not sockets (ui/limits.py):
+    # requests in flight are capped in the app, and a connection that has not sent its headers within
+    # header_timeout is closed.
+    starting = Starting(version=__version__)
+    server = uvicorn.Server(uvicorn.Config(starting, log_level=args.log_level,
+                                           log_config=uvicorn_log_config(keys, json_lines=args.log_format == "json",
+                                                                         level=args.log_level),
+                                           access_log=args.log_format == "text",
                                            http=header_timeout_protocol(header_timeout), timeout_keep_alive=5,
                                            # on SIGTERM, requests in flight get this long; an open stream (a
                                            # Gradio client's event stream) no longer holds the exit for ever
                                            timeout_graceful_shutdown=SHUTDOWN_SECONDS))
-    announce_when_started(server, f"Kabar: serving at {base}/ (UI at {base}/ui, API docs at {base}/docs)")
+    failed: list[BaseException] = []
+
+    def load():
+        from ui.server import create_app
+
+        try:
+            service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
+                                    config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
+                                    args.deadline, args.allow_private_urls or None, args.keep_files, tm=args.tm,
+                                    no_tm=args.no_tm, glossary=args.glossary, suggestions=args.suggestions,
+                                    archive=args.archive, summarizer=args.summarizer, sentences=args.sentences)
+            starting.attach(create_app(service, max_in_flight=connections, metrics=args.metrics,
+                                       metrics_key=metrics_key))
+        except BaseException as exc:  # noqa: BLE001 - said by run() once the server has stopped
+            failed.append(exc)
+            server.should_exit = True
+            return
+        banner = f"Kabar: serving at {base}/ (UI at {base}/ui, API docs at {base}/docs)"
+        if args.log_format == "json":  # every line of a JSON log is JSON, the banner too
+            banner = json_line("serving", url=f"{base}/", ui=f"{base}/ui", docs=f"{base}/docs")
+        announce_when_started(server, banner)
+
+    threading.Thread(target=load, name="kabar-load", daemon=True).start()
     server.run(sockets=[sock])
+    if failed:
+        raise failed[0]
     return 0
+
+
+def json_line(event: str, **fields) -> str:
+    """One line of the JSON log written by hand (before logging is set up, or for the banner)."""
+    import datetime
+    import json
+
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return json.dumps({"level": "INFO", "logger": "kabar", "event": event, **fields, "time": now}, ensure_ascii=False)
 
 
 def announce_when_started(server, banner: str, *, seconds: float = 600.0) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+from translate.metrics import reject
+
 DRAIN_LIMIT = 64 * 1024 * 1024
 DEFAULT_MAX_IN_FLIGHT = 256  # requests worked on at once (--max-connections)
 DEFAULT_HEADER_TIMEOUT = 10.0  # seconds from a connection (or a request's first byte) to its complete headers
@@ -42,6 +44,7 @@ class BodyLimit:
             try:
                 message = await asyncio.wait_for(receive(), self.idle_timeout)
             except asyncio.TimeoutError:
+                reject("body-timeout")
                 await _answer(send, 408, {"error": f"The request body stopped arriving for {self.idle_timeout:g} s; "
                                                    "send it whole"})
                 return
@@ -89,6 +92,7 @@ async def _drain(receive, budget: int) -> None:
 
 
 async def _reject(send, message: str, limit: int) -> None:
+    reject("too-large")
     await _answer(send, 413, {"error": message + " Send less (API text: raise KABAR_MAX_CHARS on the server; "
                               "UI uploads: at most 10 MB a request).", "limit_bytes": limit})
 
@@ -148,6 +152,7 @@ class InFlightLimit:
             await self.app(scope, receive, send)
             return
         if self.active >= self.limit:
+            reject("in-flight")
             await _answer(send, 503, {"error": f"Busy: {self.limit} requests in flight (--max-connections); "
                                                "retry in a moment"}, ((b"retry-after", b"1"),))
             return

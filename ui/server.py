@@ -15,6 +15,7 @@ from news.errors import KabarError
 from translate.budget import BudgetExceeded, WorkCancelled
 from ui import api, libretranslate
 from ui.limits import DEFAULT_MAX_IN_FLIGHT, BodyLimit, InFlightLimit, SameOriginForms
+from ui.metrics import Observed, exposition
 from ui.service import Busy, DeadlineExceeded, KabarService, MemoryClosed, NoArchive, TooLarge
 
 UI_PATH = "/ui"
@@ -27,8 +28,12 @@ PATTERN_MESSAGES = {"text": "is blank: send the article's text (or its address a
 BODY_OVERHEAD = 64 * 1024  # JSON/form framing allowed on top of the text limit (4 bytes a character)
 
 
-def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> FastAPI:
-    """Build the server app around ``service``; at most ``max_in_flight`` requests are worked on at once."""
+def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+               metrics: bool = False, metrics_key: str | None = None) -> FastAPI:
+    """Build the server app around ``service``; at most ``max_in_flight`` requests are worked on at once.
+
+    ``metrics`` (or a ``metrics_key``) serves Prometheus metrics at /metrics: behind ``metrics_key`` as a bearer
+    token when one is given, else behind the API keys when the server has some, else open."""
     # FastAPIOffline serves Swagger UI from files in its package: /docs works with no internet. ReDoc is off:
     # its bundle still fetches a logo from a CDN.
     app = FastAPIOffline(redoc_url=None, title="Kabar", version=__version__,
@@ -89,6 +94,8 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
 
     app.include_router(api.build_router(service))
     app.include_router(libretranslate.build_router(service))
+    if metrics or metrics_key:
+        _serve_metrics(app, service, (metrics_key,) if metrics_key else service.api_keys)
     _document_errors_as_sent(app)
 
     if with_ui:
@@ -115,8 +122,33 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
         app = gr.mount_gradio_app(app, blocks, path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS, js=LABEL_UPLOADS_JS,
                                    allowed_paths=[str(service.temp_dir)], auth=auth,
                                    auth_message="Kabar: sign in with any user name and an API key as the password.")
-        app.add_middleware(GradioAtRoot)  # outermost: the limits and key checks see the /ui path
+        app.add_middleware(Observed, routes=lambda: app.router.routes)  # ids, metrics and access events
+        app.add_middleware(GradioAtRoot)  # outermost: the limits, key checks and metrics see the /ui path
+    else:
+        app.add_middleware(Observed, routes=lambda: app.router.routes)
     return app
+
+
+def _serve_metrics(app: FastAPI, service: KabarService, keys: tuple[str, ...]) -> None:
+    """GET /metrics in Prometheus's text format, behind ``keys`` (a bearer token, as Prometheus sends it with
+    ``authorization: credentials``) when there are any: 401 without one, 403 with a wrong one."""
+    import hmac
+
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import Response
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_page(request: Request):
+        if keys:
+            auth = request.headers.get("authorization", "")
+            given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+            if not given:
+                return JSONResponse({"error": "The metrics need a key: send it as 'Authorization: Bearer KEY'"},
+                                    status_code=401, headers={"WWW-Authenticate": 'Bearer realm="kabar-metrics"'})
+            if not any(hmac.compare_digest(given.encode(), key.encode()) for key in keys):
+                return JSONResponse({"error": "Invalid metrics key"}, status_code=403)
+        body, kind = await run_in_threadpool(exposition, service)
+        return Response(body, headers={"Content-Type": kind})
 
 
 class GradioAtRoot:

@@ -16,7 +16,9 @@ from news.errors import ConfigError, KabarError
 from news.read import Document, replace_surrogates
 from news.split import split_paragraph
 from translate import budget as work
+from translate import metrics
 from translate.budget import WorkBudget, WorkCancelled
+from ui import metrics as service_metrics
 from ui.tempfiles import DEFAULT_KEEP_SECONDS, Sweeper, private_folder
 
 DEFAULT_MAX_CHARS = 20_000
@@ -135,6 +137,10 @@ class FairSlots:
     def waiting(self) -> int:
         return len(self._queue)
 
+    @property
+    def free(self) -> int:
+        return self._free
+
 
 @dataclass
 class Stats:
@@ -181,6 +187,7 @@ class KabarService:
         self.key_names = parse_keys(keys)  # [(name, key)]: "sari:KEY" is named sari; a bare KEY is "key1", "key2" …
         self.api_keys = tuple(key for _, key in self.key_names)
         self._signed_in: dict[str, str] = {}  # UI user name -> the name of the key it signed in with
+        self.workers = workers
         self._slots = FairSlots(workers)
         self._waiting = 0
         self._waiting_lock = threading.Lock()
@@ -193,10 +200,26 @@ class KabarService:
         self._pending_lock = threading.Lock()
 
     # -- limits -------------------------------------------------------------------------------------
+    @property
+    def queued(self) -> int:
+        """Requests waiting for a work slot now."""
+        return self._waiting
+
+    @property
+    def working(self) -> int:
+        """Work slots in use now."""
+        return self.workers - self._slots.free
+
+    @property
+    def saturated(self) -> bool:
+        """True when the next request needing the model would be refused (the queue is full)."""
+        return self._waiting >= self.max_queue
+
     def check_size(self, *texts: str) -> None:
         """Raise :class:`TooLarge` if the texts together exceed ``max_chars``."""
         total = sum(len(t) for t in texts)
         if total > self.max_chars:
+            service_metrics.reject("too-large")
             raise TooLarge(f"Request has {total} characters; the limit is {self.max_chars} "
                            f"(set {ENV_MAX_CHARS} to change it). Split the text or use the batch CLI.")
 
@@ -240,6 +263,7 @@ class KabarService:
             return await asyncio.wait_for(run_in_threadpool(functools.partial(bounded)), self.deadline)
         except (asyncio.TimeoutError, WorkCancelled):
             budget.cancel()
+            service_metrics.reject("deadline")
             raise DeadlineExceeded(f"The request took longer than the server's deadline ({self.deadline:g} s; "
                                    f"{ENV_DEADLINE} sets it). Send less text a request.") from None
 
@@ -306,6 +330,7 @@ class KabarService:
         budget = work.current()
         with self._waiting_lock:
             if self._waiting >= self.max_queue:
+                service_metrics.reject("busy")
                 raise Busy(retry_after=5, queue=self.max_queue)
             self._waiting += 1
         try:
@@ -374,10 +399,13 @@ class KabarService:
 
         url = replace_surrogates(url.strip())
         if len(url) > MAX_URL_CHARS:
+            service_metrics.reject("too-large")
             raise TooLarge(f"The URL has {len(url)} characters; the limit is {MAX_URL_CHARS}.")
         doc = read_url(url, fetcher=self.fetcher, doc_id=url_id(url))
         if doc.ok:
             self.check_size(doc.text)
+        else:
+            service_metrics.fetch_error(doc.error_kind)
         return self._process(doc, route, source_lang, summary_length, summarizer, glossary)
 
     def summarizer(self, name: str | None):
@@ -460,7 +488,20 @@ class KabarService:
         q = make_query(replace_surrogates(str(text or "")), **options)
         with self._archive_lock:
             archive = self.archive()
-            return search(archive, q), len(archive)
+            with service_metrics.SEARCH_SECONDS.time():
+                hits = search(archive, q)
+            return hits, len(archive)
+
+    def archive_size(self) -> int | None:
+        """Articles in the archive searched (None without one, or while it is busy or not there yet)."""
+        if self.archive_dir is None or not self._archive_lock.acquire(timeout=1):
+            return None
+        try:
+            return len(self.archive())
+        except KabarError:
+            return None
+        finally:
+            self._archive_lock.release()
 
     def outlets(self) -> list[str]:
         """The archive's outlets, most articles first (empty when there is no archive yet)."""
@@ -481,8 +522,9 @@ class KabarService:
         pieces = [_sentences_by_line(t) for t in texts]
         known: dict[str, str] = {}
         if self.memory is not None:
-            known = self.memory.get_many([line for doc in lines for line in doc]
-                                         + [s for doc in pieces for line in doc for s in line])
+            asked = [line for doc in lines for line in doc] + [s for doc in pieces for line in doc for s in line]
+            known = self.memory.get_many(asked)
+            metrics.count_lookups(metrics.MEMORY, len(asked), sum(1 for s in asked if s in known))
         flat = [s for doc, sents in zip(lines, pieces) for raw, line in zip(doc, sents) if raw not in known
                 for s in line if s not in known]
         with self.bounded(sum(map(len, texts))):
@@ -552,6 +594,8 @@ class KabarService:
     def _translate_group(self, group: list[_Job]) -> None:
         """One call to the model for ``group``'s sentences; each job gets its part, or the error. The call stops at
         a batch boundary only once every request of the group has stopped."""
+        service_metrics.GROUPS.observe(len(group))
+        service_metrics.GROUP_SENTENCES.observe(sum(len(j.sentences) for j in group))
         try:
             with work.using(work.GroupBudget(j.budget for j in group)):
                 out = self.pipeline.translator.translate([s for j in group for s in j.sentences])

@@ -69,14 +69,14 @@ class Server:
         for _ in range(600):  # at most 120 s (model conversion, Gradio import)
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=2) as response:
+            try:  # /ready: 503 while the model loads (the port answers from the start), 200 once it is in
+                with urllib.request.urlopen(self.url + "/ready", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("server did not answer /health within 120 s")
+        raise RuntimeError("server was not ready (/ready) within 120 s")
 
     def stop(self) -> None:
         self.proc.terminate()

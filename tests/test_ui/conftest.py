@@ -24,7 +24,7 @@ def _free_port() -> int:
 class Running:
     """A server started in a thread; stopped by :meth:`stop` (bounded waits)."""
 
-    def __init__(self, service, *, with_ui=True):
+    def __init__(self, service, *, with_ui=True, **app_options):
         import uvicorn
 
         from ui.server import create_app
@@ -32,7 +32,7 @@ class Running:
         self.service = service
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(service, with_ui=with_ui), host="127.0.0.1",
+        self.server = uvicorn.Server(uvicorn.Config(create_app(service, with_ui=with_ui, **app_options), host="127.0.0.1",
                                                     port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

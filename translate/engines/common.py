@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 
 from news.errors import ConfigError
-from translate import budget
+from translate import budget, metrics
 from translate.base import NLLB_CODES, TranslatorInfo
 from translate.batching import DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_TOKENS, plan_batches, split_long
 from translate.models import ResolvedModel
@@ -136,6 +137,11 @@ class Seq2SeqEngine:
             owners.extend([idx] * len(parts))
         outputs = [""] * len(ids)
         if ids:
+            kind = "repair" if self.anti_repeat else "translate"
+            metrics.MODEL_CALLS.labels(kind=kind).inc()
+            metrics.INPUT_CHARS.inc(sum(map(len, texts)))
+            metrics.INPUT_TOKENS.inc(sum(map(len, ids)))
+            started = time.perf_counter()
             # at least one batch per parallel worker, so that a short text still uses every core
             # on a GPU a batch is fast and large batches are its strength: the cap is for CPU decoding
             deadline = budget.has_deadline() and self.info.device == "cpu"
@@ -143,9 +149,12 @@ class Seq2SeqEngine:
             size = max(1, min(largest, -(-len(ids) // self.parallel)))
             batches = plan_batches([len(x) for x in ids], max_batch_tokens=self.max_batch_tokens, max_batch_size=size)
             for batch, texts_out in zip(batches, self._generate_all([[ids[i] for i in b] for b in batches])):
+                metrics.MODEL_BATCH.observe(len(batch))
                 for i, text in zip(batch, texts_out):
                     outputs[i] = text.strip()
             self.segments_translated += len(ids)
+            metrics.SEGMENTS.inc(len(ids))
+            metrics.MODEL_SECONDS.labels(kind=kind).observe(time.perf_counter() - started)
         joined: list[list[str]] = [[] for _ in texts]
         for owner, text in zip(owners, outputs):
             joined[owner].append(text)
@@ -176,9 +185,15 @@ class Seq2SeqEngine:
         budget.charge(sum(len(texts[i]) for i in fits), "alternatives")  # translate() charges the long ones
         for i, text in zip(long, self.translate([texts[i] for i in long]) if long else []):
             out[i] = [text]
+        if fits:
+            metrics.MODEL_CALLS.labels(kind="alternatives").inc()
+            metrics.INPUT_CHARS.inc(sum(len(texts[i]) for i in fits))
+            metrics.INPUT_TOKENS.inc(sum(len(encoded[i]) for i in fits))
         for start in range(0, len(fits), NBEST_BATCH):  # similar lengths together, a batch a decode
             budget.check()
             chunk = fits[start:start + NBEST_BATCH]
+            metrics.MODEL_BATCH.observe(len(chunk))
+            metrics.SEGMENTS.inc(len(chunk))
             for i, hypotheses in zip(chunk, self._generate_nbest([encoded[i] for i in chunk], n)):
                 out[i] = list(dict.fromkeys(h.strip() for h in hypotheses if h.strip())) or [""]
         return out
