@@ -1,4 +1,4 @@
-"""``kabar eval score|run|summ|qe|testsets``: thin doors onto the harness."""
+"""``kabar eval score|run|summ|qe|check|postedits|testsets``: thin doors onto the harness."""
 from __future__ import annotations
 
 import argparse
@@ -71,6 +71,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     chk.add_argument("--hyp", required=True, metavar="FILE", help="English translations, aligned with --src")
     chk.add_argument("--json", action="store_true",
                      help='print {"sentences": [{"index", "flags": [{"check", "reason"}]}], "rates": {...}}')
+
+    post = sub.add_parser("postedits", formatter_class=parser.formatter_class,
+                          help="quality from the editors' corrections: share corrected, HTER, chrF, warnings' "
+                               "precision and recall, QE vs HTER, two models compared (no references needed)")
+    post.add_argument("--tm", metavar="FILE",
+                      help="the translation memory (default: $KABAR_TM or memory.sqlite in the cache folder)")
+    post.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day of the period (included)")
+    post.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day of the period (included)")
+    post.add_argument("--compare", nargs=2, metavar=("BASELINE", "MODEL"),
+                      help="two models as the report names them (e.g. 'opus-mt-id-en (ct2)'): HTER and chrF of each on "
+                           "the corrected sentences both translated, with the paired bootstrap test")
+    post.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP, help="resamples for the 95%% CIs")
+    post.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    post.add_argument("--out", metavar="DIR", help="write report.md, report.html, postedits.json and the plots")
 
     sets = sub.add_parser("testsets", formatter_class=parser.formatter_class, help="list the test sets found")
     sets.add_argument("--data", help="data folder (default: $KABAR_DATA or ../shared/data)")
@@ -267,8 +281,40 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_postedits(args) -> int:
+    """Quality from corrections over a period (eval/postedits.py)."""
+    from eval.postedits import check_period, collect, report, summary_lines, tables, write_report
+    from translate.memory import TranslationMemory, memory_path
+
+    start, end = check_period(args.date_from, args.date_to)
+    memory = TranslationMemory(memory_path(args.tm, config.cache_dir()), readonly=True)
+    try:
+        sentences = collect(memory, start, end)
+    finally:
+        memory.close()
+    result = report(sentences, start=start, end=end, n_bootstrap=args.bootstrap,
+                    compare=tuple(args.compare) if args.compare else None)
+    if args.out:
+        for path in write_report(result, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    if not sentences:
+        print("No translated sentence is recorded for this period: kabar run and kabar watch record what they "
+              "translate while the translation memory is on (kabar serve with --record-translations).",
+              file=sys.stderr)
+    for title, header, rows in tables(result):
+        print(f"\n{title}")
+        _print_rows(header, rows, right_from=1)
+    print()
+    for line in summary_lines(result):
+        print(line)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the ``kabar eval`` subcommand in ``args``; library errors propagate to the caller."""
     handlers = {"score": cmd_score, "run": cmd_run, "summ": cmd_summ, "qe": cmd_qe, "testsets": cmd_testsets,
-                "check": cmd_check}
+                "check": cmd_check, "postedits": cmd_postedits}
     return handlers[args.eval_command](args)

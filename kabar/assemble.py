@@ -6,7 +6,7 @@ from news import config
 
 #: The option names (``kabar run`` destinations) that shape a pipeline; the rest only steer the run.
 SETTINGS = ("model", "engine", "device", "compute_type", "beam_size", "batch_size", "vmap", "no_cache",
-            "no_article_cache", "qe", "sentences", "lang", "summarizer", "tm", "no_tm", "glossary")
+            "no_article_cache", "qe", "sentences", "lang", "summarizer", "tm", "no_tm", "glossary", "no_record")
 
 
 def make_pipeline(settings: dict) -> Pipeline:
@@ -60,4 +60,4 @@ def make_pipeline(settings: dict) -> Pipeline:
     summarizer = SUMMARIZERS[settings.get("summarizer") or config.DEFAULT_SUMMARIZER]()
     return Pipeline(load_translator=load, summary_length=settings.get("sentences"), summarizer=summarizer,
                     source_lang=settings.get("lang") or "auto", qe=qe, article_cache=articles,
-                    memory=memory, glossary=glossary)
+                    memory=memory, glossary=glossary, record=memory is not None and not settings.get("no_record"))

@@ -92,6 +92,9 @@ def add_pipeline_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--lang", choices=SOURCE_LANGS, default="auto", help="source language (default: detect)")
     run.add_argument("--cache", metavar="DIR", help="cache folder (default: $KABAR_CACHE or ~/.cache/kabar)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the caches (sentences, articles)")
+    run.add_argument("--no-record", action="store_true",
+                     help="do not record the translated sentences beside the translation memory (recorded by default "
+                          "while the memory is on: kabar eval postedits measures quality from the corrections)")
     run.add_argument("--no-article-cache", action="store_true",
                      help="process every article again (translations still come from the sentence cache)")
     add_correction_arguments(run)

@@ -200,7 +200,8 @@ class Pipeline:
 
     def __init__(self, translator=None, *, load_translator: Callable[[], object] | None = None,
                  summarizer=None, summary_length: int | float | str | None = DEFAULT_SUMMARY_LENGTH,
-                 source_lang: str = "auto", qe=None, article_cache=None, memory=None, glossary=None):
+                 source_lang: str = "auto", qe=None, article_cache=None, memory=None, glossary=None,
+                 record: bool = False):
         if source_lang not in SOURCE_LANGS:
             raise choices_error("source language", source_lang, SOURCE_LANGS)
         self._translator = translator
@@ -214,6 +215,9 @@ class Pipeline:
         self.memory = memory  # translate.memory.TranslationMemory: editors' corrections, taken before the model
         self.glossary = glossary if glossary else None  # translate.glossary.Glossary: terms the English must use
         self.memory_hits = 0
+        # record every machine-translated sentence beside the memory, for quality from corrections (eval.postedits)
+        self.record = record
+        self._record_failed = False
 
     @property
     def translator(self):
@@ -242,7 +246,9 @@ class Pipeline:
         answered from it; the new results that succeeded are stored there in one transaction.
         """
         if self.article_cache is None:
-            return self._process_many(docs)
+            results = self._process_many(docs)
+            self._record(results)
+            return results
         start = time.perf_counter()
         keys = [self.article_key(doc) if doc.ok else None for doc in docs]
         known = self.article_cache.get_many([k for k in keys if k])
@@ -271,7 +277,40 @@ class Pipeline:
             if key and result.status == "ok":
                 store.append((key, result.to_dict()))
         self.article_cache.put_many(store)
+        self._record(results)
         return results
+
+    def _record(self, results: Sequence[Result]) -> None:
+        """Record the machine-translated sentences (and headlines) of ``results`` beside the translation memory, once
+        per sentence, article and model, with the checks that flagged each and its QE score. A failed write is
+        said once and never stops the run: the record is statistics, not the articles."""
+        if not self.record or self.memory is None or getattr(self.memory, "readonly", False):
+            return
+        rows = []
+        for r in results:
+            if not r.ok or not r.model:
+                continue
+            common = {"model": f"{r.model} ({r.engine})" if r.engine else r.model, "article": r.url or r.id,
+                      "outlet": r.outlet, "date": r.date}
+            flagged = set(r.flagged)
+            for i, origin in enumerate(r.origin):
+                if origin == "machine":
+                    checks = r.checks[i] if i < len(r.checks) and r.checks[i] else []
+                    rows.append({**common, "source": r.sentences[i], "machine": r.translation[i],
+                                 "checks": [c.get("check") for c in checks if isinstance(c, dict)],
+                                 "qe": r.quality[i] if i < len(r.quality) else None, "qe_low": i in flagged})
+            if r.title_origin == "machine" and r.title_source and r.title:
+                rows.append({**common, "source": r.title_source, "machine": r.title, "checks": [], "qe": None,
+                             "qe_low": False})
+        if not rows:
+            return
+        try:
+            self.memory.record(rows)
+        except Exception as exc:  # a locked or full disk: the articles are done all the same
+            if not self._record_failed:
+                self._record_failed = True
+                log.warning("could not record translated sentences in %s (%s); quality from corrections "
+                            "(kabar eval postedits) will miss them", getattr(self.memory, "path", "the memory"), exc)
 
     def out_of_date(self, result: Result) -> str | None:
         """Why a finished result no longer holds with this pipeline's corrections: ``"memory"`` when the translation

@@ -1,4 +1,4 @@
-"""``kabar tm``: the translation memory from the command line (add, list, remove, export, import)."""
+"""``kabar tm``: the translation memory from the command line (add, list, remove, export, import, prune-recorded)."""
 from __future__ import annotations
 
 import argparse
@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--json", action="store_true", help="one JSON object a line")
     remove = sub.add_parser("remove", help="forget the entry of one Indonesian sentence")
     remove.add_argument("source")
+    prune = sub.add_parser("prune-recorded", help="forget the translated sentences recorded before a day (for kabar "
+                                                  "eval postedits); the corrections stay")
+    prune.add_argument("--before", required=True, metavar="YYYY-MM-DD", help="the first day kept")
     for name, verb in (("export", "write every entry to FILE"), ("import", "add every unit of FILE")):
         action = sub.add_parser(name, help=f"{verb} (TMX 1.4 or TSV, by the file's extension or --format)")
         action.add_argument("file", metavar="FILE")
@@ -68,6 +71,12 @@ def run(args) -> int:
                 print(f"error: no entry for {args.source!r} in {path}", file=sys.stderr)
                 return 1
             print("removed", file=sys.stderr)
+        elif args.tm_command == "prune-recorded":
+            from eval.postedits import check_period
+
+            before, _ = check_period(args.before, None, names=("before", "to"))
+            print(f"forgot {memory.prune_translated(before)} recorded sentences from before {before} ({path})",
+                  file=sys.stderr)
         elif args.tm_command == "export":
             count = export_file(memory, args.file, args.format)
             print(f"exported {count} entries to {args.file}", file=sys.stderr)

@@ -43,7 +43,26 @@ CREATE TABLE IF NOT EXISTS memory (
     note TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS memory_order ON memory(created, key);
+CREATE TABLE IF NOT EXISTS translated (
+    key TEXT NOT NULL,
+    machine TEXT NOT NULL,
+    article TEXT NOT NULL,
+    model TEXT NOT NULL,
+    outlet TEXT,
+    date TEXT,
+    checks TEXT NOT NULL,
+    qe REAL,
+    qe_low INTEGER NOT NULL,
+    recorded TEXT NOT NULL,
+    PRIMARY KEY (key, article, model)
+);
+CREATE INDEX IF NOT EXISTS translated_time ON translated(recorded);
 """
+# Sentences Kabar translated, recorded beside the corrections for eval.postedits (quality from corrections): once
+# per sentence, article and model; the oldest go first past this many ($KABAR_RECORD_MAX sets another).
+DEFAULT_MAX_TRANSLATED = 1_000_000
+ENV_RECORD_MAX = "KABAR_RECORD_MAX"
+MAX_ARTICLE_CHARS = 500  # an article id or URL, a model name, an outlet: longer ones are cut
 _COLUMNS = ("key", "source", "target", "machine", "editor", "origin", "created", "updated")  # every memory has these
 MAX_NOTE_CHARS = 1_000
 PREFER = ("newer", "theirs", "ours")  # which entry an import keeps where both sides have one
@@ -113,6 +132,8 @@ class TranslationMemory:
         self.readonly = readonly
         env_max = os.environ.get(ENV_TM_MAX, "").strip()
         self.max_entries = int(max_entries or (int(env_max) if env_max.isdigit() else DEFAULT_MAX_ENTRIES))
+        env_record = os.environ.get(ENV_RECORD_MAX, "").strip()
+        self.max_translated = int(env_record) if env_record.isdigit() else DEFAULT_MAX_TRANSLATED
         self._lock = threading.Lock()
         if self.path.exists() and not self.path.is_file():
             raise ConfigError(f"Translation memory {self.path} is not a file; pass a file with --tm.")
@@ -320,6 +341,77 @@ class TranslationMemory:
                 self._conn.execute("ROLLBACK")
                 raise
         return checked, counts
+
+    # -- what Kabar translated (for quality from corrections: eval.postedits) ---------------------------------------
+    def record(self, rows: Iterable[dict], *, at: str | None = None) -> int:
+        """Record sentences Kabar translated: dicts with ``source``, ``machine``, ``model``, ``article`` and optional
+        ``outlet``, ``date``, ``checks`` (names of the checks that flagged it), ``qe``, ``qe_low``. A sentence is
+        recorded once per article and model (a rerun adds nothing); one longer than a memory sentence is skipped (it
+        cannot be corrected). Past ``max_translated`` rows, the oldest are dropped. Returns how many were added."""
+        import json
+
+        when = at or _now()
+        values = []
+        for row in rows:
+            key = memory_key(row["source"]) if isinstance(row.get("source"), str) else ""
+            machine = row.get("machine")
+            if not key or len(key) > MAX_SOURCE_CHARS or not isinstance(machine, str) or not machine.strip():
+                continue
+            qe = row.get("qe")
+            values.append((key, machine[:MAX_TARGET_CHARS], str(row.get("article") or "")[:MAX_ARTICLE_CHARS],
+                           str(row.get("model") or "")[:MAX_ARTICLE_CHARS],
+                           str(row["outlet"])[:MAX_ARTICLE_CHARS] if row.get("outlet") else None,
+                           str(row["date"])[:40] if row.get("date") else None,
+                           json.dumps(sorted({str(c)[:40] for c in row.get("checks") or ()})),
+                           float(qe) if isinstance(qe, (int, float)) else None, int(bool(row.get("qe_low"))), when))
+        if not values:
+            return 0
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                before = self._conn.total_changes
+                self._conn.executemany("INSERT OR IGNORE INTO translated VALUES (?,?,?,?,?,?,?,?,?,?)", values)
+                added = self._conn.total_changes - before
+                over = self._conn.execute("SELECT COUNT(*) FROM translated").fetchone()[0] - self.max_translated
+                if over > 0:
+                    self._conn.execute("DELETE FROM translated WHERE rowid IN (SELECT rowid FROM translated "
+                                       "ORDER BY recorded, rowid LIMIT ?)", (over,))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return added
+
+    def translated(self, start: str | None = None, end: str | None = None) -> Iterator[dict]:
+        """The recorded sentences from day ``start`` to day ``end`` (YYYY-MM-DD, both included), oldest first."""
+        import json
+
+        if "translated" not in self._tables():
+            return
+        low, high = start or "", (end + "U") if end else "\uffff"  # "2026-12-01U" sorts after that day's times
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT rowid, key, machine, article, model, outlet, date, checks, qe, qe_low, recorded "
+                    "FROM translated WHERE recorded >= ? AND recorded < ? AND rowid > ? ORDER BY rowid LIMIT 1000",
+                    (low, high, last)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield {"key": row[1], "machine": row[2], "article": row[3], "model": row[4], "outlet": row[5],
+                       "date": row[6], "checks": json.loads(row[7]), "qe": row[8], "qe_low": bool(row[9]),
+                       "recorded": row[10]}
+            last = rows[-1][0]
+
+    def prune_translated(self, before: str) -> int:
+        """Forget the sentences recorded before day ``before`` (YYYY-MM-DD); the corrections stay. Returns how many."""
+        with self._lock:
+            return self._conn.execute("DELETE FROM translated WHERE recorded < ?", (before,)).rowcount
+
+    def _tables(self) -> set[str]:
+        with self._lock:
+            return {name for (name,) in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
     def remove(self, source: str) -> bool:
         """Forget the entry for ``source``; True when there was one."""

@@ -340,6 +340,16 @@ def build_router(service: KabarService) -> APIRouter:
         return CorrectionsPage(total=total, entries=[CorrectionEntry(**e.to_dict(), english=e.target) for e in entries],
                                next=cursor)
 
+    @router.get("/api/quality", tags=["kabar"], dependencies=[Depends(require_memory_access)], responses=ERRORS,
+                summary="Quality from the editors' corrections over a period: share corrected, HTER, chrF, each "
+                        "warning's precision and recall, QE vs HTER (as kabar eval postedits --json; the newest "
+                        "5,000 sentences of the period; only on a server started with --suggestions)")
+    async def quality(request: Request,
+                      date_from: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD"),
+                      date_to: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD")):
+        unknown_params(request, ("from", "to", "api_key"))
+        return await service.run(service.quality, date_from, date_to)
+
     @router.get("/feed.xml", tags=["kabar"], dependencies=[Depends(require_key)],
                 responses={404: {"model": ErrorResponse, "description": "The server has no archive folder, or it has "
                                                                        "no feed yet"}},

@@ -499,6 +499,32 @@ class Callbacks:
         return pd.DataFrame(rows, columns=header), [str(out / p) for p in ("scores.png", "testsets.png",
                                                                           "length_ratio.png")]
 
+    def run_quality(self, date_from: str = "", date_to: str = ""):
+        """Quality from the editors' corrections over a period (GET /api/quality's report): its tables as escaped
+        HTML and its two plots."""
+        import pandas as pd
+
+        from eval.postedits import plot, summary_lines, tables
+
+        try:
+            result = self.service.quality(date_from or None, date_to or None)
+        except KabarError as exc:
+            raise gr.Error(str(exc)) from None
+        parts = []
+        for k, (title, header, rows) in enumerate(tables(result)):
+            parts.append(f"<h3>{html.escape(title)}</h3>" + table_html(pd.DataFrame(rows, columns=header),
+                                                                         f"quality-table-{k}"))
+        notes = summary_lines(result)
+        if result.get("limited_to_newest"):
+            notes.insert(0, f"The newest {result['limited_to_newest']:,} translated sentences of the period (kabar "
+                            "eval postedits reads them all).")
+        if not result["sentences"]:
+            notes.insert(0, "No translated sentence is recorded for this period (kabar run and kabar watch record "
+                            "them while the translation memory is on; this server with --record-translations).")
+        parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+        out = self.service.work_dir("quality-")
+        return "".join(parts), [str(p) for p in plot(result, out)]
+
     def search(self, query: str = "", date_from: str = "", date_to: str = "", outlet: str | None = "",
                mode: str = "hybrid", undated: bool = False) -> str:
         """The archive's hits for a query, as escaped HTML (one entry a story); with no hit, the filters that were
@@ -605,7 +631,7 @@ def _batch_tab() -> SimpleNamespace:
         return SimpleNamespace(files=files, run=run, status=status, table=table, shown=shown, downloads=downloads)
 
 
-def _evaluate_tab(names: list[str]) -> SimpleNamespace:
+def _evaluate_tab(names: list[str], corrections: bool = False) -> SimpleNamespace:
     with gr.Tab("Evaluate", id="evaluate"):
         sets = gr.CheckboxGroup(choices=names, label="Test sets (../shared/data or KABAR_DATA)", elem_id="eval-sets")
         use_model = gr.Checkbox(value=True, label="Translate with the loaded model")
@@ -618,8 +644,24 @@ def _evaluate_tab(names: list[str]) -> SimpleNamespace:
         shown = gr.HTML(label="Scores with 95% CIs", elem_id="eval-table-box")
         plots = gr.Gallery(label="Plots (click one to see it whole)", columns=3, object_fit="contain", height="auto",
                            elem_id="eval-plots")
+        # shown only where the operator opened the translation memory to clients (kabar serve --suggestions)
+        with gr.Accordion("From corrections: quality without references", open=False, visible=corrections,
+                          elem_id="quality"):
+            gr.Markdown("What editors changed in Kabar's translations: share corrected, HTER (TER of the machine "
+                        "English against its post-edit), chrF, how often each warning pointed at a corrected "
+                        "sentence, and QE against HTER. Editors correct style as well as errors, and an uncorrected "
+                        "sentence is not necessarily right.")
+            with gr.Row():
+                quality_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="quality-from", max_lines=1,
+                                          max_length=10)
+                quality_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="quality-to", max_lines=1, max_length=10)
+                quality_run = gr.Button("Report", elem_id="run-quality")
+            quality_shown = gr.HTML(elem_id="quality-box")
+            quality_plots = gr.Gallery(label="Per week, and each warning", columns=2, object_fit="contain",
+                                       height="auto", elem_id="quality-plots")
         return SimpleNamespace(sets=sets, use_model=use_model, hyps=hyps, limit=limit, run=run, table=table,
-                               shown=shown, plots=plots)
+                               shown=shown, plots=plots, quality_from=quality_from, quality_to=quality_to,
+                               quality_run=quality_run, quality_shown=quality_shown, quality_plots=quality_plots)
 
 
 def _search_tab() -> SimpleNamespace:
@@ -649,7 +691,7 @@ def build_app(service: KabarService) -> gr.Blocks:
         with gr.Tabs():
             article = _article_tab(service.pipeline.summarizer.name, corrections=service.suggestions)
             batch = _batch_tab()
-            evaluate = _evaluate_tab(calls.testset_names())
+            evaluate = _evaluate_tab(calls.testset_names(), corrections=service.suggestions)
             search = _search_tab() if service.archive_dir is not None else None
             with gr.Tab("Model", id="model"):
                 info = gr.Markdown(calls.model_markdown(), elem_id="model-info", label="Model")
@@ -678,6 +720,10 @@ def build_app(service: KabarService) -> gr.Blocks:
             outputs=[evaluate.table, evaluate.plots], api_name="run_eval").then(
             lambda frame: table_html(frame, "eval-table"), inputs=[evaluate.table], outputs=[evaluate.shown],
             api_name=False)
+        evaluate.quality_run.click(lambda: ("", None), outputs=[evaluate.quality_shown, evaluate.quality_plots],
+                                   api_name=False, queue=False).then(
+            calls.run_quality, inputs=[evaluate.quality_from, evaluate.quality_to],
+            outputs=[evaluate.quality_shown, evaluate.quality_plots], api_name="run_quality")
         if search is not None:
             inputs = [search.query, search.date_from, search.date_to, search.outlet, search.mode, search.undated]
             # the earlier results go first, so a search that fails never leaves them standing as its answer

@@ -54,6 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "POST and GET /api/corrections and the UI's correction panel (behind the API keys when "
                              "keys are set; the editor recorded is then the key's name). Off by default: a "
                              "correction changes what every later kabar run produces")
+    parser.add_argument("--record-translations", action="store_true",
+                        help="record every article sentence the server translates beside the translation memory, "
+                             "for kabar eval postedits and /api/quality (off by default: clients' text would be "
+                             "written to the operator's file; a cap keeps it bounded)")
     parser.add_argument("--archive", metavar="DIR",
                         help="the output folder of kabar run or kabar watch to search (/api/search and the Search "
                              "tab); a watch may go on adding to it while the server runs")
@@ -76,7 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_service(model=None, engine=None, device=None, max_chars=None, qe=False, temp_dir=None, max_queue=None,
                   deadline=None, allow_private_urls=None, keep_files=None, *, tm=None, no_tm=False, glossary=None,
-                  suggestions=False, archive=None, summarizer=None, sentences=None):
+                  suggestions=False, archive=None, summarizer=None, sentences=None, record=False):
     """Load the model once and wrap the pipeline in a :class:`KabarService`."""
     from kabar.pipeline import Pipeline
     from translate.cache import SentenceCache
@@ -105,7 +109,7 @@ def build_service(model=None, engine=None, device=None, max_chars=None, qe=False
 
     chosen = SUMMARIZERS[summarizer or config.DEFAULT_SUMMARIZER]()
     pipeline = Pipeline(cached, qe=estimator, memory=memory, glossary=terms, summarizer=chosen,
-                        summary_length=sentences or config.DEFAULT_SUMMARY_LENGTH)
+                        summary_length=sentences or config.DEFAULT_SUMMARY_LENGTH, record=record and memory is not None)
     return KabarService(pipeline, max_chars=max_chars,
                         temp_dir=temp_dir, max_queue=max_queue, deadline=deadline,
                         allow_private_urls=allow_private_urls, keep_files=keep_files, suggestions=suggestions,
@@ -199,7 +203,8 @@ def run(args: argparse.Namespace) -> int:
                                     config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
                                     args.deadline, args.allow_private_urls or None, args.keep_files, tm=args.tm,
                                     no_tm=args.no_tm, glossary=args.glossary, suggestions=args.suggestions,
-                                    archive=args.archive, summarizer=args.summarizer, sentences=args.sentences)
+                                    archive=args.archive, summarizer=args.summarizer, sentences=args.sentences,
+                                    record=args.record_translations)
             starting.attach(create_app(service, max_in_flight=connections, metrics=args.metrics,
                                        metrics_key=metrics_key))
         except BaseException as exc:  # noqa: BLE001 - said by run() once the server has stopped

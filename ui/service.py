@@ -24,6 +24,10 @@ from ui.tempfiles import DEFAULT_KEEP_SECONDS, Sweeper, private_folder
 DEFAULT_MAX_CHARS = 20_000
 DEFAULT_MAX_QUEUE = 16
 DEFAULT_DEADLINE = 120.0  # seconds one request may take before the client gets 504
+# Quality from corrections on the server (GET /api/quality, the Evaluate tab): the newest sentences of the period
+# only, and fewer resamples than kabar eval postedits (which reads every sentence, 1,000 resamples).
+MAX_QUALITY_SENTENCES = 5_000
+QUALITY_BOOTSTRAP = 200
 DEFAULT_WORKERS = 1  # model work runs one request at a time on 2 cores; the rest wait in the queue
 # Text translation requests waiting together are translated together (translate_texts): at most this many
 # sentences in one call to the model, which batches them by length over its replicas. $KABAR_GROUP_SENTENCES
@@ -428,7 +432,8 @@ class KabarService:
                                 summarizer=chosen, qe=pipeline.qe, memory=pipeline.memory,
                                 glossary=pipeline.glossary if glossary is None else glossary,
                                 source_lang=source_lang or pipeline.source_lang,
-                                summary_length=summary_length if summary_length not in (None, "") else "auto")
+                                summary_length=summary_length if summary_length not in (None, "") else "auto",
+                                record=pipeline.record)
             if summary_length in (None, ""):  # only the summarizer or language changed: the server's length
                 pipeline.summary_n, pipeline.summary_ratio = self.pipeline.summary_n, self.pipeline.summary_ratio
         with self.bounded(len(doc.text or "")), self.slot(route):
@@ -459,6 +464,22 @@ class KabarService:
         memory = self._memory_or_error()
         with self.slot("api/corrections"):
             return memory.page(offset=offset, limit=limit, after=after)
+
+    def quality(self, date_from: str | None = None, date_to: str | None = None) -> dict:
+        """Quality from corrections over a period (eval.postedits): the newest ``MAX_QUALITY_SENTENCES`` translated
+        sentences of it, ``QUALITY_BOOTSTRAP`` resamples for the intervals; read in a work slot like any request."""
+        from eval.postedits import check_period, collect, report
+
+        self.require_memory_access()
+        memory = self._memory_or_error()
+        start, end = check_period(date_from, date_to)
+        with self.slot("api/quality"):
+            sentences = collect(memory, start, end, newest=MAX_QUALITY_SENTENCES + 1)
+            sampled = len(sentences) > MAX_QUALITY_SENTENCES
+            result = report(sentences[-MAX_QUALITY_SENTENCES:], start=start, end=end,
+                            n_bootstrap=QUALITY_BOOTSTRAP)
+        result["limited_to_newest"] = MAX_QUALITY_SENTENCES if sampled else None
+        return result
 
     # -- the archive ----------------------------------------------------------------------------------
     def archive(self):

@@ -142,22 +142,37 @@ def test_watch_resumes_after_kill_9_without_duplicates(site, tiny_marian, tmp_pa
 
 
 def test_watch_stops_cleanly_on_sigterm(site, tiny_marian, tmp_path):
+    """SIGTERM while the watch sleeps between polls: exit 0, one 'stopped after 1 polls' line. The signal is sent
+    once the watch has said its first poll is done (index.html appears a moment before the poll ends: waiting for
+    it raced the poll's last step on a busy machine)."""
+    import threading
+
     out = tmp_path / "edition"
     site.live = list(STORIES[:1])
     command = [sys.executable, "-m", "kabar", "watch", "--feed", site.url("/live.xml"), "--out", str(out),
                "--model", str(tiny_marian), "--every", "30s", "--host-delay", "0", "--quiet"]
     proc = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    polled = threading.Event()
+
+    def read():
+        for line in proc.stderr:
+            lines.append(line)
+            if " poll 1:" in line:
+                polled.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        for _ in range(600):
-            if (out / "index.html").exists():
-                break
-            time.sleep(0.1)
+        assert polled.wait(timeout=120), "".join(lines)[-2000:]
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        reader.join(timeout=30)
     finally:
         proc.kill()
-    assert proc.returncode == 0 and "stopped after 1 polls" in err
+    err = "".join(lines)
+    assert proc.returncode == 0 and "stopped after 1 polls" in err, err[-2000:]
     assert len(_records(out)) == 1
 
 
