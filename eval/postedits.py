@@ -37,6 +37,7 @@ from translate.memory import TranslationMemory, memory_key
 CHECKS = ("numbers", "names", "untranslated", "repetition", "length")  # eval.checks' families, in report order
 QE_LOW = "qe-low"
 ANY = "any warning"
+MOST_EDITED = 10  # sentences listed in the reports' table (postedits.json has every corrected sentence)
 CORRECTING = ("correction", "suggestion")  # memory entries that are an editor's verdict (imports are not)
 CAVEATS = (
     "Editors correct style and house conventions as well as errors: HTER is an upper bound on the model's errors.",
@@ -116,6 +117,13 @@ def collect(memory: TranslationMemory, start: str | None = None, end: str | None
                             tuple(row["checks"]), row["qe"], bool(row["qe_low"]),
                             entry.target if edited else None, entry.editor if edited else None))
     return out
+
+
+def sentence_chrf(machine: str, post_edit: str) -> float:
+    """sacrebleu's chrF of one machine sentence against its post-edit."""
+    from sacrebleu.metrics import CHRF
+
+    return float(CHRF().sentence_score(machine, [post_edit]).score)
 
 
 def sentence_hter(machine: str, post_edit: str | None) -> float:
@@ -228,6 +236,11 @@ def report(sentences: Sequence[Sentence], *, start: str | None = None, end: str 
                          "hter": corpus_score("ter", [s.machine for s in g], [s.post_edit for s in g],
                                               n_bootstrap=n_bootstrap).to_dict()} for e, g in sorted(editors.items())]
     out["warnings"] = _warning_rows(sentences)
+    edited = [{"source": s.key, "machine": s.machine, "post_edit": s.post_edit, "model": s.model,
+               "editor": s.editor, "article": s.article, "hter": sentence_hter(s.machine, s.post_edit),
+               "chrf": sentence_chrf(s.machine, s.post_edit), "warnings": sorted(s.warnings())}
+              for s in sentences if s.corrected]
+    out["corrected_sentences"] = sorted(edited, key=lambda e: -e["hter"])  # the most edited first
     scored = [s for s in sentences if s.qe is not None]
     rho = spearman([s.qe for s in scored], [sentence_hter(s.machine, s.post_edit) for s in scored])
     out["qe_vs_hter"] = {"spearman": rho, "sentences": len(scored)}
@@ -260,6 +273,10 @@ def tables(result: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         out.append((f"By {name}", [name] + scores, group_rows(name)))
     out.append(("By editor", ["editor", "corrections", "HTER"],
                 [[e["editor"], str(e["corrected"]), _score(e, "hter")] for e in result["by_editor"]]))
+    out.append((f"Most edited sentences (the {MOST_EDITED} with the highest HTER)",
+                ["source", "machine", "post-edit", "HTER", "chrF", "warnings"],
+                [[e["source"], e["machine"], e["post_edit"], f"{e['hter']:.1f}", f"{e['chrf']:.1f}",
+                  ", ".join(e["warnings"]) or "-"] for e in result["corrected_sentences"][:MOST_EDITED]]))
     out.append(("Warnings against corrections", ["warning", "flagged", "flagged and corrected", "precision", "recall"],
                 [[w["warning"], str(w["flagged"]), str(w["flagged_and_corrected"]), _pct(w["precision"]),
                   _pct(w["recall"])] for w in result["warnings"]]))

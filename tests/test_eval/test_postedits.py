@@ -237,3 +237,14 @@ def test_kabar_run_records_what_it_translates_once_and_not_with_no_record(tiny_m
     memory = TranslationMemory(other, readonly=True)
     assert list(memory.translated()) == []
     memory.close()
+
+
+def test_per_sentence_hter_and_chrf_are_sacrebleus_and_most_edited_come_first(memory):
+    result = report(collect(memory), n_bootstrap=0)
+    edited = result["corrected_sentences"]
+    assert len(edited) == 4 and [e["hter"] for e in edited] == sorted((e["hter"] for e in edited), reverse=True)
+    for e in edited:
+        assert e["hter"] == pytest.approx(sacrebleu.sentence_ter(e["machine"], [e["post_edit"]]).score)
+        assert e["chrf"] == pytest.approx(sacrebleu.sentence_chrf(e["machine"], [e["post_edit"]]).score)
+    quake = next(e for e in edited if e["source"] == "Gempa terasa di Cianjur.")
+    assert quake["warnings"] == ["qe-low", "repetition"] and quake["editor"] == "sari"

@@ -122,3 +122,33 @@ def test_evaluate_tab_shows_the_report_from_corrections(translators, tmp_path, b
         page.close()
     finally:
         running.stop()
+
+
+def test_the_postedits_html_report_renders_with_its_plots(tmp_path, browser):
+    """kabar eval postedits --out: report.html in Chromium, its two plots loaded (not broken images), its text as
+    text (a sentence with markup is shown, not obeyed)."""
+    from kabar.cli import main
+
+    memory = TranslationMemory(tmp_path / "tm.sqlite")
+    rows = [{"source": f"Kalimat {k} <i>miring</i>.", "machine": f"Sentence {k} <i>italic</i>.", "model": "m (ct2)",
+             "article": "a", "checks": ["numbers"] if k % 2 else [], "qe": 0.5 + k / 20, "qe_low": k < 3}
+            for k in range(6)]
+    memory.record(rows, at="2026-12-01T08:00:00Z")
+    for k in range(3):
+        memory.add(f"Kalimat {k} <i>miring</i>.", f"Sentence number {k}, in italics.", machine=rows[k]["machine"],
+                   editor="sari")
+    memory.close()
+    out = tmp_path / "report"
+    assert main(["eval", "postedits", "--tm", str(tmp_path / "tm.sqlite"), "--bootstrap", "20", "--out",
+                 str(out)]) == 0
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((out / "report.html").as_uri())
+    assert page.title() == "Kabar quality from corrections"
+    images = page.locator("img")
+    assert images.count() == 2
+    for k in range(2):
+        page.wait_for_function(f"document.images[{k}].complete", timeout=30_000)
+        assert page.evaluate(f"document.images[{k}].naturalWidth") > 100
+    assert page.locator("td i").count() == 0 and "<i>miring</i>" in page.locator("body").inner_text()
+    assert "50.0%" in page.locator("body").inner_text()  # 3 of 6 corrected
+    page.close()
