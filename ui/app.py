@@ -656,7 +656,7 @@ def _evaluate_tab(names: list[str], corrections: bool = False) -> SimpleNamespac
                                           max_length=10)
                 quality_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="quality-to", max_lines=1, max_length=10)
                 quality_run = gr.Button("Report", elem_id="run-quality")
-            quality_shown = gr.HTML(elem_id="quality-box")
+            quality_shown = gr.HTML(label="Quality from corrections", elem_id="quality-box")
             quality_plots = gr.Gallery(label="Per week, and each warning", columns=2, object_fit="contain",
                                        height="auto", elem_id="quality-plots")
         return SimpleNamespace(sets=sets, use_model=use_model, hyps=hyps, limit=limit, run=run, table=table,
