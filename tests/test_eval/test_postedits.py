@@ -248,3 +248,20 @@ def test_per_sentence_hter_and_chrf_are_sacrebleus_and_most_edited_come_first(me
         assert e["chrf"] == pytest.approx(sacrebleu.sentence_chrf(e["machine"], [e["post_edit"]]).score)
     quake = next(e for e in edited if e["source"] == "Gempa terasa di Cianjur.")
     assert quake["warnings"] == ["qe-low", "repetition"] and quake["editor"] == "sari"
+
+
+def test_an_imported_entry_is_not_a_verdict_on_kabars_english(tmp_path):
+    """A TMX/TSV import holds someone's English for a sentence Kabar also translated: that sentence is not counted
+    as corrected (nobody corrected Kabar's output); the same sentence corrected by an editor is."""
+    memory = TranslationMemory(tmp_path / "tm.sqlite")
+    row = {"model": A, "article": "a", "checks": [], "qe": None, "qe_low": False}
+    memory.record([{**row, "source": "Kalimat impor.", "machine": "Import sentence."},
+                   {**row, "source": "Kalimat koreksi.", "machine": "Correct sentence."}])
+    memory.add("Kalimat impor.", "An imported sentence.", origin="import")
+    memory.add("Kalimat koreksi.", "A corrected sentence.", origin="correction")
+    result = report(collect(memory), n_bootstrap=0)
+    assert (result["sentences"], result["corrected"]) == (2, 1)
+    assert [e["source"] for e in result["corrected_sentences"]] == ["Kalimat koreksi."]
+    memory.add("Kalimat impor.", "A suggested sentence.", origin="suggestion")  # a suggestion is a verdict
+    assert report(collect(memory), n_bootstrap=0)["corrected"] == 2
+    memory.close()

@@ -419,3 +419,44 @@ def test_an_undated_article_is_left_out_of_date_filters_unless_asked(tmp_path, u
     assert ids(search(archive, q)) == (["undated"] if found else [])
     [hit] = search(archive, make_query("flood Bekasi", mode="keyword"))
     assert hit.date is None  # shown as undated, not as the run's day
+
+
+@pytest.mark.parametrize(("date_from", "date_to", "found"), [
+    ("2026-10-15", None, True),  # --from on the article's own day: included
+    ("2026-10-16", None, False),  # the day after: not
+    (None, "2026-10-15", True),  # --to on its own day: included
+    (None, "2026-10-14", False),  # the day before: not
+    ("2026-10-15", "2026-10-15", True),  # a one-day period
+])
+def test_date_filters_include_both_boundary_days(filled, date_from, date_to, found):
+    hits = ids(search(filled, make_query("pabrik semikonduktor", mode="keyword", date_from=date_from,
+                                         date_to=date_to, group=False)))
+    assert ("chips" in hits) is found
+
+
+def test_rank_fusion_is_cormacks_rrf_with_k_60_and_weights():
+    """The fused score of a row is the sum over lists of weight / (60 + its place, from 1): a row first in one list
+    and third in the other beats a row second in both only by that formula's numbers."""
+    from kabar.search import fuse
+
+    keyword = [(1, 9.0), (2, 5.0), (3, 1.0)]
+    meaning = [(3, 0.9), (2, 0.8), (1, 0.1)]
+    fused = dict(fuse(keyword, meaning))
+    assert fused[1] == pytest.approx(1 / 61 + 1 / 63) and fused[2] == pytest.approx(2 / 62)
+    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
+    weighted = fuse(keyword, meaning, weights=(0.25, 1.0))
+    assert weighted[0] == (3, pytest.approx(0.25 / 63 + 1 / 61))
+    assert [rowid for rowid, _ in weighted] == [3, 2, 1]
+    assert fuse([(5, 1.0)], [(5, 1.0)]) == [(5, pytest.approx(2 / 61))]
+
+
+def test_a_report_added_out_of_date_order_joins_the_later_story(tmp_path):
+    """The story window looks both ways: a report dated before the articles already archived (a late-arriving
+    feed item) joins their story when it is within the window, and not when it is outside."""
+    archive = Archive(tmp_path)
+    days = archive_module.STORY_WINDOW_DAYS
+    archive.add([result("later", FLOOD, date="2026-11-20")])
+    archive.add([result("earlier", FLOOD, date=f"2026-11-{20 - days:02d}")])  # on the window's edge: in
+    archive.add([result("too-early", FLOOD, date=f"2026-11-{20 - days - 1 - days:02d}")])  # out of reach of both
+    stories = archive.stories(["later", "earlier", "too-early"])
+    assert stories["earlier"].key == stories["later"].key != stories["too-early"].key

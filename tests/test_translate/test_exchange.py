@@ -181,3 +181,25 @@ print(count, (peak_kb() - before) // 1024)
     assert out.returncode == 0, out.stderr
     count, grown_mb = map(int, out.stdout.split())
     assert count == 300000 and grown_mb < 15, out.stdout
+
+
+@pytest.mark.parametrize("header", ["source\tenglish", "Source\tTarget", "id\ten", None])
+def test_a_tsv_header_is_recognised_in_each_form_and_optional(tmp_path, header):
+    path = tmp_path / "in.tsv"
+    lines = ([header] if header else []) + ["Warga mengungsi.\tResidents fled.", "Harga naik.\tPrices rose."]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    memory = TranslationMemory(tmp_path / "tm.sqlite")
+    assert import_file(memory, path)["added"] == 2 and len(memory) == 2
+    assert memory.get_many(["id", "source", "Source", "Warga mengungsi."]) == {"Warga mengungsi.": "Residents fled."}
+
+
+def test_a_tsv_row_without_an_update_time_takes_its_creation_time(tmp_path):
+    path = tmp_path / "in.tsv"
+    # source, english, machine, editor, origin, created, updated, note
+    path.write_text("source\tenglish\tmachine\teditor\torigin\tcreated\tupdated\tnote\n"
+                    "Warga mengungsi.\tResidents fled.\t\tSari\tcorrection\t2025-03-04T05:06:07Z\t\t\n",
+                    encoding="utf-8")
+    memory = TranslationMemory(tmp_path / "tm.sqlite")
+    import_file(memory, path)
+    entry = memory.get("Warga mengungsi.")
+    assert entry.created == entry.updated == "2025-03-04T05:06:07Z"

@@ -112,3 +112,42 @@ def test_every_header_form_is_read_as_a_header(header):
 def test_a_first_line_that_is_no_header_is_a_term():
     glossary = parse_glossary("KPK,Corruption Eradication Commission\nBasarnas,National Search and Rescue Agency\n")
     assert [t.source for t in glossary.terms] == ["KPK", "Basarnas"]
+
+
+@pytest.mark.parametrize("clitic", ["nya", "lah", "kah", "pun"])
+def test_every_clitic_is_undone_on_a_terms_last_word_only(clitic):
+    g = parse_glossary("source,target\nbupati,regent\nPolres Bekasi,Bekasi Police\n", name="terms.csv")
+    assert [m.term.source for m in g.find(f"Kata bupati{clitic} kemarin.")] == ["bupati"]
+    assert [m.term.source for m in g.find(f"Polres Bekasi{clitic} diam.")] == ["Polres Bekasi"]
+    assert g.find(f"Polres{clitic} Bekasi diam.") == []  # inside a term, a word is whole
+
+
+@pytest.mark.parametrize(("sentence", "found"), [
+    ("Rinya hadir.", []),  # "ri" + "nya": two letters would be left, so -nya is part of the word
+    ("DPRnya hadir.", ["DPR"]),  # three letters left: the clitic comes off
+    ("Ripun hadir.", []),
+    ("DPRpun hadir.", ["DPR"]),
+])
+def test_a_clitic_comes_off_only_where_three_letters_stay(sentence, found):
+    g = parse_glossary("source,target\nRI,Indonesia\nDPR,House of Representatives\n", name="terms.csv")
+    assert [m.term.source for m in g.find(sentence)] == found
+
+
+def test_the_longest_term_wins_where_terms_overlap_and_the_rest_still_match():
+    g = parse_glossary("source,target\nPolres,police\nBekasi,Bekasi\nPolres Bekasi,Bekasi Police\n",
+                       name="terms.csv")
+    assert [m.term.source for m in g.find("Polres Bekasi menahan dua orang.")] == ["Polres Bekasi"]
+    assert [m.term.source for m in g.find("Polres menahan warga Bekasi.")] == ["Polres", "Bekasi"]
+    # a longer term starting inside a shorter one's span is not matched across it
+    assert [m.term.source for m in g.find("Polres Polres Bekasi.")] == ["Polres", "Polres Bekasi"]
+
+
+@pytest.mark.parametrize(("text", "term", "found"), [
+    ("Two regents came.", "regent", True),  # -s
+    ("Three witnesses spoke.", "witness", True),  # -es
+    ("The boxes arrived.", "box", True),
+    ("The regency answered.", "regent", False),
+    ("A witnessed event.", "witness", False),
+])
+def test_english_plurals_in_s_and_es_count_as_the_term(text, term, found):
+    assert has_phrase(text, term) is found

@@ -86,3 +86,17 @@ def test_entries_are_listed_in_pages_and_memory_is_shared_between_connections(tm
         t.join(timeout=60)
     assert not errors and len(tm) == 2650
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_correction_again_keeps_the_first_creation_time_and_the_note(tmp_path):
+    """Times a second apart cannot tell "kept" from "replaced": the first entry is made a year earlier."""
+    tm = TranslationMemory(tmp_path / "tm.sqlite")
+    tm.add_many([Entry("Banjir melanda Bekasi.", "Floods hit Bekasi.", machine="Flood Bekasi.",
+                       created="2025-01-02T03:04:05Z", updated="2025-01-02T03:04:05Z", note="house style: hit")])
+    tm.add("Banjir melanda Bekasi.", "Floods struck Bekasi.", editor="Budi")  # a correction carries no note
+    entry = tm.get("Banjir melanda Bekasi.")
+    assert entry.target == "Floods struck Bekasi." and entry.editor == "Budi"
+    assert entry.created == "2025-01-02T03:04:05Z" and entry.updated > "2026"
+    assert entry.note == "house style: hit" and entry.machine == "Flood Bekasi."
+    tm.add_many([Entry("Banjir melanda Bekasi.", "Floods struck Bekasi again.", note="new note")])
+    assert tm.get("Banjir melanda Bekasi.").note == "new note"  # a new note replaces the old one

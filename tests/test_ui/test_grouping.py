@@ -94,6 +94,15 @@ def test_a_failing_group_fails_every_request_in_it_and_the_next_ones_still_work(
     assert all(not t.is_alive() for t in threads)  # nobody hangs
     failed = [r for r in results if isinstance(r, RuntimeError)]
     assert failed and all(str(r) == "model failed" for r in failed)
+    # every request of the failed call got the error, every other request its English: none got another error,
+    # a result of nothing, or someone else's sentences
+    [in_failed_call] = [inputs for inputs, outputs in recording.calls if not outputs]
+    assert len(in_failed_call) > 1, "the failing sentence was grouped with others"
+    for text, result in zip(texts, results):
+        if text in in_failed_call:
+            assert isinstance(result, RuntimeError) and str(result) == "model failed", (text, result)
+        else:
+            assert isinstance(result, str) and result.strip(), (text, result)
     assert service.translate_texts(["Kalimat baru."])[0]  # the service goes on
     assert not service._pending
 
@@ -227,3 +236,19 @@ def test_a_request_longer_than_the_group_limit_is_translated_whole(translators, 
     assert older.result == recording.calls[0][1] and len(older.result) == 3
     assert results == [" ".join(recording.calls[1][1])]
     assert not service._pending
+
+
+@pytest.mark.parametrize(("cap", "calls_after_the_first"), [(4, [4]), (3, [3, 1])])
+def test_a_group_takes_sentences_up_to_its_cap_inclusive(translators, monkeypatch, cap, calls_after_the_first):
+    """Four one-sentence requests wait while the first holds the model: with a cap of 4 they are one call (the
+    cap is reached, not passed); with a cap of 3, a call of 3 and one of 1."""
+    monkeypatch.setenv("KABAR_GROUP_SENTENCES", str(cap))
+    gate = threading.Event()
+    recording = Recording(translators("marian", "ct2"), gate)
+    service = make_service(recording, api_keys="", max_queue=64)
+    first, _ = _run_concurrently(service, ["Kalimat awal."])
+    assert recording.entered.wait(30)  # the first request holds the model at the gate
+    threads, results = _run_concurrently(service, [f"Kalimat nomor {n}." for n in range(4)])
+    _release_when_waiting(service, gate, first + threads, 4)
+    assert [len(inputs) for inputs, _ in recording.calls] == [1, *calls_after_the_first]
+    assert all(isinstance(r, str) for r in results)

@@ -152,3 +152,12 @@ def test_the_postedits_html_report_renders_with_its_plots(tmp_path, browser):
     assert page.locator("td i").count() == 0 and "<i>miring</i>" in page.locator("body").inner_text()
     assert "50.0%" in page.locator("body").inner_text()  # 3 of 6 corrected
     page.close()
+
+
+def test_a_sentence_taken_from_the_memory_is_not_recorded_as_machine_output(translators, tmp_path):
+    service = _service(translators, tmp_path)
+    first = ARTICLE.split("\n\n")[0]
+    service.correct(first, "Floods hit Bekasi city on Monday morning.")
+    result = service.process(ARTICLE)
+    assert result.origin[0] == "human" and list(result.origin[1:]) == ["machine", "machine"]
+    assert sorted(r["key"] for r in _recorded(service)) == sorted(result.sentences[1:])
