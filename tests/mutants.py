@@ -133,7 +133,7 @@ def run(only: str | None = None, timeout: int = 900) -> list[tuple[str, str, str
             path.write_text(text.replace(original, mutated), encoding="utf-8")
             start = time.monotonic()
             try:
-                proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-rf", "-p", "no:cacheprovider", *tests],
                                       cwd=copy, capture_output=True, text=True, timeout=timeout,
                                       env={**os.environ, "PYTHONPATH": str(copy)})
                 failed = [line for line in proc.stdout.splitlines() if line.startswith("FAILED")]
