@@ -236,13 +236,14 @@ def report(sentences: Sequence[Sentence], *, start: str | None = None, end: str 
                          "hter": corpus_score("ter", [s.machine for s in g], [s.post_edit for s in g],
                                               n_bootstrap=n_bootstrap).to_dict()} for e, g in sorted(editors.items())]
     out["warnings"] = _warning_rows(sentences)
+    hter = {id(s): sentence_hter(s.machine, s.post_edit) for s in sentences if s.corrected}  # others: 0
     edited = [{"source": s.key, "machine": s.machine, "post_edit": s.post_edit, "model": s.model,
-               "editor": s.editor, "article": s.article, "hter": sentence_hter(s.machine, s.post_edit),
+               "editor": s.editor, "article": s.article, "hter": hter[id(s)],
                "chrf": sentence_chrf(s.machine, s.post_edit), "warnings": sorted(s.warnings())}
               for s in sentences if s.corrected]
     out["corrected_sentences"] = sorted(edited, key=lambda e: -e["hter"])  # the most edited first
     scored = [s for s in sentences if s.qe is not None]
-    rho = spearman([s.qe for s in scored], [sentence_hter(s.machine, s.post_edit) for s in scored])
+    rho = spearman([s.qe for s in scored], [hter.get(id(s), 0.0) for s in scored])
     out["qe_vs_hter"] = {"spearman": rho, "sentences": len(scored)}
     if compare:
         out["comparison"] = compare_models(sentences, *compare, n_bootstrap=n_bootstrap)

@@ -23,7 +23,6 @@ from news.read import Document
 from news.split import split_paragraphs
 from summarize import SUMMARIZERS
 from summarize.base import choose, parse_length
-from translate import metrics
 from translate.budget import WorkCancelled
 
 log = logging.getLogger(__name__)
@@ -342,9 +341,8 @@ class Pipeline:
         """Move every sentence the translation memory knows from ``to_translate`` to ``human`` (one lookup)."""
         if self.memory is None or not jobs:
             return
-        asked = [p.fields["sentences"][i] for p in jobs for i in p.to_translate] + [p.title for p in jobs if p.title]
-        known = self.memory.get_many(asked)
-        metrics.count_lookups(metrics.MEMORY, len(asked), sum(1 for s in asked if s in known))
+        known = self.memory.lookup([p.fields["sentences"][i] for p in jobs for i in p.to_translate]
+                                   + [p.title for p in jobs if p.title])
         for p in jobs:
             if p.title and p.title in known:
                 p.title_en, p.title_origin = known[p.title], "human"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from news.errors import ConfigError, KabarError
 from news.text import normalize_text
+from translate import metrics
 
 MAX_SOURCE_CHARS = 2_000  # a sentence; longer text is not a sentence a person corrects
 MAX_TARGET_CHARS = 4_000
@@ -200,6 +201,13 @@ class TranslationMemory:
                     for s in keys[key]:
                         found[s] = target
         return found
+
+    def lookup(self, sentences: Sequence[str]) -> dict[str, str]:
+        """:meth:`get_many` for sentences about to be translated, counted as memory hits and misses
+        (translate.metrics); the article cache's freshness check reads with :meth:`get_many`, uncounted."""
+        known = self.get_many(sentences)
+        metrics.count_lookups(metrics.MEMORY, len(sentences), sum(1 for s in sentences if s in known))
+        return known
 
     def get(self, sentence: str) -> Entry | None:
         """The whole entry for one sentence, or None."""

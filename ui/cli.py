@@ -164,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     header_timeout = float(args.header_timeout or os.environ.get("KABAR_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)
     if header_timeout <= 0:
         raise ConfigError(f"--header-timeout must be a positive number of seconds, not {header_timeout:g}")
+    max_queue = config.positive_int("--max-queue", args.max_queue) if args.max_queue else None
     metrics_key = os.environ.get(ENV_METRICS_KEY, "").strip() or None
     if args.log_format == "json":  # progress bars (a model's conversion, its weights loading) are not JSON lines
         os.environ["TQDM_DISABLE"] = "1"
@@ -200,8 +201,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             service = build_service(args.model, args.engine, args.device, args.max_chars, args.qe, args.temp_dir,
-                                    config.positive_int("--max-queue", args.max_queue) if args.max_queue else None,
-                                    args.deadline, args.allow_private_urls or None, args.keep_files, tm=args.tm,
+                                    max_queue, args.deadline, args.allow_private_urls or None, args.keep_files, tm=args.tm,
                                     no_tm=args.no_tm, glossary=args.glossary, suggestions=args.suggestions,
                                     archive=args.archive, summarizer=args.summarizer, sentences=args.sentences,
                                     record=args.record_translations)

@@ -28,7 +28,7 @@ from prometheus_client import (
 )
 from starlette.routing import Match
 
-from translate.metrics import SECONDS_BUCKETS, SIZE_BUCKETS, reject  # noqa: F401 - reject is used from here too
+from translate.metrics import SECONDS_BUCKETS, SIZE_BUCKETS
 
 ENV_METRICS_KEY = "KABAR_METRICS_KEY"  # the bearer token /metrics asks for (setting it turns /metrics on)
 ENV_MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's multi-process mode: every process's values added
@@ -152,31 +152,15 @@ class Observed:
             _REQUEST_ID.reset(token)
 
 
-def _flat(routes, prefix: str = ""):
-    """Every route, those of included routers too (FastAPI keeps an included router as one entry)."""
+def _flat(routes):
+    """Every route, those of included routers too (FastAPI keeps an included router as one entry; Kabar includes
+    its routers without a prefix)."""
     for route in routes:
         inner = getattr(route, "original_router", None)
         if inner is not None:
-            context = getattr(route, "include_context", None)
-            yield from _flat(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
-        elif prefix and getattr(route, "path", None):
-            yield _Prefixed(route, prefix)
+            yield from _flat(inner.routes)
         else:
             yield route
-
-
-class _Prefixed:
-    """A route of a router included under a prefix: matched and named with the prefix."""
-
-    def __init__(self, route, prefix: str):
-        self.route, self.path = route, prefix + route.path
-
-    def matches(self, scope):
-        path = scope.get("path", "")
-        prefix = self.path[:len(self.path) - len(self.route.path)]
-        if not path.startswith(prefix):
-            return Match.NONE, {}
-        return self.route.matches({**scope, "path": path[len(prefix):]})
 
 
 def exposition(service=None) -> tuple[bytes, str]:

@@ -122,10 +122,9 @@ def create_app(service: KabarService, *, with_ui: bool = True, max_in_flight: in
         app = gr.mount_gradio_app(app, blocks, path=UI_PATH, max_file_size=MAX_UPLOAD_BYTES, css=CSS, js=LABEL_UPLOADS_JS,
                                    allowed_paths=[str(service.temp_dir)], auth=auth,
                                    auth_message="Kabar: sign in with any user name and an API key as the password.")
-        app.add_middleware(Observed, routes=lambda: app.router.routes)  # ids, metrics and access events
+    app.add_middleware(Observed, routes=lambda: app.router.routes)  # ids, metrics and access events
+    if with_ui:
         app.add_middleware(GradioAtRoot)  # outermost: the limits, key checks and metrics see the /ui path
-    else:
-        app.add_middleware(Observed, routes=lambda: app.router.routes)
     return app
 
 

@@ -223,7 +223,7 @@ class KabarService:
         """Raise :class:`TooLarge` if the texts together exceed ``max_chars``."""
         total = sum(len(t) for t in texts)
         if total > self.max_chars:
-            service_metrics.reject("too-large")
+            metrics.reject("too-large")
             raise TooLarge(f"Request has {total} characters; the limit is {self.max_chars} "
                            f"(set {ENV_MAX_CHARS} to change it). Split the text or use the batch CLI.")
 
@@ -267,7 +267,7 @@ class KabarService:
             return await asyncio.wait_for(run_in_threadpool(functools.partial(bounded)), self.deadline)
         except (asyncio.TimeoutError, WorkCancelled):
             budget.cancel()
-            service_metrics.reject("deadline")
+            metrics.reject("deadline")
             raise DeadlineExceeded(f"The request took longer than the server's deadline ({self.deadline:g} s; "
                                    f"{ENV_DEADLINE} sets it). Send less text a request.") from None
 
@@ -334,7 +334,7 @@ class KabarService:
         budget = work.current()
         with self._waiting_lock:
             if self._waiting >= self.max_queue:
-                service_metrics.reject("busy")
+                metrics.reject("busy")
                 raise Busy(retry_after=5, queue=self.max_queue)
             self._waiting += 1
         try:
@@ -403,7 +403,7 @@ class KabarService:
 
         url = replace_surrogates(url.strip())
         if len(url) > MAX_URL_CHARS:
-            service_metrics.reject("too-large")
+            metrics.reject("too-large")
             raise TooLarge(f"The URL has {len(url)} characters; the limit is {MAX_URL_CHARS}.")
         doc = read_url(url, fetcher=self.fetcher, doc_id=url_id(url))
         if doc.ok:
@@ -543,9 +543,8 @@ class KabarService:
         pieces = [_sentences_by_line(t) for t in texts]
         known: dict[str, str] = {}
         if self.memory is not None:
-            asked = [line for doc in lines for line in doc] + [s for doc in pieces for line in doc for s in line]
-            known = self.memory.get_many(asked)
-            metrics.count_lookups(metrics.MEMORY, len(asked), sum(1 for s in asked if s in known))
+            known = self.memory.lookup([line for doc in lines for line in doc]
+                                       + [s for doc in pieces for line in doc for s in line])
         flat = [s for doc, sents in zip(lines, pieces) for raw, line in zip(doc, sents) if raw not in known
                 for s in line if s not in known]
         with self.bounded(sum(map(len, texts))):
